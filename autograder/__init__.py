@@ -1,0 +1,1 @@
+"""The autograder for a backpropagation course: sandboxed student code, trusted hidden suites."""

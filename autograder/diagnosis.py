@@ -1,0 +1,64 @@
+"""Diagnosis codes: the one list of tags a test result can carry, and the failure that carries them.
+
+Every tag in a results.json comes from CODES; `docs/diagnosis.md` is generated from it
+(`autograder codes`). The classifiers that pick a tag from numbers live in `autograder.testing`.
+"""
+from __future__ import annotations
+
+CODES: dict[str, str] = {
+    # the submission could not produce a value
+    "not_defined": "The function is not defined (missing, misspelled, or its cell did not run).",
+    "not_implemented": "The function still raises NotImplementedError: the stub is untouched.",
+    "syntax_error": "The cell (or file) that defines the function has a syntax error.",
+    "crashed": "The function raised an exception, or its process died (exit, segfault, recursion).",
+    "timeout": "The function ran past its time limit.",
+    "memory_limit": "The function ran out of its memory limit.",
+    "forbidden_import": "The function uses a library the assignment forbids (e.g. torch in a NumPy stub).",
+    "locked_cell_modified": "A read-only cell of the notebook was changed; the original was used.",
+    # the value has the wrong form
+    "not_array": "The result is not a NumPy array (or not the float / dict / tuple asked for).",
+    "shape": "The result has the wrong shape.",
+    "dtype": "The result has the wrong dtype (float64 expected).",
+    "not_finite": "The result contains NaN or infinity.",
+    "mutates_input": "The function changed one of its input arrays (or returned one of them).",
+    # the value is wrong, and why
+    "wrong_values": "The values are wrong and no more specific cause was found.",
+    "transposed": "The result is the transpose of the expected one.",
+    "missing_factor_2": "The result is off by a factor of 2 (the 2 from differentiating a square).",
+    "wrong_mean_denominator": "The result is off by a factor of N or 4: the mean divides by the wrong count.",
+    "sign_flipped": "The result has the opposite sign (y - y_hat instead of y_hat - y, or + instead of -).",
+    "relu_gate_at_zero": "The ReLU gate lets the gradient through at exactly z = 0 (torch gives 0 there).",
+    "gate_on_wrong_input": "The ReLU gate is taken from the wrong array (e.g. h or dh instead of z1).",
+    "bias_not_summed": "The bias gradient is not summed over the batch (or is averaged instead).",
+    "outer_product_batch": "The weight gradient uses only one example (np.outer on a batch).",
+    "one_sided_difference": "The numerical gradient uses a one-sided difference instead of a central one.",
+    "step_size_ignored": "The numerical gradient ignores its step size argument h.",
+    "input_not_restored": "The numerical gradient leaves x changed after it returns.",
+    "rel_error_zero_guard": "rel_error divides by zero (no 1e-8 guard) or uses the wrong denominator.",
+    "losses_off_by_one": "train returns steps losses instead of steps + 1, or shifted by one update.",
+    "stale_gradients": "train reuses gradients from an earlier step (or the first step's only).",
+    "uses_its_parts_wrongly": "A composite function is wrong because a function it calls is wrong.",
+}
+
+
+class Failure(AssertionError):
+    """A failed check: a message for the student and the diagnosis tags that explain it."""
+
+    def __init__(self, message: str, tags=("wrong_values",)):
+        unknown = [t for t in tags if t not in CODES]
+        if unknown:
+            raise ValueError(f"unknown diagnosis code(s): {unknown}")
+        super().__init__(message)
+        self.message = message
+        self.tags = tuple(dict.fromkeys(tags))
+
+
+class StudentFailure(Failure):
+    """The student's code produced no value at all (not defined, stub, crash, timeout, ...)."""
+
+
+def markdown_table() -> str:
+    """The codes as a Markdown table, for docs/diagnosis.md."""
+    rows = ["| code | meaning |", "|---|---|"]
+    rows += [f"| `{code}` | {meaning} |" for code, meaning in CODES.items()]
+    return "\n".join(rows) + "\n"

@@ -1,0 +1,1 @@
+"""The trust boundary: student code runs only in the child started here; values cross as plain data."""

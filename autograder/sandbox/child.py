@@ -1,0 +1,182 @@
+"""The sandbox child: the only place student code runs.
+
+Started as `python -I child.py IN_FD OUT_FD` by `launcher.py`, inside bubblewrap when it is
+available. It depends on the standard library, NumPy and `wire.py` beside it: nothing of the
+grader, the hidden suites or the solutions is importable here. Its stdout and stderr go to a
+capped file; requests and replies cross only on the two descriptors, as `wire` frames.
+
+Requests (grader -> child):
+    {"op": "load", "units": [{"name", "source"}], "forbidden": [module, ...]}
+    {"op": "call", "name", "args": [...], "kwargs": {...}}
+    {"op": "callback_result", "value"} / {"op": "callback_error", "message"}
+Replies (child -> grader):
+    {"op": "loaded", "units": [{"name", "status", "type", "message", "lineno"}], "defined": [...]}
+    {"op": "result", "value", "mutated": [path, ...], "aliased": [path, ...], "forbidden": [...]}
+    {"op": "raised", "type", "message", "where", "forbidden": [...]}
+    {"op": "missing", "why"}
+    {"op": "callback", "id", "args": [...]}
+Every verdict is made by the grader; this process only runs code and reports plain values.
+"""
+import builtins
+import importlib.abc
+import os
+import sys
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import numpy as np  # noqa: E402  (imported before any student code can touch it)
+
+import wire  # noqa: E402
+
+IN_FD, OUT_FD = int(sys.argv[1]), int(sys.argv[2])
+MAX_MESSAGE = 2000
+
+
+class ForbiddenImports(importlib.abc.MetaPathFinder):
+    """Refuses modules the assignment forbids (e.g. torch in a NumPy stub) and remembers the attempts."""
+
+    def __init__(self, names):
+        self.names = set(names)
+        self.attempts = []
+
+    def find_spec(self, fullname, path=None, target=None):
+        top = fullname.partition(".")[0]
+        if top in self.names:
+            if top not in self.attempts:
+                self.attempts.append(top)
+            raise ImportError(f"'{top}' may not be used in this assignment")
+        return None
+
+
+BLOCKER = ForbiddenImports(())
+NAMESPACE = {"__name__": "__submission__", "__builtins__": builtins}
+
+
+def send(message):
+    wire.write_frame(OUT_FD, wire.encode(message))
+
+
+def receive(make_callable=None):
+    return wire.decode(wire.read_frame(IN_FD), make_callable)
+
+
+def short(text):
+    text = str(text)
+    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + " ..."
+
+
+def describe_exception(err):
+    """Type, message and the student's own line where it happened (no grader frames)."""
+    where = None
+    for frame in traceback.extract_tb(err.__traceback__):
+        if frame.filename.startswith("<submission:"):
+            where = f"{frame.filename[len('<submission:'):-1]}, line {frame.lineno}"
+    try:
+        message = short(err)
+    except BaseException:  # noqa: BLE001 - a hostile __str__ must not end the child
+        message = "<unprintable>"
+    return {"type": type(err).__name__, "message": message, "where": where}
+
+
+def load(units, forbidden):
+    """Execute each unit in one shared namespace; a broken unit costs only what it defines."""
+    BLOCKER.names = set(forbidden)
+    if BLOCKER not in sys.meta_path:
+        sys.meta_path.insert(0, BLOCKER)
+    report = []
+    for unit in units:
+        entry = {"name": unit["name"], "status": "ok", "type": None, "message": None, "lineno": None}
+        try:
+            code = compile(unit["source"], f"<submission:{unit['name']}>", "exec")
+        except SyntaxError as err:
+            entry.update(status="syntax_error", type=type(err).__name__, message=short(err.msg),
+                         lineno=err.lineno)
+            report.append(entry)
+            continue
+        try:
+            exec(code, NAMESPACE)
+        except BaseException as err:  # noqa: BLE001 - SystemExit and KeyboardInterrupt too
+            info = describe_exception(err)
+            entry.update(status="error", type=info["type"], message=info["message"])
+        report.append(entry)
+    defined = sorted(k for k, v in list(NAMESPACE.items()) if callable(v) and not k.startswith("__"))
+    return {"op": "loaded", "units": report, "defined": defined, "forbidden": list(BLOCKER.attempts)}
+
+
+def callback(key):
+    """A stand-in for a grader-side function: each call goes over the channel and waits."""
+    def call_grader(*args):
+        send({"op": "callback", "id": key, "args": list(args)})
+        reply = receive()
+        if reply.get("op") == "callback_result":
+            return reply["value"]
+        raise RuntimeError(reply.get("message", "the grader's function failed"))
+    return call_grader
+
+
+def leaves(value, path):
+    """(path, array) for every ndarray inside a value of lists, tuples and dicts."""
+    if type(value) is np.ndarray:
+        yield path, value
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            yield from leaves(v, f"{path}[{i}]")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from leaves(v, f"{path}[{k!r}]")
+
+
+def call(name, args, kwargs):
+    function = NAMESPACE.get(name)
+    if function is None:
+        return {"op": "missing", "why": "not_defined"}
+    if not callable(function):
+        return {"op": "missing", "why": f"is a {type(function).__name__}, not a function"}
+    inputs = list(leaves(args, "args")) + list(leaves(kwargs, "kwargs"))
+    before = [(path, array.copy()) for path, array in inputs]
+    try:
+        value = function(*args, **kwargs)
+    except BaseException as err:  # noqa: BLE001 - SystemExit, KeyboardInterrupt, MemoryError...
+        return {"op": "raised", **describe_exception(err), "forbidden": list(BLOCKER.attempts)}
+    mutated = [path for (path, array), (_, old) in zip(inputs, before)
+               if array.shape != old.shape or not np.array_equal(array, old, equal_nan=True)]
+    aliased = []
+    for out_path, out in leaves(value, "result"):
+        for in_path, array in inputs:
+            if np.shares_memory(out, array):
+                aliased.append(f"{out_path} is {in_path}")
+    return {"op": "result", "value": value, "mutated": mutated, "aliased": aliased,
+            "forbidden": list(BLOCKER.attempts)}
+
+
+def serve():
+    while True:
+        try:
+            request = receive(make_callable=callback)
+        except EOFError:
+            return
+        op = request.get("op")
+        if op == "load":
+            reply = load(request["units"], request.get("forbidden", ()))
+        elif op == "call":
+            reply = call(request["name"], request.get("args", []), request.get("kwargs", {}))
+        elif op == "exit":
+            return
+        else:
+            reply = {"op": "error", "message": f"unknown request {op!r}"}
+        try:
+            payload = wire.encode(reply)
+        except wire.WireError as err:
+            payload = wire.encode({"op": "raised", "type": "ResultTooLarge", "message": str(err),
+                                   "where": None, "forbidden": []})
+        except BaseException as err:  # noqa: BLE001 - e.g. a dict subclass with a hostile items()
+            payload = wire.encode({"op": "raised", "type": type(err).__name__,
+                                   "message": "the result could not be sent", "where": None,
+                                   "forbidden": []})
+        wire.write_frame(OUT_FD, payload)
+
+
+if __name__ == "__main__":
+    serve()
+    os._exit(0)

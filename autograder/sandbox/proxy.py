@@ -1,0 +1,272 @@
+"""The trusted side's handle on a submission: `student.relu_grad(z)` calls into the sandbox child.
+
+Hidden suites use `student.<function>(...)` for a value, or `student.call(name, ...)` for a
+`Call` that also says whether inputs were mutated or returned. Values come back decoded and
+checked by `wire` (plain data only); anything else arrives as `wire.Opaque`. When the student's
+code yields no value, the call raises `StudentFailure` with a diagnosis tag.
+
+`LocalStudent` offers the same interface over trusted in-process functions (the reference
+solution), for the project's own tests and the instructor's source notebook.
+"""
+from __future__ import annotations
+
+import signal
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..diagnosis import StudentFailure
+from . import launcher, wire
+
+
+@dataclass
+class Call:
+    """One call's outcome: the value, the input paths it changed, the outputs that alias inputs."""
+    value: object
+    mutated: list[str] = field(default_factory=list)
+    aliased: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Unit:
+    """A piece of student code run in order: a notebook answer cell or a whole .py file."""
+    name: str
+    source: str
+    defines: tuple[str, ...] = ()     # function names its source appears to define
+
+
+@dataclass
+class LoadReport:
+    units: list[dict] = field(default_factory=list)   # per unit: name, status, type, message, lineno
+    defined: list[str] = field(default_factory=list)
+    forbidden: list[str] = field(default_factory=list)
+    failure: str | None = None                         # the whole load failed (timeout, crash)
+
+
+class _Functions:
+    """`student.name(...)` -> the value of `student.call(name, ...)`."""
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        def function(*args, **kwargs):
+            return self.call(name, *args, **kwargs).value
+        function.__name__ = name
+        return function
+
+
+class LocalStudent(_Functions):
+    """Trusted functions called in-process (a module or a dict of functions): the reference."""
+
+    def __init__(self, functions):
+        self._functions = functions if isinstance(functions, dict) else vars(functions)
+        self.load_report = LoadReport(defined=sorted(self._functions))
+
+    def call(self, name, *args, **kwargs) -> Call:
+        function = self._functions.get(name)
+        if not callable(function):
+            raise StudentFailure(f"`{name}` is not defined.", ("not_defined",))
+        inputs = list(_leaves((args, kwargs), "args"))
+        before = [(path, a.copy()) for path, a in inputs]
+        try:
+            value = function(*args, **kwargs)
+        except NotImplementedError:
+            raise StudentFailure(f"`{name}` still raises NotImplementedError.", ("not_implemented",)) from None
+        except Exception as err:  # noqa: BLE001 - reported like a sandboxed crash
+            raise StudentFailure(f"`{name}` raised {type(err).__name__}: {err}", ("crashed",)) from None
+        mutated = [p for (p, a), (_, old) in zip(inputs, before) if not np.array_equal(a, old, equal_nan=True)]
+        aliased = [f"{op} is {ip}" for op, out in _leaves(value, "result")
+                   for ip, a in inputs if np.shares_memory(out, a)]
+        return Call(value, mutated, aliased)
+
+    def close(self):
+        pass
+
+
+def _leaves(value, path):
+    if type(value) is np.ndarray:
+        yield path, value
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            yield from _leaves(v, f"{path}[{i}]")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _leaves(v, f"{path}[{k!r}]")
+
+
+class SandboxedStudent(_Functions):
+    """A submission's functions, running in a sandbox child that is restarted after a kill.
+
+    units: the student's code in order; time_limits: function -> seconds per call;
+    blocked: function -> (tag, message) for functions refused before any call (e.g. forbidden imports).
+    """
+
+    def __init__(self, units, *, time_limits, default_time_limit, load_time_limit,
+                 config: launcher.SandboxConfig, forbidden=(), blocked=None):
+        self._units = list(units)
+        self._time_limits = dict(time_limits)
+        self._default_time_limit = default_time_limit
+        self._load_time_limit = load_time_limit
+        self._config = config
+        self._forbidden = list(forbidden)
+        self._blocked = dict(blocked or {})
+        self._sticky: dict[str, StudentFailure] = {}
+        self._child: launcher.Child | None = None
+        self._outputs: list[str] = []
+        self.load_report = LoadReport()
+        self.restarts = 0
+
+    # -- lifecycle -----------------------------------------------------------------
+    def _ensure_child(self) -> launcher.Child:
+        if self._child is not None:
+            return self._child
+        child = launcher.start(self._config)
+        self._child = child
+        deadline = time.monotonic() + self._load_time_limit
+        try:
+            wire.write_frame(child.to_child, wire.encode(
+                {"op": "load", "units": [{"name": u.name, "source": u.source} for u in self._units],
+                 "forbidden": self._forbidden}))
+            reply = wire.decode(wire.read_frame(child.from_child, deadline))
+        except TimeoutError:
+            self._stop_child()
+            self.load_report.failure = "timeout"
+            raise StudentFailure(
+                f"Loading your code took longer than {self._load_time_limit:g} s "
+                "(is there a long loop or training run at the top level of a cell?).", ("timeout",)) from None
+        except (EOFError, OSError, wire.WireError):
+            status = self._stop_child()
+            self.load_report.failure = "crashed"
+            raise StudentFailure(f"Your code stopped the Python process while loading ({status}).",
+                                 ("crashed",)) from None
+        if self.restarts == 0:
+            self.load_report = LoadReport(units=list(reply.get("units", [])),
+                                          defined=list(reply.get("defined", [])),
+                                          forbidden=list(reply.get("forbidden", [])))
+        return child
+
+    def _stop_child(self) -> str:
+        """Kill the child, keep its output, and describe how it ended."""
+        child, self._child = self._child, None
+        if child is None:
+            return "stopped"
+        child.kill()
+        self._outputs.append(child.output())
+        child.cleanup()
+        self.restarts += 1
+        code = child.process.returncode
+        if code is None:
+            return "stopped"
+        if code < 0:
+            try:
+                return f"killed by {signal.Signals(-code).name}"
+            except ValueError:
+                return f"killed by signal {-code}"
+        return f"exit code {code}"
+
+    def close(self) -> None:
+        if self._child is not None:
+            try:
+                wire.write_frame(self._child.to_child, wire.encode({"op": "exit"}))
+            except OSError:
+                pass
+            self._stop_child()
+
+    def output(self) -> str:
+        """Everything the student's code printed, across restarts."""
+        if self._child is not None:
+            return "".join(self._outputs) + self._child.output()
+        return "".join(self._outputs)
+
+    # -- calls ------------------------------------------------------------------------
+    def call(self, name, *args, **kwargs) -> Call:
+        if name in self._blocked:
+            tag, message = self._blocked[name]
+            raise StudentFailure(message, (tag,))
+        if name in self._sticky:
+            raise self._sticky[name]
+        limit = self._time_limits.get(name, self._default_time_limit)
+        child = self._ensure_child()
+        callables: dict = {}
+        deadline = time.monotonic() + limit
+        try:
+            wire.write_frame(child.to_child, wire.encode(
+                {"op": "call", "name": name, "args": list(args), "kwargs": kwargs}, callables))
+            while True:
+                reply = wire.decode(wire.read_frame(child.from_child, deadline))
+                if reply.get("op") != "callback":
+                    break
+                self._answer_callback(child, callables, reply)
+        except TimeoutError:
+            status = self._stop_child()
+            return self._stick(name, StudentFailure(
+                f"`{name}` did not return within its time limit of {limit:g} s ({status}).", ("timeout",)))
+        except (EOFError, OSError):
+            status = self._stop_child()
+            tag = "timeout" if "SIGXCPU" in status else "memory_limit" if "SIGKILL" in status and \
+                self._out_of_memory() else "crashed"
+            return self._stick(name, StudentFailure(
+                f"Calling `{name}` ended the Python process running your code ({status}).", (tag,)))
+        except wire.WireError as err:
+            self._stop_child()
+            raise StudentFailure(f"`{name}` returned something the grader cannot read: {err}",
+                                 ("not_array",)) from None
+        return self._interpret(name, reply)
+
+    def _answer_callback(self, child, callables, reply):
+        function = callables.get(reply.get("id"))
+        try:
+            value = function(*reply.get("args", []))
+            message = {"op": "callback_result", "value": value}
+        except Exception as err:  # noqa: BLE001 - e.g. the student passed a wrong-shaped array
+            message = {"op": "callback_error", "message": f"{type(err).__name__}: {err}"}
+        wire.write_frame(child.to_child, wire.encode(message))
+
+    def _out_of_memory(self) -> bool:
+        return "MemoryError" in (self._outputs[-1] if self._outputs else "")
+
+    def _stick(self, name, failure: StudentFailure):
+        self._sticky[name] = failure
+        raise failure
+
+    def _interpret(self, name, reply) -> Call:
+        op = reply.get("op")
+        if op == "result":
+            if reply.get("forbidden"):
+                raise StudentFailure(
+                    f"`{name}` tried to import {', '.join(reply['forbidden'])}, which this assignment "
+                    "forbids: write it with NumPy.", ("forbidden_import",))
+            return Call(reply.get("value"), list(reply.get("mutated", [])), list(reply.get("aliased", [])))
+        if op == "missing":
+            raise self._not_defined(name, reply.get("why"))
+        if op == "raised":
+            kind, message, where = reply.get("type"), reply.get("message"), reply.get("where")
+            at = f" ({where})" if where else ""
+            if kind == "NotImplementedError":
+                raise StudentFailure(f"`{name}` still raises NotImplementedError: replace the stub "
+                                     "with your implementation.", ("not_implemented",))
+            if kind == "MemoryError":
+                raise StudentFailure(f"`{name}` ran out of memory{at}.", ("memory_limit",))
+            if reply.get("forbidden"):
+                raise StudentFailure(
+                    f"`{name}` tried to import {', '.join(reply['forbidden'])}, which this assignment "
+                    "forbids: write it with NumPy.", ("forbidden_import",))
+            raise StudentFailure(f"`{name}` raised {kind}: {message}{at}", ("crashed",))
+        raise StudentFailure(f"`{name}`: unexpected reply from the sandbox.", ("crashed",))
+
+    def _not_defined(self, name, why) -> StudentFailure:
+        for unit, entry in zip(self._units, self.load_report.units):
+            if name in unit.defines and entry.get("status") == "syntax_error":
+                return StudentFailure(
+                    f"`{name}` is not defined because {unit.name} has a syntax error "
+                    f"(line {entry.get('lineno')}: {entry.get('message')}).", ("syntax_error",))
+            if name in unit.defines and entry.get("status") == "error":
+                return StudentFailure(
+                    f"`{name}` is not defined because {unit.name} stopped with "
+                    f"{entry.get('type')}: {entry.get('message')}.", ("crashed",))
+        if why and why != "not_defined":
+            return StudentFailure(f"`{name}` {why}.", ("not_defined",))
+        return StudentFailure(f"`{name}` is not defined: check its spelling and that its cell runs.",
+                              ("not_defined",))

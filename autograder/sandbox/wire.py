@@ -1,0 +1,223 @@
+"""Plain-data messages between the grader and the sandbox child: no pickle, ever.
+
+Imported by both sides, so it depends on the standard library and NumPy only.
+
+A frame on the pipe is: 8-byte big-endian length, then the payload. The payload is a
+4-byte length, a JSON header, then the arrays it refers to, each as an 8-byte length
+and the `.npy` bytes (written and read with allow_pickle=False).
+
+Values in the JSON tree:
+    None, bool, int, float (NaN and inf included), str  -> themselves
+    {"l": [...]} list     {"t": [...]} tuple     {"d": {str: value}} dict
+    {"a": i}              the i-th array (numeric or bool dtypes only)
+    {"f": id}             a callable supplied by the grader (calls back over the pipe)
+    {"o": "type", "r": "repr"}  an object that is not plain data: named, never rebuilt
+"""
+from __future__ import annotations
+
+import io
+import json
+import math
+import struct
+
+import numpy as np
+
+MAX_FRAME_BYTES = 256 * 2**20   # one message, arrays included
+MAX_DEPTH = 16
+MAX_ITEMS = 100_000             # list items, dict entries and arrays in one message
+MAX_REPR = 200
+ARRAY_KINDS = "biufc"           # bool, int, uint, float, complex: nothing else crosses
+
+
+class WireError(ValueError):
+    """A message that is not plain data, too big, or malformed."""
+
+
+class Opaque:
+    """Stands for a value that was not plain data on the other side (type name and repr only)."""
+
+    __slots__ = ("type_name", "text")
+
+    def __init__(self, type_name: str, text: str):
+        self.type_name = type_name
+        self.text = text
+
+    def __repr__(self):
+        return f"<{self.type_name}: {self.text}>"
+
+
+class _Encoder:
+    def __init__(self, callables=None):
+        self.arrays: list[bytes] = []
+        self.items = 0
+        self.callables = callables  # dict id -> callable, or None when callables are not allowed
+
+    def encode(self, value, depth=0):
+        if depth > MAX_DEPTH:
+            raise WireError("value nested too deeply")
+        self.items += 1
+        if self.items > MAX_ITEMS:
+            raise WireError("value has too many items")
+        if value is None or type(value) in (bool, str):
+            if type(value) is str and len(value) > MAX_FRAME_BYTES // 4:
+                raise WireError("string too long")
+            return value
+        if type(value) is int:
+            return value if abs(value) < 2**63 else float(value)
+        if type(value) is float:
+            return value
+        if type(value) is list:
+            return {"l": [self.encode(v, depth + 1) for v in value]}
+        if type(value) is tuple:
+            return {"t": [self.encode(v, depth + 1) for v in value]}
+        if type(value) is dict:
+            if not all(type(k) is str for k in value):
+                return self.opaque(value)
+            return {"d": {k: self.encode(v, depth + 1) for k, v in value.items()}}
+        if type(value) is np.ndarray or isinstance(value, np.generic):
+            array = np.asarray(value)
+            if array.dtype.kind not in ARRAY_KINDS or array.dtype.hasobject:
+                return self.opaque(value)
+            buffer = io.BytesIO()
+            np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+            self.arrays.append(buffer.getvalue())
+            return {"a": len(self.arrays) - 1} if type(value) is np.ndarray else {"a": len(self.arrays) - 1, "s": 1}
+        if callable(value) and self.callables is not None:
+            key = len(self.callables)
+            self.callables[key] = value
+            return {"f": key}
+        return self.opaque(value)
+
+    @staticmethod
+    def opaque(value):
+        try:
+            text = repr(value)
+        except BaseException:  # noqa: BLE001 - a hostile __repr__ must not stop the encoder
+            text = "<unprintable>"
+        if not isinstance(text, str):
+            text = "<unprintable>"
+        return {"o": type(value).__name__[:MAX_REPR], "r": text[:MAX_REPR]}
+
+
+def encode(message: dict, callables=None) -> bytes:
+    """A message dict -> one frame's payload. Callables become {"f": id} when `callables` is a dict."""
+    enc = _Encoder(callables)
+    header = json.dumps(enc.encode(message)).encode("utf-8")
+    parts = [struct.pack(">I", len(header)), header]
+    for blob in enc.arrays:
+        parts += [struct.pack(">Q", len(blob)), blob]
+    payload = b"".join(parts)
+    if len(payload) > MAX_FRAME_BYTES:
+        raise WireError(f"message of {len(payload)} bytes is over the {MAX_FRAME_BYTES}-byte cap")
+    return payload
+
+
+def decode(payload: bytes, make_callable=None):
+    """One frame's payload -> the message, every array checked; WireError if anything is off."""
+    try:
+        (header_len,) = struct.unpack_from(">I", payload, 0)
+        header = json.loads(payload[4:4 + header_len].decode("utf-8"))
+        arrays = []
+        offset = 4 + header_len
+        while offset < len(payload):
+            (size,) = struct.unpack_from(">Q", payload, offset)
+            offset += 8
+            if size > len(payload) - offset:
+                raise WireError("truncated array")
+            if len(arrays) >= MAX_ITEMS:
+                raise WireError("too many arrays")
+            array = np.load(io.BytesIO(payload[offset:offset + size]), allow_pickle=False)
+            if type(array) is not np.ndarray or array.dtype.kind not in ARRAY_KINDS:
+                raise WireError(f"array of dtype {array.dtype} is not allowed")
+            arrays.append(array)
+            offset += size
+    except WireError:
+        raise
+    except Exception as err:  # noqa: BLE001 - any parse failure is a malformed message
+        raise WireError(f"malformed message: {type(err).__name__}: {err}") from None
+    return _decode_tree(header, arrays, make_callable, 0)
+
+
+def _decode_tree(node, arrays, make_callable, depth):
+    if depth > MAX_DEPTH:
+        raise WireError("value nested too deeply")
+    if node is None or type(node) in (bool, int, float, str):
+        return node
+    if type(node) is not dict or len(node) not in (1, 2):
+        raise WireError("malformed value")
+    if "l" in node:
+        return [_decode_tree(v, arrays, make_callable, depth + 1) for v in _list(node["l"])]
+    if "t" in node:
+        return tuple(_decode_tree(v, arrays, make_callable, depth + 1) for v in _list(node["t"]))
+    if "d" in node:
+        if type(node["d"]) is not dict:
+            raise WireError("malformed dict")
+        return {k: _decode_tree(v, arrays, make_callable, depth + 1) for k, v in node["d"].items()}
+    if "a" in node:
+        index = node["a"]
+        if type(index) is not int or not 0 <= index < len(arrays):
+            raise WireError("bad array reference")
+        array = arrays[index]
+        return array[()] if node.get("s") else array
+    if "f" in node:
+        if make_callable is None:
+            raise WireError("callables are not accepted here")
+        return make_callable(node["f"])
+    if "o" in node:
+        return Opaque(str(node["o"])[:MAX_REPR], str(node.get("r", ""))[:MAX_REPR])
+    raise WireError("malformed value")
+
+
+def _list(value):
+    if type(value) is not list:
+        raise WireError("malformed list")
+    return value
+
+
+def write_frame(fd: int, payload: bytes) -> None:
+    """Write one frame to a file descriptor, looping over short writes."""
+    import os
+    data = memoryview(struct.pack(">Q", len(payload)) + payload)
+    while data:
+        written = os.write(fd, data)
+        data = data[written:]
+
+
+def is_finite_tree(value) -> bool:
+    """True when every float and array in a decoded value is finite."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind not in "fc" or bool(np.all(np.isfinite(value)))
+    if isinstance(value, (list, tuple)):
+        return all(is_finite_tree(v) for v in value)
+    if isinstance(value, dict):
+        return all(is_finite_tree(v) for v in value.values())
+    return True
+
+
+def _read_exact(fd: int, size: int, deadline=None) -> bytes:
+    """Read exactly `size` bytes; EOFError if the other end closed, TimeoutError past the deadline."""
+    import os
+    import select
+    import time
+    chunks, remaining = [], size
+    while remaining:
+        if deadline is not None:
+            wait = deadline - time.monotonic()
+            if wait <= 0 or not select.select([fd], [], [], wait)[0]:
+                raise TimeoutError
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            raise EOFError("the other end closed the channel")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(fd: int, deadline=None) -> bytes:
+    """One frame's payload from a file descriptor (see `write_frame`)."""
+    (size,) = struct.unpack(">Q", _read_exact(fd, 8, deadline))
+    if size > MAX_FRAME_BYTES:
+        raise WireError(f"frame of {size} bytes is over the {MAX_FRAME_BYTES}-byte cap")
+    return _read_exact(fd, size, deadline)

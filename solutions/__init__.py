@@ -1,0 +1,1 @@
+"""Reference solutions, one module per assignment (instructor-only, never released)."""
