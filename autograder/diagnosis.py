@@ -14,6 +14,7 @@ CODES: dict[str, str] = {
     "timeout": "The function ran past its time limit.",
     "memory_limit": "The function ran out of its memory limit.",
     "forbidden_import": "The function uses a library the assignment forbids (e.g. torch in a NumPy stub).",
+    "unreadable": "The submission file could not be read (not JSON, not UTF-8, empty, too large, not a notebook).",
     "locked_cell_modified": "A read-only cell of the notebook was changed; the original was used.",
     # the value has the wrong form
     "not_array": "The result is not a NumPy array (or not the float / dict / tuple asked for).",

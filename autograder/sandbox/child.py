@@ -19,9 +19,11 @@ Every verdict is made by the grader; this process only runs code and reports pla
 """
 import builtins
 import importlib.abc
+import importlib.machinery
 import os
 import sys
 import traceback
+import types
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -33,20 +35,37 @@ IN_FD, OUT_FD = int(sys.argv[1]), int(sys.argv[2])
 MAX_MESSAGE = 2000
 
 
-class ForbiddenImports(importlib.abc.MetaPathFinder):
-    """Refuses modules the assignment forbids (e.g. torch in a NumPy stub) and remembers the attempts."""
+class ForbiddenImports(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Forbidden modules (e.g. torch in a NumPy stub) import as empty shells: using anything
+    in them raises ImportError and is remembered, so only the code that uses them loses."""
 
     def __init__(self, names):
         self.names = set(names)
         self.attempts = []
 
     def find_spec(self, fullname, path=None, target=None):
-        top = fullname.partition(".")[0]
-        if top in self.names:
-            if top not in self.attempts:
-                self.attempts.append(top)
-            raise ImportError(f"'{top}' may not be used in this assignment")
+        if fullname.partition(".")[0] in self.names:
+            return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
         return None
+
+    def create_module(self, spec):
+        blocker = self
+
+        class Forbidden(types.ModuleType):
+            def __getattr__(self, attr):
+                if attr.startswith("__"):
+                    raise AttributeError(attr)
+                top = self.__name__.partition(".")[0]
+                if top not in blocker.attempts:
+                    blocker.attempts.append(top)
+                raise ImportError(f"'{top}' may not be used in this assignment")
+
+        module = Forbidden(spec.name)
+        module.__path__ = []
+        return module
+
+    def exec_module(self, module):
+        pass
 
 
 BLOCKER = ForbiddenImports(())
@@ -133,6 +152,7 @@ def call(name, args, kwargs):
         return {"op": "missing", "why": "not_defined"}
     if not callable(function):
         return {"op": "missing", "why": f"is a {type(function).__name__}, not a function"}
+    BLOCKER.attempts = []
     inputs = list(leaves(args, "args")) + list(leaves(kwargs, "kwargs"))
     before = [(path, array.copy()) for path, array in inputs]
     try:

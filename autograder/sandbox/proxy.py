@@ -262,6 +262,11 @@ class SandboxedStudent(_Functions):
                 return StudentFailure(
                     f"`{name}` is not defined because {unit.name} has a syntax error "
                     f"(line {entry.get('lineno')}: {entry.get('message')}).", ("syntax_error",))
+            if name in unit.defines and entry.get("status") == "error" and \
+                    "may not be used in this assignment" in str(entry.get("message")):
+                return StudentFailure(
+                    f"`{name}` is not defined because {unit.name} imports from a library this assignment "
+                    f"forbids ({entry.get('message')}).", ("forbidden_import",))
             if name in unit.defines and entry.get("status") == "error":
                 return StudentFailure(
                     f"`{name}` is not defined because {unit.name} stopped with "

@@ -1,0 +1,118 @@
+"""The `autograder` command: a thin layer of argparse over plain functions.
+
+    autograder generate ASSIGNMENT          release with nbgrader into release/ASSIGNMENT/
+    autograder grade ASSIGNMENT PATH --json one submission -> results.json on stdout
+    autograder grade ASSIGNMENT             every submission in submitted/, into the gradebook
+    autograder demo                         build, release, make a demo class, grade it, report
+    autograder codes                        the diagnosis codes as a Markdown table
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .course import COURSE_FILE, CourseError, load_course
+
+
+def _course(args):
+    return load_course(args.course_file)
+
+
+def cmd_generate(args) -> int:
+    from .release import generate
+    course = _course(args)
+    release = generate(course, course.assignment(args.assignment), course_dir=Path(args.course_dir))
+    print(f"Released {args.assignment} to {release}")
+    return 0
+
+
+def cmd_grade(args) -> int:
+    course = _course(args)
+    assignment = course.assignment(args.assignment)
+    if args.path:
+        from .grade import GraderError, grade_submission
+        try:
+            result = grade_submission(assignment, args.path, isolation=args.isolation)
+        except GraderError as err:
+            print(f"autograder: could not grade {args.path}: {err}", file=sys.stderr)
+            return 2
+        if args.json:
+            json.dump(result, sys.stdout, indent=2)
+            sys.stdout.write("\n")
+        else:
+            from .report import print_result
+            print_result(result, title=f"{args.assignment}: {args.path}")
+        return 0
+    from .batch import grade_class
+    from .report import print_grade_table
+    summary = grade_class(course, assignment, course_dir=Path(args.course_dir), isolation=args.isolation,
+                          workers=args.workers, scheduler=args.scheduler, regrade=args.regrade)
+    print_grade_table(summary, assignment)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .demo import run_demo
+    return run_demo(load_course(args.course_file), course_dir=Path(args.course_dir), isolation=args.isolation,
+                    workers=args.workers)
+
+
+def cmd_codes(args) -> int:
+    from .diagnosis import markdown_table
+    sys.stdout.write(markdown_table())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="autograder", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--course-file", default=str(COURSE_FILE), help="course.toml to read")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_course_dir(p, default="."):
+        p.add_argument("--course-dir", default=default,
+                       help="nbgrader course directory (release/, submitted/, gradebook.db)")
+
+    def with_isolation(p):
+        p.add_argument("--isolation", choices=["auto", "bwrap", "none"], default="auto",
+                       help="sandbox for student code: bubblewrap when available (auto), required, or off")
+
+    p = sub.add_parser("generate", help="release an assignment with nbgrader")
+    p.add_argument("assignment")
+    with_course_dir(p)
+    p.set_defaults(run=cmd_generate)
+
+    p = sub.add_parser("grade", help="grade one submission (PATH) or every submitted one")
+    p.add_argument("assignment")
+    p.add_argument("path", nargs="?", help="a .ipynb or .py submission; omit to grade submitted/")
+    p.add_argument("--json", action="store_true", help="print results.json to stdout")
+    p.add_argument("--workers", type=int, default=None, help="parallel workers for a batch (default: cores)")
+    p.add_argument("--scheduler", default=None, help="a Dask scheduler address to grade the batch on")
+    p.add_argument("--regrade", action="store_true", help="grade again what is already graded")
+    with_course_dir(p)
+    with_isolation(p)
+    p.set_defaults(run=cmd_grade)
+
+    p = sub.add_parser("demo", help="build, release, grade a demo class and show the grade table")
+    with_course_dir(p, default="demo")
+    with_isolation(p)
+    p.add_argument("--workers", type=int, default=None)
+    p.set_defaults(run=cmd_demo)
+
+    p = sub.add_parser("codes", help="print the diagnosis codes")
+    p.set_defaults(run=cmd_codes)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except CourseError as err:
+        print(f"autograder: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

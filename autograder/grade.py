@@ -1,0 +1,112 @@
+"""Grading one submission: an ordered list of small steps, declared once in `STEPS`.
+
+    read the submission -> start the sandbox -> run the hidden suite -> score -> report
+
+Each step takes and returns the `Grading` state. A submission that cannot be read ends the
+pipeline early with a zero and a reason; only a broken grader (e.g. a hidden suite that does
+not collect) raises `GraderError`.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .course import Assignment
+from .results import FunctionResult, results_json, score_functions, zero_results
+from .sandbox import launcher
+from .sandbox.proxy import SandboxedStudent
+from .submission import Extracted, UnreadableSubmission, extract
+from .suite import SuiteError, TestOutcome, run_suite
+
+OUTPUT_SHOWN = 4000   # characters of the student's own printed output kept in results.json
+
+
+class GraderError(RuntimeError):
+    """The grader itself could not grade (not the student's fault)."""
+
+
+@dataclass
+class Grading:
+    assignment: Assignment
+    path: Path
+    isolation: str = "auto"
+    started: float = field(default_factory=time.monotonic)
+    extracted: Extracted | None = None
+    student: SandboxedStudent | None = None
+    outcomes: list[TestOutcome] = field(default_factory=list)
+    functions: list[FunctionResult] = field(default_factory=list)
+    result: dict | None = None          # set by the last step, or early for an unreadable file
+
+
+def read_submission(g: Grading) -> Grading:
+    try:
+        g.extracted = extract(g.path, g.assignment)
+    except UnreadableSubmission as err:
+        g.result = zero_results(g.assignment, str(err), "unreadable",
+                                execution_time=time.monotonic() - g.started)
+    return g
+
+
+def start_sandbox(g: Grading) -> Grading:
+    limits = g.assignment.limits
+    g.student = SandboxedStudent(
+        g.extracted.units,
+        time_limits={f.name: f.time_limit for f in g.assignment.functions},
+        default_time_limit=limits.time_limit,
+        load_time_limit=limits.load_time_limit,
+        config=launcher.SandboxConfig(memory_mb=limits.memory_limit, isolate=g.isolation),
+        forbidden=g.assignment.forbidden_imports,
+        blocked=g.extracted.blocked,
+    )
+    return g
+
+
+def run_hidden_suite(g: Grading) -> Grading:
+    try:
+        g.outcomes = run_suite(g.assignment, g.student)
+    except SuiteError as err:
+        raise GraderError(str(err)) from None
+    finally:
+        g.student.close()
+    return g
+
+
+def score(g: Grading) -> Grading:
+    g.functions = score_functions(g.assignment, g.outcomes, g.extracted.function_tags)
+    return g
+
+
+def report(g: Grading) -> Grading:
+    lines = []
+    warning = launcher.isolation_warning(launcher.SandboxConfig(isolate=g.isolation))
+    if warning:
+        lines.append(warning)
+    lines += g.extracted.notes
+    for unit in g.student.load_report.units:
+        if unit.get("status") == "syntax_error":
+            lines.append(f"{unit['name']} has a syntax error at line {unit.get('lineno')}: {unit.get('message')}; "
+                         "the functions it defines score 0.")
+        elif unit.get("status") == "error":
+            lines.append(f"{unit['name']} stopped with {unit.get('type')}: {unit.get('message')}.")
+    printed = g.student.output()
+    if printed.strip():
+        cut = printed[:OUTPUT_SHOWN] + ("\n[... more output not shown]" if len(printed) > OUTPUT_SHOWN else "")
+        lines.append("Your code printed:\n" + cut)
+    g.result = results_json(g.assignment, g.functions, execution_time=time.monotonic() - g.started,
+                            output="\n".join(lines))
+    return g
+
+
+STEPS = [read_submission, start_sandbox, run_hidden_suite, score, report]
+
+
+def grade_submission(assignment: Assignment, path: Path | str, *, isolation: str = "auto") -> dict:
+    """Grade one .ipynb or .py submission -> the results.json dict. Raises GraderError only
+    when the grader itself is broken."""
+    g = Grading(assignment, Path(path), isolation)
+    for step in STEPS:
+        g = step(g)
+        if g.result is not None:
+            break
+    return g.result

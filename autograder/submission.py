@@ -1,0 +1,186 @@
+"""A submission file -> the student's code units, read without running anything.
+
+Notebooks: the answer cells (nbgrader solution cells, matched by grade_id against the
+instructor's source notebook) run in the source notebook's order after a fixed preamble
+(`import numpy as np`). Grade cells never run: the hidden suite grades. Locked cells are
+compared with the released version; a changed one is reported (`locked_cell_modified`) and
+has no effect. Cells the student added are not graded.
+
+.py files: the whole module is one unit.
+
+Anything unreadable (not UTF-8, not JSON, not a notebook, empty, too large) raises
+`UnreadableSubmission` with a reason for the student.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
+
+from .course import Assignment
+from .sandbox.proxy import Unit
+
+MAX_BYTES = 20 * 2**20
+PREAMBLE = Unit("the notebook's setup (import numpy as np)", "import numpy as np\n")
+DEF_PATTERN = re.compile(r"^\s*def\s+([A-Za-z_]\w*)\s*\(", re.MULTILINE)
+
+
+class UnreadableSubmission(ValueError):
+    """The file cannot be graded at all; the message says why, for the student."""
+
+
+@dataclass
+class Extracted:
+    units: list[Unit]
+    notes: list[str] = field(default_factory=list)                 # for the top-level output
+    function_tags: dict[str, list[str]] = field(default_factory=dict)   # function -> extra tags
+    blocked: dict[str, tuple[str, str]] = field(default_factory=dict)   # function -> (tag, message)
+
+
+def _nbgrader(cell) -> dict:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return meta if isinstance(meta, dict) else {}
+
+
+def _defines(source: str) -> tuple[str, ...]:
+    return tuple(DEF_PATTERN.findall(source))
+
+
+@functools.lru_cache(maxsize=16)
+def _release_view(source_notebook: str, mtime: float):
+    """The source notebook as nbgrader releases it (solutions stubbed, hidden tests removed)."""
+    nb = nbformat.read(source_notebook, as_version=4)
+    released = copy.deepcopy(nb)
+    released, _ = ClearSolutions().preprocess(released, {"language": "python"})
+    released, _ = ClearHiddenTests().preprocess(released, {})
+    return nb, released
+
+
+def read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise UnreadableSubmission(f"The submission could not be opened: {err.strerror}.") from None
+    if not data.strip():
+        raise UnreadableSubmission("The submission is empty.")
+    if len(data) > MAX_BYTES:
+        raise UnreadableSubmission(f"The submission is {len(data) / 2**20:.1f} MiB, over the "
+                                   f"{MAX_BYTES // 2**20} MiB limit (clear large outputs and resubmit).")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise UnreadableSubmission(f"The submission is not UTF-8 text (byte {err.start}).") from None
+
+
+def extract(path: Path | str, assignment: Assignment) -> Extracted:
+    """Read a .ipynb or .py submission into code units, with integrity notes."""
+    path = Path(path)
+    if path.suffix == ".py":
+        text = read_text(path)
+        extracted = Extracted([PREAMBLE, Unit(f"{path.name}", text, _defines(text))])
+    elif path.suffix == ".ipynb":
+        extracted = _extract_notebook(read_text(path), assignment)
+    else:
+        raise UnreadableSubmission(f"Submit a .ipynb notebook or a .py file, not {path.name!r}.")
+    _block_forbidden(extracted, assignment)
+    return extracted
+
+
+def _extract_notebook(text: str, assignment: Assignment) -> Extracted:
+    try:
+        nb = nbformat.reads(text, as_version=4)
+    except Exception as err:  # noqa: BLE001 - nbformat raises many kinds for broken JSON
+        raise UnreadableSubmission(f"The notebook is not valid notebook JSON ({type(err).__name__}).") from None
+    cells = nb.get("cells")
+    if not isinstance(cells, list):
+        raise UnreadableSubmission("The notebook has no list of cells.")
+    source_nb, released = _release_view(str(assignment.source_notebook),
+                                        assignment.source_notebook.stat().st_mtime)
+
+    by_id: dict[str, list] = {}
+    for cell in cells:
+        if not isinstance(cell, dict):
+            continue
+        grade_id = _nbgrader(cell).get("grade_id")
+        if isinstance(grade_id, str):
+            by_id.setdefault(grade_id, []).append(cell)
+
+    extracted = Extracted([PREAMBLE])
+    graded = {f.name for f in assignment.functions}
+    for source_cell, released_cell in zip(source_nb.cells, released.cells):
+        meta = _nbgrader(source_cell)
+        grade_id = meta.get("grade_id")
+        if not grade_id:
+            continue
+        mine = by_id.get(grade_id, [])
+        if len(mine) > 1:
+            extracted.notes.append(f"Cell '{grade_id}' appears {len(mine)} times; the first copy was graded.")
+        if meta.get("solution"):
+            if not mine:
+                extracted.notes.append(f"Answer cell '{grade_id}' is missing from the notebook "
+                                       "(was it deleted, or its metadata removed?).")
+                continue
+            student_source = mine[0].get("source", "")
+            if isinstance(student_source, list):
+                student_source = "".join(student_source)
+            if not isinstance(student_source, str) or mine[0].get("cell_type") != "code":
+                extracted.notes.append(f"Answer cell '{grade_id}' is not a code cell.")
+                continue
+            extracted.units.append(Unit(f"cell '{grade_id}'", student_source, _defines(student_source)))
+        elif meta.get("locked") or meta.get("grade"):
+            expected = released_cell.get("source", "")
+            actual = mine[0].get("source", "") if mine else None
+            if isinstance(actual, list):
+                actual = "".join(actual)
+            if actual is None or actual.strip() != expected.strip():
+                what = "deleted" if actual is None else "changed"
+                extracted.notes.append(f"Read-only cell '{grade_id}' was {what}; the original was used.")
+                function = grade_id[len("test_"):] if grade_id.startswith("test_") else None
+                if function in graded:
+                    extracted.function_tags.setdefault(function, []).append("locked_cell_modified")
+    return extracted
+
+
+def _block_forbidden(extracted: Extracted, assignment: Assignment) -> None:
+    """Refuse, before running anything, the functions whose code uses a forbidden library."""
+    forbidden = set(assignment.forbidden_imports)
+    if not forbidden:
+        return
+    trees = []
+    aliases: dict[str, str] = {}
+    for unit in extracted.units:
+        try:
+            tree = ast.parse(unit.source)
+        except (SyntaxError, ValueError):
+            continue
+        trees.append(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.partition(".")[0] in forbidden:
+                        aliases[(alias.asname or alias.name).partition(".")[0]] = alias.name.partition(".")[0]
+            elif isinstance(node, ast.ImportFrom) and node.module and \
+                    node.module.partition(".")[0] in forbidden:
+                for alias in node.names:
+                    aliases[alias.asname or alias.name] = node.module.partition(".")[0]
+    if not aliases:
+        return
+    for tree in trees:
+        for node in tree.body:
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            used = sorted({aliases[n.id] for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in aliases} |
+                          {aliases.get(a.asname or a.name, a.name.partition(".")[0])
+                           for n in ast.walk(node) if isinstance(n, (ast.Import, ast.ImportFrom))
+                           for a in n.names if (a.asname or a.name) in aliases})
+            if used:
+                extracted.blocked[node.name] = (
+                    "forbidden_import",
+                    f"`{node.name}` uses {', '.join(used)}, which this assignment forbids: the point is to "
+                    "compute it yourself with NumPy. It earns no points.")

@@ -1,0 +1,126 @@
+"""Running an assignment's hidden pytest suite against one student, in the trusted process.
+
+The suite's `student` fixture is supplied by `GradingPlugin`; each test carries
+`@graded(function, weight=...)`. The plugin records one `TestOutcome` per test, with the
+student-facing message and diagnosis tags of the failure that ended it.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from dataclasses import dataclass, field
+
+import pytest
+
+from .course import Assignment
+from .diagnosis import Failure
+
+STUDENT = pytest.StashKey()   # config.stash[STUDENT]: the student under grading
+
+
+@dataclass
+class TestOutcome:
+    test: str                 # the test's name
+    function: str             # the graded function it checks
+    weight: float
+    passed: bool
+    message: str = ""
+    tags: tuple[str, ...] = ()
+
+
+class SuiteError(RuntimeError):
+    """The hidden suite itself is broken (does not collect, names an unknown function, ...)."""
+
+
+def _failure_in(exc: BaseException) -> Failure | None:
+    """The `Failure` that ended a test, looking inside exception groups (hypothesis) and causes."""
+    seen = set()
+    stack = [exc]
+    while stack:
+        e = stack.pop(0)
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, Failure):
+            return e
+        stack.extend(getattr(e, "exceptions", ()) or ())
+        stack.extend([e.__cause__, e.__context__])
+    return None
+
+
+class GradingPlugin:
+    """Supplies `student` to the suite and records outcomes per graded function."""
+
+    def __init__(self, student, functions):
+        self.student = student
+        self.functions = list(functions)
+        self.outcomes: list[TestOutcome] = []
+        self.errors: list[str] = []
+
+    def pytest_configure(self, config):
+        config.stash[STUDENT] = self.student
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(self, items):
+        for item in items:
+            marker = item.get_closest_marker("graded")
+            if marker is None or not marker.args:
+                self.errors.append(f"{item.nodeid} has no @graded(function) mark")
+            elif marker.args[0] not in self.functions:
+                self.errors.append(f"{item.nodeid} grades {marker.args[0]!r}, which course.toml does not list")
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.errors.append(f"collecting {report.nodeid} failed:\n{report.longreprtext}")
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        if report.when == "setup" and report.failed or report.when == "call":
+            marker = item.get_closest_marker("graded")
+            if marker is None or not marker.args:
+                return
+            function, weight = marker.args[0], float(marker.kwargs.get("weight", 1.0))
+            if report.passed:
+                self.outcomes.append(TestOutcome(item.name, function, weight, True))
+                return
+            failure = _failure_in(call.excinfo.value) if call.excinfo else None
+            if failure is not None:
+                message, tags = failure.message, failure.tags
+            elif call.excinfo and call.excinfo.errisinstance(AssertionError):
+                message, tags = str(call.excinfo.value) or "a check failed", ("wrong_values",)
+            else:
+                error = call.excinfo.value if call.excinfo else None
+                message = (f"The grader could not check this result ({type(error).__name__}: {error}); "
+                           "it is probably of an unexpected type or shape.")
+                tags = ("wrong_values",)
+            self.outcomes.append(TestOutcome(item.name, function, weight, False, message, tuple(tags)))
+
+
+def run_suite(assignment: Assignment, student) -> list[TestOutcome]:
+    """Run the hidden suite of `assignment` with `student` -> one outcome per test, in file order."""
+    suite = assignment.suite_dir
+    if not suite.is_dir():
+        raise SuiteError(f"no hidden suite for {assignment.name!r} at {suite}")
+    plugin = GradingPlugin(student, [f.name for f in assignment.functions])
+    args = [str(suite), "-q", "--no-header", "-p", "no:cacheprovider", "-p", "no:randomly",
+            "-o", "addopts=", "-o", "console_output_style=classic", "--tb=no", "-s",
+            "--import-mode=importlib", "--rootdir", str(suite.parent), "--confcutdir", str(suite.parent), "-W", "ignore"]
+    sink = io.StringIO()
+    autoload = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"   # no third-party plugins: 1.5 s less per run
+    try:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            code = pytest.main(args, plugins=[plugin])
+    finally:
+        if autoload is None:
+            del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = autoload
+    if plugin.errors:
+        raise SuiteError("the hidden suite is broken: " + "; ".join(plugin.errors))
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        raise SuiteError(f"the hidden suite did not run (pytest exit code {int(code)}):\n{sink.getvalue()[-2000:]}")
+    return plugin.outcomes

@@ -1,0 +1,16 @@
+"""What hidden suites import: comparisons with named tolerances, shared strategies, the torch oracle.
+
+Nothing here ever calls student code for its own judgement: expected values come from the
+reference solution and torch, and every comparison is NumPy in float64 on the trusted side.
+"""
+import pytest
+
+from ..diagnosis import Failure, StudentFailure
+from .compare import TOLERANCES, assert_close, assert_no_mutation, describe
+
+graded = pytest.mark.graded
+"""`@graded("relu_grad")` marks a hidden test as checking that function; `weight=` (default 1)
+sets its share of the function's points."""
+
+__all__ = ["Failure", "StudentFailure", "TOLERANCES", "assert_close", "assert_no_mutation",
+           "describe", "graded"]

@@ -1,0 +1,205 @@
+"""One `assert_close` for every hidden check, with named tolerances and a diagnosis on failure.
+
+A failure message shows the call, the input, the worst entry and its absolute and relative
+error. When the value is wrong, the generic classifiers (transpose, sign, constant factors) and
+any `alternatives` the test supplies (the value a known mistake would give, computed by the
+trusted side) pick the diagnosis tag.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from ..diagnosis import Failure
+from ..sandbox.wire import Opaque
+
+TOLERANCES = {
+    "exact": 1e-9,        # student vs reference, same formula in float64 (DESIGN.md, Numerics)
+    "training": 1e-7,     # trajectories: rounding differences grow over many steps
+    "gradcheck": 1e-6,    # finite differences, compared with the reference's own
+    "diagnosis": 1e-6,    # how close a value must be to a known mistake to be named after it
+}
+
+SHOW = dict(precision=4, suppress_small=True, threshold=40, edgeitems=3, max_line_width=100)
+
+
+def describe(value) -> str:
+    """A short, readable rendering of a value for a student-facing message."""
+    if isinstance(value, np.ndarray):
+        text = np.array2string(value, **SHOW)
+        return f"{text} (shape {value.shape})" if value.ndim > 1 or value.size > 8 else text
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {describe(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)) and len(value) > 8:
+        return f"[{', '.join(describe(v) for v in value[:4])}, ... ({len(value)} items)]"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return repr(value)
+
+
+def _tol(tol) -> float:
+    return TOLERANCES[tol] if isinstance(tol, str) else float(tol)
+
+
+def _inputs_text(inputs) -> str:
+    if not inputs:
+        return ""
+    return "\nInput: " + ", ".join(f"{name} = {describe(v)}" for name, v in inputs.items())
+
+
+def _max_rel(actual: np.ndarray, expected: np.ndarray) -> float:
+    scale = max(float(np.max(np.abs(expected), initial=0.0)), 1e-12)
+    return float(np.max(np.abs(actual - expected), initial=0.0)) / scale
+
+
+def _close(actual, expected, tol) -> bool:
+    try:
+        a = np.asarray(actual, dtype=np.float64)
+        e = np.asarray(expected, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return a.shape == e.shape and bool(np.all(np.isfinite(a))) and _max_rel(a, e) <= tol
+
+
+def _ratio(actual: np.ndarray, expected: np.ndarray) -> float | None:
+    """The constant c with actual ~= c * expected, or None when no constant fits."""
+    denom = float(np.sum(expected * expected))
+    if denom == 0.0:
+        return None
+    c = float(np.sum(actual * expected)) / denom
+    return c if _close(actual, c * expected, TOLERANCES["diagnosis"]) else None
+
+
+def diagnose_values(actual, expected, *, alternatives=None, factors=None) -> list[str]:
+    """Tags that explain why `actual` differs from `expected` (same shape, both finite)."""
+    for tag, value in (alternatives or {}).items():
+        if value is not None and _close(actual, value, TOLERANCES["diagnosis"]):
+            return [tag] if isinstance(tag, str) else list(tag)
+    a = np.asarray(actual, dtype=np.float64)
+    e = np.asarray(expected, dtype=np.float64)
+    if a.ndim == 2 and a.shape[0] == a.shape[1] and a.shape[0] > 1 and _close(a, e.T, TOLERANCES["diagnosis"]):
+        return ["transposed"]
+    c = _ratio(a, e)
+    if c is not None and c != 0.0:
+        sign = ["sign_flipped"] if c < 0 else []
+        m = abs(c)
+        if math.isclose(m, 1.0, rel_tol=1e-6):
+            return sign
+        candidates = {2.0: "missing_factor_2", 0.5: "missing_factor_2"}
+        for tag, ratios in (factors or {}).items():
+            for r in ratios:
+                candidates.setdefault(float(r), tag)
+                candidates.setdefault(1.0 / float(r), tag)
+        for r, tag in candidates.items():
+            if math.isclose(m, r, rel_tol=1e-6):
+                return sign + [tag]
+    return ["wrong_values"]
+
+
+def _worst(actual: np.ndarray, expected: np.ndarray) -> str:
+    diff = np.abs(actual - expected)
+    index = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.ndim else ()
+    a, e = actual[index], expected[index]
+    rel = abs(a - e) / max(abs(e), 1e-12)
+    where = f" at index {tuple(int(i) for i in index)}" if index else ""
+    return f"Worst entry{where}: expected {e:.8g}, got {a:.8g} (abs. error {abs(a - e):.2e}, rel. error {rel:.2e})."
+
+
+def assert_close(actual, expected, *, tol="exact", what="the result", inputs=None,
+                 alternatives=None, factors=None) -> None:
+    """Raise `Failure` unless `actual` matches `expected` (an array, a float, or a dict of arrays).
+
+    tol: a TOLERANCES name or a number (max relative error, max-norm).
+    inputs: {name: value} shown in the message. alternatives: {tag: value a known mistake gives}.
+    factors: {tag: [ratios]} constant factors that name a mistake (e.g. the batch size N).
+    """
+    tol = _tol(tol)
+    context = _inputs_text(inputs)
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            raise Failure(f"{what} should be a dict with keys {sorted(expected)}, got "
+                          f"{_kind(actual)}.{context}", ("not_array",))
+        if set(actual) != set(expected):
+            raise Failure(f"{what} should have the keys {sorted(expected)}, got {sorted(map(str, actual))}."
+                          f"{context}", ("wrong_values",))
+        for key in expected:
+            alt = {tag: (v[key] if isinstance(v, dict) else None) for tag, v in (alternatives or {}).items()}
+            assert_close(actual[key], expected[key], tol=tol, what=f"{what}[{key!r}]", inputs=inputs,
+                         alternatives=alt, factors=factors)
+        return
+    if isinstance(expected, np.ndarray):
+        _check_array(actual, expected, tol, what, context, alternatives, factors)
+        return
+    _check_number(actual, float(expected), tol, what, context, alternatives, factors)
+
+
+def _kind(value) -> str:
+    if isinstance(value, Opaque):
+        return f"a {value.type_name} ({value.text})"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    return f"a {type(value).__name__}"
+
+
+def _check_array(actual, expected, tol, what, context, alternatives, factors):
+    if not isinstance(actual, np.ndarray):
+        raise Failure(f"{what} should be a NumPy array of shape {expected.shape}, got {_kind(actual)}: "
+                      f"{describe(actual)}.{context}", ("not_array",))
+    if actual.shape != expected.shape:
+        if actual.ndim == 2 and actual.shape == expected.T.shape and _close(actual, expected.T, tol):
+            raise Failure(f"{what} has shape {actual.shape} but should have shape {expected.shape}: it is the "
+                          f"transpose of the right answer.{context}", ("transposed", "shape"))
+        tags = ["shape"]
+        if alternatives:
+            tags = [t for tag, v in alternatives.items() if v is not None and _close(actual, v, tol)
+                    for t in ([tag] if isinstance(tag, str) else tag)] + tags
+        raise Failure(f"{what} should have shape {expected.shape}, got {actual.shape}.{context}", tuple(tags))
+    if actual.dtype.kind == "b" or actual.dtype.kind in "iu":
+        raise Failure(f"{what} should hold float64 numbers, got dtype {actual.dtype} "
+                      f"(convert with .astype(np.float64)).{context}", ("dtype",))
+    if actual.dtype.kind == "c":
+        raise Failure(f"{what} should be real float64, got complex dtype {actual.dtype}.{context}", ("dtype",))
+    if not np.all(np.isfinite(actual)):
+        bad = np.argwhere(~np.isfinite(actual))[0]
+        raise Failure(f"{what} contains NaN or inf (first at index {tuple(int(i) for i in bad)}).{context}",
+                      ("not_finite",))
+    as_float = actual.astype(np.float64)
+    if _max_rel(as_float, expected) > tol:
+        tags = diagnose_values(as_float, expected, alternatives=alternatives, factors=factors)
+        raise Failure(f"{what} is wrong.{context}\nExpected: {describe(expected)}\nGot:      "
+                      f"{describe(actual)}\n{_worst(as_float, expected)}", tuple(tags))
+    if actual.dtype != np.float64:
+        raise Failure(f"{what} has the right values but dtype {actual.dtype}; use float64.{context}", ("dtype",))
+
+
+def _check_number(actual, expected, tol, what, context, alternatives, factors):
+    if isinstance(actual, np.ndarray) and actual.shape == ():
+        actual = actual[()]
+    if isinstance(actual, bool) or not isinstance(actual, numbers.Real):
+        raise Failure(f"{what} should be a number, got {_kind(actual)}: {describe(actual)}.{context}",
+                      ("not_array",))
+    actual = float(actual)
+    if not math.isfinite(actual):
+        raise Failure(f"{what} is {actual}, not a finite number.{context}", ("not_finite",))
+    scale = max(abs(expected), 1e-12)
+    if abs(actual - expected) / scale > tol:
+        tags = diagnose_values(np.array([actual]), np.array([expected]),
+                               alternatives={t: (None if v is None else np.array([float(v)]))
+                                             for t, v in (alternatives or {}).items()}, factors=factors)
+        raise Failure(f"{what} is wrong.{context}\nExpected: {expected:.10g}\nGot:      {actual:.10g} "
+                      f"(rel. error {abs(actual - expected) / scale:.2e})", tuple(tags))
+
+
+def assert_no_mutation(call, name: str, *, inputs=None, may_return_inputs=False) -> None:
+    """Fail with `mutates_input` when a `Call` changed an input array or, unless
+    `may_return_inputs` (e.g. forward's cache holds X), returned one of them."""
+    context = _inputs_text(inputs)
+    if call.mutated:
+        raise Failure(f"`{name}` changed its input {', '.join(call.mutated)} in place. Work on new arrays "
+                      f"(e.g. `x - lr * g`, not `x -= lr * g`).{context}", ("mutates_input",))
+    if call.aliased and not may_return_inputs:
+        raise Failure(f"`{name}` returned one of its inputs instead of a new array ({', '.join(call.aliased)}); "
+                      f"a later in-place change to one would change the other. Return a copy.{context}",
+                      ("mutates_input",))

@@ -1,0 +1,78 @@
+"""Shared hypothesis strategies and fixtures for the hidden suites, parameterized by shape.
+
+Values are small decimals so that a failing case, once shrunk, reads as a concrete example.
+Pre-activations stay away from the ReLU kink by construction: X and W1 lie on a 0.1 grid, so
+X @ W1 lies on a 0.01 grid, and b1 is drawn from that grid shifted by 0.005; every z1 is then
+at least 0.005 from 0 (DESIGN.md, Numerics), with no `assume` and no redraw.
+"""
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+GRADING = "grading"
+settings.register_profile(
+    GRADING,
+    derandomize=True, database=None, deadline=None, max_examples=12, print_blob=False,
+    report_multiple_bugs=False,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                           HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture],
+)
+settings.load_profile(GRADING)
+
+IN, OUT = 4, 4          # the network's input and output widths
+KINK_MARGIN = 1e-6      # min |z1| in torch-parity fixtures
+
+
+def decimals(low=-2.0, high=2.0, step=0.1):
+    """Floats on a grid of `step` in [low, high]; shrink towards 0."""
+    return st.integers(int(round(low / step)), int(round(high / step))).map(lambda k: round(k * step, 10))
+
+
+def _grid_arrays(shape, low, high, step):
+    """float64 arrays on a grid, drawn as small integers and scaled at once (fast to generate)."""
+    return arrays(np.int16, shape, elements=st.integers(int(round(low / step)), int(round(high / step)))).map(
+        lambda a: np.round(a * step, 10))
+
+
+def matrices(rows, cols, low=-2.0, high=2.0, step=0.1):
+    """float64 arrays of shape (rows, cols), values on a grid of `step` in [low, high]."""
+    return _grid_arrays((rows, cols), low, high, step)
+
+
+def vectors(size, low=-2.0, high=2.0, step=0.1):
+    return _grid_arrays((size,), low, high, step)
+
+
+sizes = st.integers(1, 6)            # batch sizes N
+widths = st.integers(1, 5)           # hidden widths H
+
+
+@st.composite
+def networks(draw, n=None, hidden=None):
+    """(X (N, 4), Y (N, 4), params) with every pre-activation >= 0.005 away from 0."""
+    n = draw(sizes) if n is None else n
+    hidden = draw(widths) if hidden is None else hidden
+    X = draw(matrices(n, IN))
+    Y = draw(matrices(n, OUT, 0.0, 1.0))
+    params = {
+        "W1": draw(matrices(IN, hidden)),
+        "b1": draw(vectors(hidden)) + 0.005,
+        "W2": draw(matrices(hidden, OUT)),
+        "b2": draw(vectors(OUT)),
+    }
+    return X, Y, params
+
+
+def random_network(seed, n=5, hidden=3, scale=1.0):
+    """A float64 network from NumPy's generator; b1 is nudged until |z1| >= KINK_MARGIN everywhere."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, IN))
+    Y = rng.uniform(size=(n, OUT))
+    params = {"W1": scale * rng.normal(size=(IN, hidden)), "b1": scale * rng.normal(size=hidden),
+              "W2": scale * rng.normal(size=(hidden, OUT)), "b2": scale * rng.normal(size=OUT)}
+    while np.min(np.abs(X @ params["W1"] + params["b1"])) < KINK_MARGIN:
+        params["b1"] = params["b1"] + 10 * KINK_MARGIN
+    return X, Y, params

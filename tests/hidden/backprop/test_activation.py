@@ -1,0 +1,50 @@
+"""relu and relu_grad: values, the convention at the kink, torch parity, no mutation."""
+import numpy as np
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autograder.testing import assert_close, assert_no_mutation, graded
+from autograder.testing.oracle import elementwise_grad
+from autograder.testing.strategies import matrices, sizes, widths
+
+batches = st.tuples(sizes, widths).flatmap(lambda s: matrices(*s))
+
+
+@graded("relu")
+@given(z=batches)
+def test_relu_matches_reference_and_torch(student, reference, z):
+    actual = student.relu(z)
+    assert_close(actual, reference.relu(z), what="relu(z)", inputs={"z": z},
+                 alternatives={"sign_flipped": np.minimum(0.0, z)})
+    assert_close(actual, torch.relu(torch.tensor(z)).numpy(), what="relu(z) vs torch", inputs={"z": z})
+
+
+@graded("relu")
+def test_relu_keeps_its_input(student):
+    z = np.array([[-1.5, 0.0, 2.0], [0.5, -0.25, 3.0]])
+    assert_no_mutation(student.call("relu", z), "relu", inputs={"z": z})
+
+
+@graded("relu_grad")
+@given(z=batches)
+def test_relu_grad_matches_reference_and_torch(student, reference, z):
+    actual = student.relu_grad(z)
+    alternatives = {"relu_gate_at_zero": (z >= 0).astype(float), "wrong_values": np.maximum(0.0, z)}
+    assert_close(actual, reference.relu_grad(z), what="relu_grad(z)", inputs={"z": z},
+                 alternatives=alternatives)
+    assert_close(actual, elementwise_grad(torch.relu, z), what="relu_grad(z) vs torch autograd",
+                 inputs={"z": z}, alternatives=alternatives)
+
+
+@graded("relu_grad", weight=2)
+def test_relu_grad_is_zero_at_the_kink(student, reference):
+    z = np.array([[0.0, -0.0, 1e-12, -1e-12, 0.0]])
+    assert_close(student.relu_grad(z), reference.relu_grad(z), what="relu_grad(z) at z = 0",
+                 inputs={"z": z}, alternatives={"relu_gate_at_zero": (z >= 0).astype(float)})
+
+
+@graded("relu_grad")
+def test_relu_grad_keeps_its_input(student):
+    z = np.array([[-1.0, 0.0, 2.0]])
+    assert_no_mutation(student.call("relu_grad", z), "relu_grad", inputs={"z": z})

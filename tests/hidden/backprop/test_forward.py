@@ -1,0 +1,67 @@
+"""forward and mse_loss: values and cache against the reference and torch, no mutation."""
+import numpy as np
+from hypothesis import given
+
+from autograder.testing import Failure, assert_close, assert_no_mutation, graded
+from autograder.testing.oracle import network_loss_and_grads
+from autograder.testing.strategies import networks, random_network
+
+
+def _check_forward(student, reference, X, params):
+    result = student.forward(X, params)
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise Failure("forward(X, params) should return a tuple (Y_hat, cache).", ("not_array",))
+    Y_hat, cache = result
+    expected, expected_cache = reference.forward(X, params)
+    inputs = {"X": X, **params}
+    assert_close(Y_hat, expected, what="Y_hat", inputs=inputs)
+    if not isinstance(cache, dict) or not {"X", "z1", "h"} <= set(cache):
+        raise Failure(f"cache should be a dict with keys 'X', 'z1', 'h'; got {type(cache).__name__}"
+                      f"{' with keys ' + str(sorted(cache)) if isinstance(cache, dict) else ''}.", ("wrong_values",))
+    for key in ("X", "z1", "h"):
+        assert_close(cache[key], expected_cache[key], what=f"cache[{key!r}]", inputs=inputs)
+
+
+@graded("forward", weight=2)
+@given(net=networks())
+def test_forward_matches_reference(student, reference, net):
+    X, _, params = net
+    _check_forward(student, reference, X, params)
+
+
+@graded("forward")
+def test_forward_walkthrough_and_torch(student, reference):
+    X, Y = np.array([[1.0, 0.0, 1.0, 1.0]]), np.array([[1.0, 1.0, 0.0, 1.0]])
+    _check_forward(student, reference, X, reference.walkthrough_params())
+    X, Y, params = random_network(seed=7, n=6, hidden=5)
+    Y_hat, _ = student.forward(X, params)
+    torch_loss, _ = network_loss_and_grads(X, Y, params)
+    assert_close(float(np.mean((Y_hat - Y) ** 2)), torch_loss, what="the loss of your Y_hat vs torch",
+                 inputs={"X": X, **params})
+
+
+@graded("forward")
+def test_forward_keeps_its_inputs(student):
+    X, _, params = random_network(seed=3, n=3, hidden=2)
+    assert_no_mutation(student.call("forward", X, params), "forward", inputs={"X": X, **params},
+                       may_return_inputs=True)
+
+
+@graded("mse_loss", weight=2)
+@given(net=networks())
+def test_mse_loss_matches_reference_and_torch(student, reference, net):
+    X, Y, params = net
+    Y_hat, _ = reference.forward(X, params)
+    n = Y.shape[0]
+    expected = reference.mse_loss(Y_hat, Y)
+    actual = student.mse_loss(Y_hat, Y)
+    assert_close(actual, expected, what="mse_loss(Y_hat, Y)", inputs={"Y_hat": Y_hat, "Y": Y},
+                 factors={"wrong_mean_denominator": [n, 4, 4 * n]})
+    assert_close(actual, network_loss_and_grads(X, Y, params)[0], what="mse_loss vs torch MSELoss",
+                 inputs={"Y_hat": Y_hat, "Y": Y}, factors={"wrong_mean_denominator": [n, 4, 4 * n]})
+
+
+@graded("mse_loss")
+def test_mse_loss_keeps_its_inputs(student):
+    Y_hat, Y = np.array([[0.1, -0.1, 0.3, 0.9]]), np.array([[1.0, 1.0, 0.0, 1.0]])
+    assert_no_mutation(student.call("mse_loss", Y_hat, Y), "mse_loss", inputs={"Y_hat": Y_hat, "Y": Y})

@@ -1,0 +1,81 @@
+"""sgd_step and train: the update rule, trajectories against the reference and torch.optim.SGD."""
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autograder.testing import Failure, assert_close, assert_no_mutation, graded
+from autograder.testing.oracle import train_losses
+from autograder.testing.strategies import decimals, networks, random_network
+
+learning_rates = decimals(0.1, 1.0, 0.1)
+
+
+@graded("sgd_step", weight=2)
+@given(net=networks(), lr=learning_rates)
+def test_sgd_step_matches_reference(student, reference, net, lr):
+    X, Y, params = net
+    _, cache = reference.forward(X, params)
+    grads = reference.backward(Y, params, cache)
+    alternatives = {"step_size_ignored": {k: params[k] - grads[k] for k in params},
+                    "sign_flipped": {k: params[k] + lr * grads[k] for k in params}}
+    call = student.call("sgd_step", params, grads, lr)
+    assert_close(call.value, reference.sgd_step(params, grads, lr), what=f"sgd_step(params, grads, lr={lr})",
+                 inputs={"lr": lr}, alternatives=alternatives)
+    assert_no_mutation(call, "sgd_step")
+
+
+def _check_train(student, reference, X, Y, params, lr, steps, tol):
+    result = student.train(X, Y, params, lr, steps)
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise Failure("train should return a tuple (params, losses).", ("not_array",))
+    new_params, losses = result
+    expected_params, expected_losses = reference.train(X, Y, params, lr, steps)
+    if not isinstance(losses, (list, tuple, np.ndarray)) or not all(
+            isinstance(v, (float, int, np.floating)) for v in np.asarray(losses, dtype=object).ravel()):
+        raise Failure(f"losses should be a list of {steps + 1} floats, got {type(losses).__name__}.", ("not_array",))
+    losses = np.asarray(losses, dtype=np.float64)
+    expected = np.asarray(expected_losses)
+    what = f"the losses of train(X, Y, params, lr={lr}, steps={steps})"
+    if losses.shape != expected.shape:
+        off_by_one = losses.shape in ((steps,), (steps + 2,))
+        raise Failure(f"{what} should hold steps + 1 = {steps + 1} values (the loss before any update, then after "
+                      f"each), got {losses.size}.", ("losses_off_by_one",) if off_by_one else ("shape",))
+    stale = reference_stale_trajectory(reference, X, Y, params, lr, steps)
+    assert_close(losses, expected, tol=tol, what=what,
+                 alternatives={"losses_off_by_one": np.append(expected[1:], expected[-1]) if steps else None,
+                               "stale_gradients": stale})
+    assert_close(new_params, expected_params, tol=tol, what="the params returned by train")
+
+
+def reference_stale_trajectory(reference, X, Y, params, lr, steps):
+    """The losses a loop gets when it keeps applying the first step's gradients."""
+    _, cache = reference.forward(X, params)
+    grads = reference.backward(Y, params, cache)
+    losses = []
+    for _ in range(steps + 1):
+        losses.append(reference.mse_loss(reference.forward(X, params)[0], Y))
+        params = reference.sgd_step(params, grads, lr)
+    return np.array(losses)
+
+
+@graded("train", weight=2)
+@given(net=networks(), lr=decimals(0.1, 0.5, 0.1), steps=st.integers(0, 6))
+def test_train_matches_reference(student, reference, net, lr, steps):
+    X, Y, params = net
+    _check_train(student, reference, X, Y, params, lr, steps, "training")
+
+
+@graded("train")
+def test_train_walkthrough_trajectory_and_torch(student, reference):
+    X, Y = np.array([[1.0, 0.0, 1.0, 1.0]]), np.array([[1.0, 1.0, 0.0, 1.0]])
+    _check_train(student, reference, X, Y, reference.walkthrough_params(), 0.1, 30, "training")
+    X, Y, params = random_network(seed=11, n=16, hidden=4, scale=0.5)
+    _, losses = student.train(X, Y, params, 0.05, 40)
+    assert_close(np.asarray(losses, dtype=np.float64), train_losses(X, Y, params, 0.05, 40), tol="training",
+                 what="train's losses vs gradient descent with torch autograd")
+
+
+@graded("train")
+def test_train_keeps_its_inputs(student):
+    X, Y, params = random_network(seed=5, n=4, hidden=3)
+    assert_no_mutation(student.call("train", X, Y, params, 0.1, 3), "train")

@@ -1,0 +1,34 @@
+"""Fixtures shared by every hidden suite.
+
+`student` is the submission under grading when the grader runs the suite (its plugin
+puts it in `config.stash[STUDENT]`); under a plain `pytest` run it is the reference
+solution, so `make test` proves that the reference passes every hidden test.
+`reference` is always the trusted reference module.
+"""
+import importlib
+
+import pytest
+
+from autograder.course import load_course
+from autograder.sandbox.proxy import LocalStudent
+from autograder.suite import STUDENT
+from autograder.testing import strategies  # noqa: F401  (registers the grading profile)
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "graded(function, weight=1): the graded function a hidden test checks")
+
+
+def _assignment_name(request) -> str:
+    return request.path.parent.name
+
+
+@pytest.fixture(scope="module")
+def reference(request):
+    assignment = load_course().assignment(_assignment_name(request))
+    return importlib.import_module(assignment.solution)
+
+
+@pytest.fixture
+def student(request, reference):
+    graded = request.config.stash.get(STUDENT, None)
+    return graded if graded is not None else LocalStudent(reference)
