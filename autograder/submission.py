@@ -138,6 +138,8 @@ def _extract_notebook(text: str, assignment: Assignment) -> Extracted:
             actual = mine[0].get("source", "") if mine else None
             if isinstance(actual, list):
                 actual = "".join(actual)
+            if actual is not None and meta.get("grade"):
+                actual = _without_hidden_tests(actual)
             if actual is None or actual.strip() != expected.strip():
                 what = "deleted" if actual is None else "changed"
                 extracted.notes.append(f"Read-only cell '{grade_id}' was {what}; the original was used.")
@@ -145,6 +147,14 @@ def _extract_notebook(text: str, assignment: Assignment) -> Extracted:
                 if function in graded:
                     extracted.function_tags.setdefault(function, []).append("locked_cell_modified")
     return extracted
+
+
+def _without_hidden_tests(source: str) -> str:
+    """A grade cell's source as nbgrader releases it (the hidden-tests region removed)."""
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["nbgrader"] = {"grade": True}
+    ClearHiddenTests().preprocess_cell(cell, {}, 0)
+    return cell.source
 
 
 def _block_forbidden(extracted: Extracted, assignment: Assignment) -> None:

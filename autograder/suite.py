@@ -52,8 +52,9 @@ def _failure_in(exc: BaseException) -> Failure | None:
 class GradingPlugin:
     """Supplies `student` to the suite and records outcomes per graded function."""
 
-    def __init__(self, student, functions):
+    def __init__(self, student, functions, only=None):
         self.student = student
+        self.only = only
         self.functions = list(functions)
         self.outcomes: list[TestOutcome] = []
         self.errors: list[str] = []
@@ -62,13 +63,19 @@ class GradingPlugin:
         config.stash[STUDENT] = self.student
 
     @pytest.hookimpl(tryfirst=True)
-    def pytest_collection_modifyitems(self, items):
+    def pytest_collection_modifyitems(self, config, items):
+        keep = []
         for item in items:
             marker = item.get_closest_marker("graded")
             if marker is None or not marker.args:
                 self.errors.append(f"{item.nodeid} has no @graded(function) mark")
             elif marker.args[0] not in self.functions:
                 self.errors.append(f"{item.nodeid} grades {marker.args[0]!r}, which course.toml does not list")
+            elif self.only is None or marker.args[0] == self.only:
+                keep.append(item)
+        if len(keep) != len(items):
+            config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+            items[:] = keep
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -99,12 +106,13 @@ class GradingPlugin:
             self.outcomes.append(TestOutcome(item.name, function, weight, False, message, tuple(tags)))
 
 
-def run_suite(assignment: Assignment, student) -> list[TestOutcome]:
-    """Run the hidden suite of `assignment` with `student` -> one outcome per test, in file order."""
+def run_suite(assignment: Assignment, student, only: str | None = None) -> list[TestOutcome]:
+    """Run the hidden suite of `assignment` with `student` -> one outcome per test, in file order.
+    only: run just the tests of this graded function."""
     suite = assignment.suite_dir
     if not suite.is_dir():
         raise SuiteError(f"no hidden suite for {assignment.name!r} at {suite}")
-    plugin = GradingPlugin(student, [f.name for f in assignment.functions])
+    plugin = GradingPlugin(student, [f.name for f in assignment.functions], only)
     args = [str(suite), "-q", "--no-header", "-p", "no:cacheprovider", "-p", "no:randomly",
             "-o", "addopts=", "-o", "console_output_style=classic", "--tb=no", "-s",
             "--import-mode=importlib", "--rootdir", str(suite.parent), "--confcutdir", str(suite.parent), "-W", "ignore"]
@@ -121,6 +129,6 @@ def run_suite(assignment: Assignment, student) -> list[TestOutcome]:
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = autoload
     if plugin.errors:
         raise SuiteError("the hidden suite is broken: " + "; ".join(plugin.errors))
-    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not plugin.outcomes:
         raise SuiteError(f"the hidden suite did not run (pytest exit code {int(code)}):\n{sink.getvalue()[-2000:]}")
     return plugin.outcomes

@@ -7,7 +7,6 @@ no function mutates its inputs.
 """
 import numpy as np
 
-PARAM_KEYS = ("W1", "b1", "W2", "b2")
 
 
 # -- the activation and its derivative, side by side ---------------------------
@@ -141,7 +140,7 @@ def gradient_check(X, Y, params, h=1e-5):
     _, cache = forward(X, params)
     analytic = backward(Y, params, cache)
     errors = {}
-    for key in PARAM_KEYS:
+    for key in ("W1", "b1", "W2", "b2"):
         probe = {k: v.copy() for k, v in params.items()}
 
         def loss_at(value, key=key, probe=probe):

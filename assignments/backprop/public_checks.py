@@ -1,0 +1,217 @@
+"""Public checks for the backprop assignment: fast, small, worked out by hand from the definitions.
+
+Shipped with the released notebook. In the notebook: `check("relu_grad", relu_grad)`.
+From a terminal: `pytest test_public.py` next to your backprop.ipynb or backprop.py.
+These checks are a first signal, not the grade: the hidden tests try many more cases.
+"""
+import numpy as np
+
+CHECKS = {}
+
+
+def public(name):
+    def register(function):
+        CHECKS[name] = function
+        return function
+    return register
+
+
+def _same(actual, expected, what):
+    expected = np.asarray(expected, dtype=np.float64)
+    if not isinstance(actual, np.ndarray):
+        raise AssertionError(f"{what} should be a NumPy array, got {type(actual).__name__}")
+    if actual.shape != expected.shape:
+        raise AssertionError(f"{what} should have shape {expected.shape}, got {actual.shape}")
+    if actual.dtype != np.float64:
+        raise AssertionError(f"{what} should have dtype float64, got {actual.dtype}")
+    if not np.allclose(actual, expected, rtol=1e-9, atol=1e-12):
+        raise AssertionError(f"{what} is wrong:\nexpected {expected.tolist()}\ngot      {actual.tolist()}")
+
+
+def _number(actual, expected, what):
+    if isinstance(actual, bool) or not isinstance(actual, (int, float, np.floating, np.integer)):
+        raise AssertionError(f"{what} should be a float, got {type(actual).__name__}")
+    if not np.isclose(float(actual), expected, rtol=1e-9, atol=1e-12):
+        raise AssertionError(f"{what} should be {expected!r}, got {float(actual)!r}")
+
+
+def _unchanged(before, after, what):
+    if not np.array_equal(before, after):
+        raise AssertionError(f"{what} changed its input: return new arrays, do not modify the arguments")
+
+
+def _tiny():
+    """A 4-1-4 network small enough to work out by hand."""
+    X = np.array([[1.0, 0.0, 1.0, 0.0]])
+    params = {"W1": np.ones((4, 1)), "b1": np.array([-1.0]),
+              "W2": np.array([[1.0, 2.0, 3.0, 4.0]]), "b2": np.array([0.0, 0.0, 0.0, 1.0])}
+    Y = np.array([[1.0, 2.0, 3.0, 3.0]])
+    return X, Y, params
+
+
+@public("relu")
+def check_relu(relu):
+    z = np.array([[-1.0, 0.0, 2.0]])
+    _same(relu(z), [[0.0, 0.0, 2.0]], "relu([[-1, 0, 2]])")
+    _unchanged(np.array([[-1.0, 0.0, 2.0]]), z, "relu")
+
+
+@public("relu_grad")
+def check_relu_grad(relu_grad):
+    _same(relu_grad(np.array([[-1.0, 0.0, 2.0]])), [[0.0, 0.0, 1.0]], "relu_grad([[-1, 0, 2]]) (0 at exactly 0)")
+
+
+@public("forward")
+def check_forward(forward):
+    X, _, params = _tiny()
+    X2 = np.vstack([X, np.zeros((1, 4))])
+    result = forward(X2, params)
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise AssertionError("forward should return a tuple (Y_hat, cache)")
+    Y_hat, cache = result
+    _same(Y_hat, [[1.0, 2.0, 3.0, 5.0], [0.0, 0.0, 0.0, 1.0]], "Y_hat")
+    if not isinstance(cache, dict) or not {"X", "z1", "h"} <= set(cache):
+        raise AssertionError("cache should be a dict with keys 'X', 'z1' and 'h'")
+    _same(cache["z1"], [[1.0], [-1.0]], "cache['z1']")
+    _same(cache["h"], [[1.0], [0.0]], "cache['h']")
+
+
+@public("mse_loss")
+def check_mse_loss(mse_loss):
+    _number(mse_loss(np.array([[1.0, 2.0, 3.0, 4.0]]), np.array([[1.0, 2.0, 3.0, 6.0]])), 1.0,
+            "mse_loss for one error of 2 among 4 entries")
+    _number(mse_loss(np.zeros((2, 4)), np.vstack([np.zeros(4), [0.0, 0.0, 0.0, 4.0]])), 2.0,
+            "mse_loss for one error of 4 among 8 entries")
+
+
+@public("dL_dy")
+def check_dL_dy(dL_dy):
+    _same(dL_dy(np.array([[1.0, 2.0, 3.0, 4.0]]), np.array([[0.0, 2.0, 3.0, 4.0]])), [[0.5, 0.0, 0.0, 0.0]],
+          "dL_dy for one example (2 * error / 4)")
+    _same(dL_dy(np.ones((2, 4)), np.zeros((2, 4))), np.full((2, 4), 0.25), "dL_dy for two examples (2 * error / 8)")
+
+
+@public("dL_dW2")
+def check_dL_dW2(dL_dW2):
+    _same(dL_dW2(np.array([[1.0, 2.0]]), np.array([[1.0, 0.0, 0.0, 1.0]])),
+          [[1.0, 0.0, 0.0, 1.0], [2.0, 0.0, 0.0, 2.0]], "dL_dW2(h=[[1, 2]], dy=[[1, 0, 0, 1]])")
+    _same(dL_dW2(np.ones((3, 2)), np.ones((3, 4))), np.full((2, 4), 3.0), "dL_dW2 summed over a batch of 3")
+
+
+@public("dL_db2")
+def check_dL_db2(dL_db2):
+    _same(dL_db2(np.array([[1.0, 2.0, 3.0, 4.0], [1.0, 1.0, 1.0, 1.0]])), [2.0, 3.0, 4.0, 5.0],
+          "dL_db2 summed over a batch of 2")
+
+
+@public("dL_dh")
+def check_dL_dh(dL_dh):
+    W2 = np.array([[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]])
+    _same(dL_dh(np.array([[1.0, 0.0, 0.0, 0.0]]), W2), [[1.0, 5.0]], "dL_dh(dy=[[1, 0, 0, 0]], W2)")
+
+
+@public("dL_dz1")
+def check_dL_dz1(dL_dz1):
+    _same(dL_dz1(np.array([[1.0, 2.0, 3.0]]), np.array([[-1.0, 0.0, 1.0]])), [[0.0, 0.0, 3.0]],
+          "dL_dz1(dh=[[1, 2, 3]], z1=[[-1, 0, 1]])")
+
+
+@public("dL_dW1")
+def check_dL_dW1(dL_dW1):
+    _same(dL_dW1(np.array([[1.0, 0.0, 0.0, 1.0]]), np.array([[2.0, 3.0]])),
+          [[2.0, 3.0], [0.0, 0.0], [0.0, 0.0], [2.0, 3.0]], "dL_dW1(X=[[1, 0, 0, 1]], dz1=[[2, 3]])")
+
+
+@public("dL_db1")
+def check_dL_db1(dL_db1):
+    _same(dL_db1(np.array([[1.0, 2.0], [3.0, 4.0]])), [4.0, 6.0], "dL_db1 summed over a batch of 2")
+
+
+@public("backward")
+def check_backward(backward):
+    X, Y, params = _tiny()
+    cache = {"X": X, "z1": np.array([[1.0]]), "h": np.array([[1.0]])}
+    grads = backward(Y, params, cache)
+    if not isinstance(grads, dict) or set(grads) != {"W1", "b1", "W2", "b2"}:
+        raise AssertionError("backward should return a dict with keys W1, b1, W2, b2")
+    _same(grads["W2"], [[0.0, 0.0, 0.0, 1.0]], "grads['W2']")
+    _same(grads["b2"], [0.0, 0.0, 0.0, 1.0], "grads['b2']")
+    _same(grads["W1"], [[4.0], [0.0], [4.0], [0.0]], "grads['W1']")
+    _same(grads["b1"], [4.0], "grads['b1']")
+
+
+@public("sgd_step")
+def check_sgd_step(sgd_step):
+    params = {"W": np.array([[1.0, 2.0]]), "b": np.array([0.5])}
+    grads = {"W": np.array([[10.0, -10.0]]), "b": np.array([1.0])}
+    new = sgd_step(params, grads, 0.1)
+    _same(new["W"], [[0.0, 3.0]], "new['W'] = W - 0.1 * dW")
+    _same(new["b"], [0.4], "new['b'] = b - 0.1 * db")
+    _unchanged(np.array([[1.0, 2.0]]), params["W"], "sgd_step")
+
+
+@public("numerical_gradient")
+def check_numerical_gradient(numerical_gradient):
+    x = np.array([1.0, -2.0, 3.0])
+    grad = numerical_gradient(lambda v: float(np.sum(v ** 2)), x)
+    if not np.allclose(grad, [2.0, -4.0, 6.0], atol=1e-6):
+        raise AssertionError(f"numerical_gradient of sum(x**2) at [1, -2, 3] should be [2, -4, 6], got {grad}")
+    _unchanged(np.array([1.0, -2.0, 3.0]), x, "numerical_gradient (put each entry back after nudging it)")
+
+
+@public("rel_error")
+def check_rel_error(rel_error):
+    _number(rel_error(np.array([1.0, 2.0]), np.array([1.0, 2.0])), 0.0, "rel_error of equal arrays")
+    _number(rel_error(np.array([1.0]), np.array([3.0])), 0.5, "rel_error([1], [3]) = |1 - 3| / (1 + 3)")
+    _number(rel_error(np.zeros(2), np.zeros(2)), 0.0, "rel_error of two zero arrays (guard the denominator)")
+
+
+@public("gradient_check")
+def check_gradient_check(gradient_check):
+    X, Y, params = _tiny()
+    errors = gradient_check(X, Y, params)
+    if not isinstance(errors, dict) or set(errors) != {"W1", "b1", "W2", "b2"}:
+        raise AssertionError("gradient_check should return a dict with keys W1, b1, W2, b2")
+    for key, value in errors.items():
+        if not 0.0 <= float(value) < 1e-6:
+            raise AssertionError(f"gradient_check(...)[{key!r}] = {value}: correct gradients should give < 1e-6")
+
+
+@public("train")
+def check_train(train):
+    X, Y, params = _tiny()
+    _, losses = train(X, Y, params, 0.01, 3)
+    if len(losses) != 4:
+        raise AssertionError(f"train(..., steps=3) should return 4 losses (before any update, then after each), "
+                             f"got {len(losses)}")
+    _number(losses[0], 1.0, "losses[0], the loss before any update")
+    if not losses[3] < losses[0]:
+        raise AssertionError("the loss should go down with a small learning rate")
+
+
+@public("make_dataset")
+def check_make_dataset(make_dataset):
+    X, Y = make_dataset()
+    _same(X[11], [1.0, 0.0, 1.0, 1.0], "X[11] (the bits of 11, most significant first)")
+    _same(Y[11], [1.0, 1.0, 0.0, 1.0], "Y[11] (the 2x2 image [[1, 0], [1, 1]] transposed)")
+    if X.shape != (16, 4) or Y.shape != (16, 4):
+        raise AssertionError("X and Y should both have shape (16, 4)")
+
+
+@public("accuracy")
+def check_accuracy(accuracy):
+    Y_hat = np.array([[0.9, 0.1, 1.2, -0.3], [0.4, 0.6, 0.0, 1.0]])
+    Y = np.array([[1.0, 0.0, 1.0, 0.0], [1.0, 1.0, 0.0, 1.0]])
+    result = accuracy(Y_hat, Y)
+    if isinstance(result, bool) or not isinstance(result, (int, np.integer)) or result != 1:
+        raise AssertionError(f"accuracy should be the int 1 here (only the first row rounds to its target), "
+                             f"got {result!r}")
+
+
+def check(name, function):
+    """Run the public checks of one function and say so; AssertionError with a hint if one fails."""
+    try:
+        CHECKS[name](function)
+    except NotImplementedError:
+        raise AssertionError(f"{name} still raises NotImplementedError: write your code in place of the stub") from None
+    print(f"{name}: public checks passed")

@@ -1,0 +1,131 @@
+"""Releasing an assignment with nbgrader: an ordered list of steps, declared once in `STEPS`.
+
+    check the notebook against course.toml -> stage it into source/ with points from course.toml
+    -> nbgrader generate_assignment into release/ -> check that nothing secret was released
+
+The course directory is a standard nbgrader one (source/, release/, submitted/, autograded/,
+feedback/, gradebook.db, nbgrader_config.py), so nbgrader's own commands work in it too.
+"""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from .course import Assignment, Course
+
+SECRET_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "autograder.hidden", "run_hidden")
+RELEASED_FILES = ("public_checks.py", "test_public.py")   # besides the notebook
+
+
+class ReleaseError(RuntimeError):
+    """The assignment cannot be released as it is; the message says what to fix."""
+
+
+@dataclass
+class Release:
+    course: Course
+    assignment: Assignment
+    course_dir: Path
+
+    @property
+    def source_dir(self) -> Path:
+        return self.course_dir / "source" / self.assignment.name
+
+    @property
+    def release_dir(self) -> Path:
+        return self.course_dir / "release" / self.assignment.name
+
+
+def write_nbgrader_config(course: Course, course_dir: Path) -> Path:
+    """nbgrader_config.py for the course directory, so plain `nbgrader ...` commands work there."""
+    course_dir.mkdir(parents=True, exist_ok=True)
+    path = course_dir / "nbgrader_config.py"
+    path.write_text(
+        "# Written by `autograder`; nbgrader's own commands read it.\n"
+        "c = get_config()  # noqa: F821\n"
+        f"c.CourseDirectory.course_id = {course.id!r}\n"
+        f"c.CourseDirectory.root = {str(course_dir.resolve())!r}\n", encoding="utf-8")
+    return path
+
+
+def nbgrader_api(course: Course, course_dir: Path):
+    """nbgrader's own API object for a course directory."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
+
+    config = Config()
+    config.CourseDirectory.root = str(Path(course_dir).resolve())
+    config.CourseDirectory.course_id = course.id
+    return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+
+
+def check_notebook(r: Release) -> Release:
+    """Every graded function has one answer cell and one grade cell, and nothing else is graded."""
+    nb = nbformat.read(r.assignment.source_notebook, as_version=4)
+    ids = [c.metadata.get("nbgrader", {}) for c in nb.cells]
+    answers = {m.get("grade_id") for m in ids if m.get("solution")}
+    grades = {m.get("grade_id") for m in ids if m.get("grade")}
+    wanted = [f.name for f in r.assignment.functions]
+    problems = [f"no answer cell with grade_id '{n}'" for n in wanted if n not in answers]
+    problems += [f"no grade cell with grade_id 'test_{n}'" for n in wanted if f"test_{n}" not in grades]
+    problems += [f"grade cell '{g}' grades nothing listed in course.toml" for g in sorted(grades - {
+        f"test_{n}" for n in wanted})]
+    if problems:
+        raise ReleaseError(f"{r.assignment.source_notebook.name}: " + "; ".join(problems))
+    return r
+
+
+def stage_source(r: Release) -> Release:
+    """Copy the assignment folder into source/, with each grade cell's points from course.toml."""
+    if r.source_dir.exists():
+        shutil.rmtree(r.source_dir)
+    r.source_dir.mkdir(parents=True)
+    folder = r.assignment.source_notebook.parent
+    for name in (r.assignment.notebook, *RELEASED_FILES):
+        if not (folder / name).exists():
+            raise ReleaseError(f"{folder / name} is missing")
+    for name in RELEASED_FILES:
+        shutil.copy2(folder / name, r.source_dir / name)
+    nb = nbformat.read(r.assignment.source_notebook, as_version=4)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade"):
+            meta["points"] = r.assignment.function(meta["grade_id"][len("test_"):]).points
+    nbformat.write(nb, r.source_dir / r.assignment.notebook)
+    write_nbgrader_config(r.course, r.course_dir)
+    return r
+
+
+def generate_assignment(r: Release) -> Release:
+    result = nbgrader_api(r.course, r.course_dir).generate_assignment(r.assignment.name, force=True, create=True)
+    if not result.get("success"):
+        raise ReleaseError(f"nbgrader generate_assignment failed:\n{result.get('error') or result.get('log')}")
+    return r
+
+
+def check_release(r: Release) -> Release:
+    """Only the stubbed notebook and the public checks; no solution, no hidden test."""
+    files = sorted(p.relative_to(r.release_dir).as_posix() for p in r.release_dir.rglob("*") if p.is_file())
+    expected = sorted([r.assignment.notebook, *RELEASED_FILES])
+    if files != expected:
+        raise ReleaseError(f"release/{r.assignment.name} holds {files}, expected exactly {expected}")
+    text = (r.release_dir / r.assignment.notebook).read_text(encoding="utf-8")
+    leaked = [m for m in SECRET_MARKERS if m in text]
+    if leaked:
+        raise ReleaseError(f"the released notebook still contains {leaked}")
+    return r
+
+
+STEPS = [check_notebook, stage_source, generate_assignment, check_release]
+
+
+def generate(course: Course, assignment: Assignment, *, course_dir: Path) -> Path:
+    """Release `assignment` into course_dir/release/<name>/ and return that folder."""
+    r = Release(course, assignment, Path(course_dir))
+    for step in STEPS:
+        r = step(r)
+    return r.release_dir
