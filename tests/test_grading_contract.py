@@ -1,0 +1,120 @@
+"""`autograder grade ASSIGNMENT PATH --json`: the results.json contract, on real submissions."""
+import json
+import time
+
+import pytest
+
+from autograder.course import PROJECT_ROOT
+
+from helpers import by_name, edit_answer, grade, run_cli
+
+REFERENCE_PY = PROJECT_ROOT / "solutions" / "backprop.py"
+
+
+def check_shape_of_results(result, assignment):
+    assert set(result) == {"score", "max_score", "execution_time", "output", "tests"}
+    assert [t["name"] for t in result["tests"]] == [f.name for f in assignment.functions]
+    for test in result["tests"]:
+        assert set(test) == {"name", "score", "max_score", "status", "output", "tags"}
+        assert test["status"] in ("passed", "failed")
+        assert 0 <= test["score"] <= test["max_score"]
+    assert result["score"] == pytest.approx(sum(t["score"] for t in result["tests"]))
+    assert result["max_score"] == assignment.max_score
+
+
+def test_cli_grades_the_reference_module_full_marks(backprop):
+    started = time.monotonic()
+    done = run_cli("grade", "backprop", REFERENCE_PY, "--json")
+    elapsed = time.monotonic() - started
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    check_shape_of_results(result, backprop)
+    assert result["score"] == result["max_score"]
+    assert all(t["status"] == "passed" and t["tags"] == [] for t in result["tests"])
+    print(f"CLI grading of the reference took {elapsed:.1f} s")
+
+
+def test_reference_source_notebook_scores_full_marks(backprop):
+    result = grade(backprop, backprop.source_notebook)
+    check_shape_of_results(result, backprop)
+    assert result["score"] == result["max_score"], [t for t in result["tests"] if t["status"] != "passed"]
+    assert "Read-only cell" not in result["output"]
+
+
+def test_released_notebook_scores_zero_not_implemented_everywhere(backprop, released_notebook):
+    result = grade(backprop, released_notebook)
+    check_shape_of_results(result, backprop)
+    assert result["score"] == 0
+    for test in result["tests"]:
+        assert test["tags"] == ["not_implemented"], test
+        assert "NotImplementedError" in test["output"]
+
+
+def test_relu_grad_with_ge_loses_only_relu_grads_points(backprop, tmp_path):
+    source = REFERENCE_PY.read_text()
+    assert "return (z > 0).astype(np.float64)" in source
+    path = tmp_path / "backprop.py"
+    path.write_text(source.replace("return (z > 0).astype(np.float64)", "return (z >= 0).astype(np.float64)"))
+    tests = by_name(grade(backprop, path))
+    assert tests["relu_grad"]["score"] < tests["relu_grad"]["max_score"]
+    assert "relu_gate_at_zero" in tests["relu_grad"]["tags"]
+    others = [t for name, t in tests.items() if name != "relu_grad"]
+    assert all(t["score"] == t["max_score"] for t in others), [t for t in others if t["status"] != "passed"]
+
+
+def test_syntax_error_in_one_cell_costs_only_that_cell(backprop, tmp_path):
+    path = edit_answer(backprop.source_notebook, tmp_path / "student.ipynb", "dL_dW2",
+                       lambda src: src.replace("return h.T @ dy", "return h.T @@ dy"))
+    tests = by_name(grade(backprop, path))
+    assert tests["dL_dW2"]["score"] == 0 and tests["dL_dW2"]["tags"] == ["syntax_error"]
+    assert "syntax error" in tests["dL_dW2"]["output"]
+    # backward calls the student's own dL_dW2, which does not exist: a NameError in backward
+    assert tests["backward"]["score"] == 0 and tests["backward"]["tags"] == ["crashed"]
+    for name in ("relu", "dL_db2", "dL_dW1", "train"[:0] or "sgd_step"):
+        assert tests[name]["score"] == tests[name]["max_score"], tests[name]
+
+
+def test_missing_and_crashing_functions_score_zero_alone(backprop, tmp_path):
+    source = REFERENCE_PY.read_text()
+    source = source.replace("def dL_db1(dz1):", "def dL_db_one(dz1):")
+    source = source.replace('    return float(np.mean((Y_hat - Y) ** 2))', '    raise ValueError("oops")')
+    path = tmp_path / "student.py"
+    path.write_text(source)
+    result = grade(backprop, path)
+    tests = by_name(result)
+    assert tests["dL_db1"]["score"] == 0 and tests["dL_db1"]["tags"] == ["not_defined"]
+    assert tests["mse_loss"]["score"] == 0 and tests["mse_loss"]["tags"] == ["crashed"]
+    assert "ValueError: oops" in tests["mse_loss"]["output"]
+    assert tests["relu"]["score"] == tests["relu"]["max_score"]
+    assert tests["dL_dW1"]["score"] == tests["dL_dW1"]["max_score"]
+
+
+@pytest.mark.parametrize("content, name, reason", [
+    (b"", "empty.ipynb", "empty"),
+    (b"{not json", "broken.ipynb", "not valid notebook JSON"),
+    (b"\xff\xfe\x00garbage", "latin.py", "not UTF-8"),
+    (b"print('hi')", "notes.txt", ".ipynb notebook or a .py file"),
+])
+def test_unreadable_submissions_get_zero_with_a_reason(backprop, tmp_path, content, name, reason):
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = grade(backprop, path)
+    check_shape_of_results(result, backprop)
+    assert result["score"] == 0 and reason in result["output"]
+    assert all(t["tags"] == ["unreadable"] for t in result["tests"])
+
+
+def test_cli_exits_nonzero_only_when_the_grader_cannot_grade(tmp_path):
+    done = run_cli("--course-file", tmp_path / "missing.toml", "grade", "backprop", REFERENCE_PY, "--json")
+    assert done.returncode != 0 and "course file not found" in done.stderr
+    done = run_cli("grade", "no_such_assignment", REFERENCE_PY, "--json")
+    assert done.returncode != 0 and "no assignment 'no_such_assignment'" in done.stderr
+
+
+def test_grading_is_deterministic(backprop, tmp_path):
+    path = tmp_path / "student.py"
+    path.write_text(REFERENCE_PY.read_text().replace("return dy.sum(axis=0)", "return dy.mean(axis=0)"))
+    first, second = grade(backprop, path), grade(backprop, path)
+    strip = lambda r: [(t["name"], t["score"], t["tags"], t["output"]) for t in r["tests"]]  # noqa: E731
+    assert strip(first) == strip(second)
+    assert "bias_not_summed" in by_name(first)["dL_db2"]["tags"]
