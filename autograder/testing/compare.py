@@ -72,6 +72,19 @@ def _ratio(actual: np.ndarray, expected: np.ndarray) -> float | None:
     return c if _close(actual, c * expected, TOLERANCES["diagnosis"]) else None
 
 
+def _factor_candidates(factors) -> list[tuple[float, list[str]]]:
+    """(ratio, tags) for every constant factor that names a mistake, simplest explanation first:
+    1 (a sign alone), a test's own factors (e.g. N -> wrong_mean_denominator), 2 or 1/2
+    (missing_factor_2), then a test's factors combined with 2 or 1/2 (e.g. y_hat - y for
+    2 (y_hat - y) / (4 N): ratio 2N, both tags)."""
+    base = [(1.0, [])]
+    for tag, ratios in (factors or {}).items():
+        for r in ratios:
+            base += [(float(r), [tag]), (1.0 / float(r), [tag])]
+    two = [(2.0, ["missing_factor_2"]), (0.5, ["missing_factor_2"])]
+    return base + two + [(r * s, stags + tags) for s, stags in two for r, tags in base[1:]]
+
+
 def diagnose_values(actual, expected, *, alternatives=None, factors=None) -> list[str]:
     """Tags that explain why `actual` differs from `expected` (same shape, both finite)."""
     for tag, value in (alternatives or {}).items():
@@ -85,16 +98,9 @@ def diagnose_values(actual, expected, *, alternatives=None, factors=None) -> lis
     if c is not None and c != 0.0:
         sign = ["sign_flipped"] if c < 0 else []
         m = abs(c)
-        if math.isclose(m, 1.0, rel_tol=1e-6):
-            return sign
-        candidates = {2.0: "missing_factor_2", 0.5: "missing_factor_2"}
-        for tag, ratios in (factors or {}).items():
-            for r in ratios:
-                candidates.setdefault(float(r), tag)
-                candidates.setdefault(1.0 / float(r), tag)
-        for r, tag in candidates.items():
+        for r, tags in _factor_candidates(factors):
             if math.isclose(m, r, rel_tol=1e-6):
-                return sign + [tag]
+                return sign + tags
     return ["wrong_values"]
 
 
@@ -143,18 +149,24 @@ def _kind(value) -> str:
     return f"a {type(value).__name__}"
 
 
+def _matching(actual, alternatives) -> list[str]:
+    """Tags of the known mistakes whose value `actual` equals (any shape, scalars included)."""
+    if isinstance(actual, Opaque) or actual is None:
+        return []
+    return [t for tag, v in (alternatives or {}).items() if v is not None and _close(actual, v, TOLERANCES["diagnosis"])
+            for t in ([tag] if isinstance(tag, str) else tag)]
+
+
 def _check_array(actual, expected, tol, what, context, alternatives, factors):
     if not isinstance(actual, np.ndarray):
+        tags = _matching(actual, alternatives) + ["not_array"]
         raise Failure(f"{what} should be a NumPy array of shape {expected.shape}, got {_kind(actual)}: "
-                      f"{describe(actual)}.{context}", ("not_array",))
+                      f"{describe(actual)}.{context}", tuple(tags))
     if actual.shape != expected.shape:
         if actual.ndim == 2 and actual.shape == expected.T.shape and _close(actual, expected.T, tol):
             raise Failure(f"{what} has shape {actual.shape} but should have shape {expected.shape}: it is the "
                           f"transpose of the right answer.{context}", ("transposed", "shape"))
-        tags = ["shape"]
-        if alternatives:
-            tags = [t for tag, v in alternatives.items() if v is not None and _close(actual, v, tol)
-                    for t in ([tag] if isinstance(tag, str) else tag)] + tags
+        tags = _matching(actual, alternatives) + ["shape"]
         raise Failure(f"{what} should have shape {expected.shape}, got {actual.shape}.{context}", tuple(tags))
     if actual.dtype.kind == "b" or actual.dtype.kind in "iu":
         raise Failure(f"{what} should hold float64 numbers, got dtype {actual.dtype} "

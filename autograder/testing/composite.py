@@ -1,0 +1,98 @@
+"""Diagnosing composites: is `backward` (or `train`, `forward`, ...) wrong only because a part it calls is?
+
+The verdict on a composite never depends on the student's parts: it is the student's composite
+against the reference. Only once it has failed, `blame_part` re-runs the *reference* composite
+with one of the student's parts substituted for the reference's (e.g. the student's `dL_dW2`
+inside the reference `backward`); when that reproduces the student's wrong answer, the part is
+to blame, and the failure says so with the `calls_wrong_part` tag.
+
+`with_parts` is also how a hidden test computes what a known mistake would give (an
+`alternatives` value): the reference composite with a trusted, deliberately wrong part.
+"""
+from __future__ import annotations
+
+import types
+
+import numpy as np
+
+from ..diagnosis import Failure, StudentFailure
+from .compare import TOLERANCES
+
+
+def with_parts(function, module, parts: dict):
+    """`function` (defined in `module`) re-bound so that the names in `parts` resolve to the given
+    implementations instead of the module's own. Nothing global is changed."""
+    namespace = {**vars(module), **parts}
+    return types.FunctionType(function.__code__, namespace, function.__name__, function.__defaults__,
+                              function.__closure__)
+
+
+def callees(function, names) -> list[str]:
+    """The names among `names` that `function`'s own code refers to, in `names` order."""
+    referred = set(function.__code__.co_names)
+    for const in function.__code__.co_consts:          # nested functions (closures) too
+        if isinstance(const, types.CodeType):
+            referred |= set(const.co_names)
+    return [n for n in names if n in referred]
+
+
+def close_tree(a, b, tol=TOLERANCES["diagnosis"]) -> bool:
+    """a ~= b for arrays, numbers, and dicts / tuples / lists of them (max-norm relative error)."""
+    if isinstance(b, dict):
+        return isinstance(a, dict) and set(a) == set(b) and all(close_tree(a[k], b[k], tol) for k in b)
+    if isinstance(b, (tuple, list)):
+        return isinstance(a, (tuple, list)) and len(a) == len(b) and all(
+            close_tree(x, y, tol) for x, y in zip(a, b))
+    try:
+        x = np.asarray(a, dtype=np.float64)
+        y = np.asarray(b, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    if x.shape != y.shape or not np.all(np.isfinite(x)):
+        return False
+    scale = max(float(np.max(np.abs(y), initial=0.0)), 1e-12)
+    return float(np.max(np.abs(x - y), initial=0.0)) / scale <= tol
+
+
+def _student_part(student, name):
+    def part(*args, **kwargs):
+        return student.call(name, *args, **kwargs).value
+    part.__name__ = name
+    return part
+
+
+def blame_part(student, reference, name: str, args: tuple, actual, graded, *, pick=None) -> list[str]:
+    """The graded functions called by `name` whose student versions explain the student's wrong
+    `actual`: one part if one suffices, else all of them, else []. pick: extracts the compared
+    part of a result (e.g. the losses of train)."""
+    pick = pick or (lambda value: value)
+    function = getattr(reference, name)
+    expected = pick(function(*args))
+    parts = [p for p in callees(function, graded) if p != name]
+    trials = [[p] for p in parts] + ([parts] if len(parts) > 1 else [])
+    for chosen in trials:
+        try:
+            value = pick(with_parts(function, reference, {p: _student_part(student, p) for p in chosen})(*args))
+        except (StudentFailure, Exception):  # noqa: BLE001 - a crashing part explains nothing here
+            continue
+        if close_tree(actual, value) and not close_tree(value, expected):
+            return chosen
+    return []
+
+
+def check_composite(check, student, reference, name: str, args: tuple, actual, graded, *, pick=None):
+    """Run `check()` (which raises Failure); on a wrong-values failure, name the part to blame."""
+    try:
+        check()
+    except StudentFailure:
+        raise
+    except Failure as failure:
+        if {"mutates_input", "not_array", "shape", "wrong_keys", "dtype", "not_finite"} & set(failure.tags):
+            raise
+        parts = blame_part(student, reference, name, args, actual, graded, pick=pick)
+        if not parts:
+            raise
+        part = " and ".join(f"`{p}`" for p in parts)
+        raise Failure(f"`{name}` is wrong only because {part}, which it calls, {'is' if len(parts) == 1 else 'are'} "
+                      f"wrong: with your {part} the reference `{name}` gives exactly your result. Fix "
+                      f"{part} first.\n{failure.message}", ("calls_wrong_part",)) from None
