@@ -129,7 +129,7 @@ def assert_close(actual, expected, *, tol="exact", what="the result", inputs=Non
                           f"{_kind(actual)}.{context}", ("not_array",))
         if set(actual) != set(expected):
             raise Failure(f"{what} should have the keys {sorted(expected)}, got {sorted(map(str, actual))}."
-                          f"{context}", ("wrong_values",))
+                          f"{context}", ("wrong_keys",))
         for key in expected:
             alt = {tag: (v[key] if isinstance(v, dict) else None) for tag, v in (alternatives or {}).items()}
             assert_close(actual[key], expected[key], tol=tol, what=f"{what}[{key!r}]", inputs=inputs,

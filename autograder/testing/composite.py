@@ -64,7 +64,7 @@ def _student_part(student, name):
 def blame_part(student, reference, name: str, args: tuple, actual, graded, *, pick=None) -> list[str]:
     """The graded functions called by `name` whose student versions explain the student's wrong
     `actual`: one part if one suffices, else all of them, else []. pick: extracts the compared
-    part of a result (e.g. the losses of train)."""
+    part of a result (e.g. the losses of train); `actual` is that part of the student's result."""
     pick = pick or (lambda value: value)
     function = getattr(reference, name)
     expected = pick(function(*args))
