@@ -214,6 +214,10 @@ class Report:
                 status = "ok" if m.named else "NAMED WRONG" if m.caught else "NOT CAUGHT"
                 lines.append(f"  [{status:^11}] {m.mutant.id:<{width}}  {m.score:g}/{m.max_score:g}  "
                              f"expected {', '.join(m.mutant.tags)}; got {', '.join(m.tags) or 'no tag'}")
+                for caller in m.unexplained_callers:
+                    t = m.callers[caller]
+                    lines.append(f"                (its caller {caller} lost points without blaming it: "
+                                 f"{', '.join(t['tags'])})")
                 if not m.named:
                     lines.append(f"                {m.mutant.description}")
                     first = m.output.splitlines()[1] if len(m.output.splitlines()) > 1 else m.output

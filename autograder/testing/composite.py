@@ -87,7 +87,7 @@ def check_composite(check, student, reference, name: str, args: tuple, actual, g
     except StudentFailure:
         raise
     except Failure as failure:
-        if {"mutates_input", "not_array", "shape", "wrong_keys", "dtype", "not_finite"} & set(failure.tags):
+        if "mutates_input" in failure.tags:
             raise
         parts = blame_part(student, reference, name, args, actual, graded, pick=pick)
         if not parts:

@@ -27,7 +27,7 @@ def weight_grad_mistakes(a, d):
 
 def bias_grad_mistakes(d):
     return {"bias_not_summed": d.mean(axis=0), ("bias_not_summed",): d, "wrong_axis": d.sum(axis=1),
-            ("wrong_axis",): np.float64(d.sum())}
+            ("wrong_axis",): np.float64(d.sum()), ("wrong_axis", "shape"): np.array([d.sum()])}
 
 
 def gate_mistakes(dh, z1):
