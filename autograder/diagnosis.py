@@ -78,7 +78,22 @@ class StudentFailure(Failure):
 
 
 def markdown_table() -> str:
-    """The codes as a Markdown table, for docs/diagnosis.md."""
+    """The codes as a Markdown table."""
     rows = ["| code | meaning |", "|---|---|"]
     rows += [f"| `{code}` | {meaning} |" for code, meaning in CODES.items()]
     return "\n".join(rows) + "\n"
+
+
+DOC_HEADER = """# Diagnosis codes
+
+Every failed check in a `results.json` carries one or more of these tags (`tests[].tags`), and its
+`output` explains the likely cause in a sentence. `wrong_values` is used only when no more specific
+cause was found. Generated from `autograder/diagnosis.py` by `autograder codes > docs/diagnosis.md`;
+a test keeps it up to date.
+
+"""
+
+
+def markdown_doc() -> str:
+    """docs/diagnosis.md: a short introduction and the table."""
+    return DOC_HEADER + markdown_table()

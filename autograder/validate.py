@@ -286,3 +286,18 @@ def validate(course: Course, assignment: Assignment, *, isolation: str = "auto",
         report.checks.append(Check("the hidden suite runs", False, str(err)))
     report.seconds = time.monotonic() - started
     return report
+
+
+def main(course: Course, *, assignments=(), functions=None, release=True, isolation="auto") -> int:
+    """`autograder validate`: print a report per assignment; 0 when every one passes, else 1."""
+    import sys
+    names = list(assignments) or list(course.assignments)
+    ok = True
+    for name in names:
+        assignment = course.assignment(name)
+        report = validate(course, assignment, isolation=isolation, functions=functions, release=release,
+                          progress=lambda text: print(f"  {text}", file=sys.stderr, flush=True))
+        print(report.text(), flush=True)
+        print()
+        ok = ok and report.ok
+    return 0 if ok else 1
