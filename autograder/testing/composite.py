@@ -48,8 +48,11 @@ def close_tree(a, b, tol=TOLERANCES["diagnosis"]) -> bool:
         y = np.asarray(b, dtype=np.float64)
     except (TypeError, ValueError):
         return False
-    if x.shape != y.shape or not np.all(np.isfinite(x)):
+    if x.shape != y.shape or not np.array_equal(np.isfinite(x), np.isfinite(y)):
         return False
+    if not np.all(np.isfinite(x)):     # the same NaN / inf pattern: compare the finite entries
+        finite = np.isfinite(x)
+        return np.array_equal(x[~finite], y[~finite], equal_nan=True) and close_tree(x[finite], y[finite], tol)
     scale = max(float(np.max(np.abs(y), initial=0.0)), 1e-12)
     return float(np.max(np.abs(x - y), initial=0.0)) / scale <= tol
 
@@ -96,3 +99,22 @@ def check_composite(check, student, reference, name: str, args: tuple, actual, g
         raise Failure(f"`{name}` is wrong only because {part}, which it calls, {'is' if len(parts) == 1 else 'are'} "
                       f"wrong: with your {part} the reference `{name}` gives exactly your result. Fix "
                       f"{part} first.\n{failure.message}", ("calls_wrong_part",)) from None
+
+
+def call_composite(student, reference, name: str, args: tuple, graded):
+    """student.call(name, *args) (a Call); when it crashes and the reference composite crashes too with one of the
+    student's parts in it, the failure says which part to blame (and keeps the `crashed` tag)."""
+    try:
+        return student.call(name, *args)
+    except StudentFailure as failure:
+        if "crashed" not in failure.tags:
+            raise
+        function = getattr(reference, name)
+        for part in [p for p in callees(function, graded) if p != name]:
+            try:
+                with_parts(function, reference, {part: _student_part(student, part)})(*args)
+            except Exception:  # noqa: BLE001 - the part makes the reference crash as well
+                raise StudentFailure(f"`{name}` crashed because `{part}`, which it calls, is wrong: the reference "
+                                     f"`{name}` crashes too with your `{part}`. Fix `{part}` first.\n"
+                                     f"{failure.message}", ("crashed", "calls_wrong_part")) from None
+        raise

@@ -4,7 +4,7 @@ from hypothesis import given
 
 from autograder.course import load_course
 from autograder.testing import Failure, assert_close, assert_no_mutation, graded
-from autograder.testing.composite import check_composite
+from autograder.testing.composite import call_composite, check_composite
 from autograder.testing.oracle import network_loss_and_grads
 from autograder.testing.strategies import networks, random_network
 
@@ -22,7 +22,7 @@ def forward_mistakes(X, params):
 
 
 def _check_forward(student, reference, X, params):
-    result = student.forward(X, params)
+    result = call_composite(student, reference, "forward", (X, params), GRADED).value
     if not isinstance(result, tuple) or len(result) != 2:
         raise Failure("forward(X, params) should return a tuple (Y_hat, cache).", ("not_array",))
     Y_hat, cache = result
@@ -35,8 +35,10 @@ def _check_forward(student, reference, X, params):
         raise Failure(f"cache should be a dict with keys 'X', 'z1', 'h'; got {type(cache).__name__}"
                       f"{' with keys ' + str(sorted(cache)) if isinstance(cache, dict) else ''}.", ("wrong_keys",))
     for key in ("X", "z1", "h"):
-        assert_close(cache[key], expected_cache[key], what=f"cache[{key!r}]", inputs=inputs,
-                     alternatives=z_mistakes if key == "z1" else {"gate_on_wrong_input": expected_cache["z1"]})
+        check_composite(lambda: assert_close(
+            cache[key], expected_cache[key], what=f"cache[{key!r}]", inputs=inputs,
+            alternatives=z_mistakes if key == "z1" else {"gate_on_wrong_input": expected_cache["z1"]}),
+            student, reference, "forward", (X, params), cache[key], GRADED, pick=lambda r, key=key: r[1][key])
 
 
 @graded("forward", weight=2, core=True)

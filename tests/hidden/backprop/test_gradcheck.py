@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from autograder.course import load_course
 from autograder.diagnosis import CODES
 from autograder.testing import Failure, assert_close, graded
-from autograder.testing.composite import blame_part, with_parts
+from autograder.testing.composite import blame_part, call_composite, with_parts
 from autograder.testing.strategies import matrices, random_network, vectors
 
 GRADED = [f.name for f in load_course().assignment("backprop").functions]
@@ -138,7 +138,7 @@ def gradient_check_mistakes(reference, X, Y, params, h):
 
 
 def _check_gradient_check(student, reference, X, Y, params, h, what):
-    call = student.call("gradient_check", X, Y, params, h)
+    call = call_composite(student, reference, "gradient_check", (X, Y, params, h), GRADED)
     errors = call.value
     if not isinstance(errors, dict):
         raise Failure(f"gradient_check should return a dict with keys W1, b1, W2, b2, got {type(errors).__name__}.",

@@ -4,7 +4,7 @@ from hypothesis import given
 
 from autograder.course import load_course
 from autograder.testing import Failure, assert_close, assert_no_mutation, graded
-from autograder.testing.composite import check_composite, with_parts
+from autograder.testing.composite import call_composite, check_composite, with_parts
 from autograder.testing.oracle import network_loss_and_grads, output_grad
 from autograder.testing.strategies import networks, random_network
 
@@ -171,7 +171,7 @@ def backward_mistakes(reference, Y, params, cache):
 def _check_backward(student, reference, X, Y, params, *, torch_too):
     _, cache = reference.forward(X, params)
     inputs = {"X": X, "Y": Y, **params}
-    grads = student.backward(Y, params, cache)
+    grads = call_composite(student, reference, "backward", (Y, params, cache), GRADED).value
     n = len(Y)
     kw = dict(inputs=inputs, alternatives=backward_mistakes(reference, Y, params, cache),
               factors={"wrong_mean_denominator": [n, 4, 4 * n]})
@@ -179,7 +179,9 @@ def _check_backward(student, reference, X, Y, params, *, torch_too):
                                          what="backward(Y, params, cache)", **kw),
                     student, reference, "backward", (Y, params, cache), grads, GRADED)
     if torch_too:
-        assert_close(grads, network_loss_and_grads(X, Y, params)[1], what="backward vs torch autograd", **kw)
+        check_composite(lambda: assert_close(grads, network_loss_and_grads(X, Y, params)[1],
+                                             what="backward vs torch autograd", **kw),
+                        student, reference, "backward", (Y, params, cache), grads, GRADED)
 
 
 @graded("backward", weight=2, core=True)

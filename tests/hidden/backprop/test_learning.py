@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from autograder.course import load_course
 from autograder.diagnosis import StudentFailure
 from autograder.testing import Failure, assert_close, assert_no_mutation, graded
-from autograder.testing.composite import check_composite, close_tree
+from autograder.testing.composite import call_composite, check_composite, close_tree
 from autograder.testing.oracle import train_losses
 from autograder.testing.strategies import decimals, networks, random_network
 
@@ -54,7 +54,8 @@ def _losses(student_result, steps):
 
 
 def _check_train(student, reference, X, Y, params, lr, steps, tol):
-    new_params, losses = _losses(student.train(X, Y, params, lr, steps), steps)
+    new_params, losses = _losses(call_composite(student, reference, "train", (X, Y, params, lr, steps), GRADED).value,
+                                 steps)
     expected_params, expected_losses = reference.train(X, Y, params, lr, steps)
     expected = np.asarray(expected_losses)
     what = f"the losses of train(X, Y, params, lr={lr}, steps={steps})"
@@ -69,7 +70,8 @@ def _check_train(student, reference, X, Y, params, lr, steps, tol):
     check_composite(lambda: assert_close(losses, expected, tol=tol, what=what, alternatives=alternatives),
                     student, reference, "train", (X, Y, params, lr, steps), losses, GRADED,
                     pick=lambda r: np.asarray(r[1], dtype=np.float64))
-    assert_close(new_params, expected_params, tol=tol, what="the params returned by train")
+    check_composite(lambda: assert_close(new_params, expected_params, tol=tol, what="the params returned by train"),
+                    student, reference, "train", (X, Y, params, lr, steps), new_params, GRADED, pick=lambda r: r[0])
 
 
 def reference_stale_trajectory(reference, X, Y, params, lr, steps):
@@ -95,9 +97,11 @@ def test_train_walkthrough_trajectory_and_torch(student, reference):
     X, Y = np.array([[1.0, 0.0, 1.0, 1.0]]), np.array([[1.0, 1.0, 0.0, 1.0]])
     _check_train(student, reference, X, Y, reference.walkthrough_params(), 0.1, 30, "training")
     X, Y, params = random_network(seed=11, n=16, hidden=4, scale=0.5)
-    _, losses = _losses(student.train(X, Y, params, 0.05, 40), 40)
-    assert_close(losses, train_losses(X, Y, params, 0.05, 40), tol="training",
-                 what="train's losses vs gradient descent with torch autograd")
+    args = (X, Y, params, 0.05, 40)
+    _, losses = _losses(call_composite(student, reference, "train", args, GRADED).value, 40)
+    check_composite(lambda: assert_close(losses, train_losses(*args), tol="training",
+                                         what="train's losses vs gradient descent with torch autograd"),
+                    student, reference, "train", args, losses, GRADED, pick=lambda r: np.asarray(r[1], dtype=float))
 
 
 @graded("train")
