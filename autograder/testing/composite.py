@@ -59,7 +59,14 @@ def close_tree(a, b, tol=TOLERANCES["diagnosis"]) -> bool:
 
 def _student_part(student, name):
     def part(*args, **kwargs):
-        return student.call(name, *args, **kwargs).value
+        call = student.call(name, *args, **kwargs)
+        # An in-place part changed its input in the student's process, not here: replay the usual
+        # pattern (change the argument, return it) so the composite sees what the student's saw.
+        for i, arg in enumerate(args):
+            if f"args[{i}]" in call.mutated and isinstance(arg, np.ndarray) and \
+                    isinstance(call.value, np.ndarray) and call.value.shape == arg.shape:
+                np.copyto(arg, call.value)
+        return call.value
     part.__name__ = name
     return part
 

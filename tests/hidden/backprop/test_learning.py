@@ -59,16 +59,20 @@ def _check_train(student, reference, X, Y, params, lr, steps, tol):
     expected_params, expected_losses = reference.train(X, Y, params, lr, steps)
     expected = np.asarray(expected_losses)
     what = f"the losses of train(X, Y, params, lr={lr}, steps={steps})"
-    if losses.shape != expected.shape:
-        off_by_one = losses.shape in ((steps,), (steps + 2,))
-        raise Failure(f"{what} should hold steps + 1 = {steps + 1} values (the loss before any update, then after "
-                      f"each), got {losses.size}.", ("losses_off_by_one",) if off_by_one else ("shape",))
-    stale = reference_stale_trajectory(reference, X, Y, params, lr, steps)
-    alternatives = {"losses_off_by_one": np.append(expected[1:], expected[-1]) if steps else None,
-                    "stale_gradients": stale,
-                    "step_size_ignored": np.asarray(reference.train(X, Y, params, 0.1, steps)[1]) if lr != 0.1 else None}
-    check_composite(lambda: assert_close(losses, expected, tol=tol, what=what, alternatives=alternatives),
-                    student, reference, "train", (X, Y, params, lr, steps), losses, GRADED,
+
+    def check_losses():
+        if losses.shape != expected.shape:
+            off_by_one = losses.shape in ((steps,), (steps + 2,))
+            raise Failure(f"{what} should hold steps + 1 = {steps + 1} values (the loss before any update, then "
+                          f"after each), got {losses.size}.", ("losses_off_by_one",) if off_by_one else ("shape",))
+        stale = reference_stale_trajectory(reference, X, Y, params, lr, steps)
+        alternatives = {"losses_off_by_one": np.append(expected[1:], expected[-1]) if steps else None,
+                        "stale_gradients": stale,
+                        "step_size_ignored": np.asarray(reference.train(X, Y, params, 0.1, steps)[1])
+                        if lr != 0.1 else None}
+        assert_close(losses, expected, tol=tol, what=what, alternatives=alternatives)
+
+    check_composite(check_losses, student, reference, "train", (X, Y, params, lr, steps), losses, GRADED,
                     pick=lambda r: np.asarray(r[1], dtype=np.float64))
     check_composite(lambda: assert_close(new_params, expected_params, tol=tol, what="the params returned by train"),
                     student, reference, "train", (X, Y, params, lr, steps), new_params, GRADED, pick=lambda r: r[0])
