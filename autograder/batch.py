@@ -29,6 +29,10 @@ RESULTS = "results.json"
 STAMP = ".autograder.json"
 
 
+class BatchError(RuntimeError):
+    """The batch cannot start (nothing released, nothing submitted); the message says what to do."""
+
+
 @dataclass(frozen=True)
 class Submission:
     student: str
@@ -170,6 +174,13 @@ def grade_class(course: Course, assignment: Assignment, *, course_dir: Path, iso
                 write_notebooks: bool = True, show_progress: bool = True) -> dict[str, dict]:
     """Grade every submission of `assignment` -> {student: results.json dict or {"error": reason}}."""
     course_dir = Path(course_dir)
+    released = course_dir / "release" / assignment.name / assignment.notebook
+    if not released.exists() or not (course_dir / "gradebook.db").exists():
+        raise BatchError(f"{assignment.name} has not been released in {course_dir.resolve()}: run "
+                         f"`autograder generate {assignment.name} --course-dir {course_dir}` first")
+    if not (course_dir / "submitted").is_dir():
+        raise BatchError(f"no submitted/ folder in {course_dir.resolve()}: collect the submissions first "
+                         "(e.g. `nbgrader collect`), as submitted/<student>/<assignment>/")
     submissions = find_submissions(course_dir, assignment)
     summary: dict[str, dict] = {}
     jobs = {}

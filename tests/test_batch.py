@@ -108,3 +108,9 @@ def test_batch_on_a_dask_cluster_matches_local_grading(small_class_dir, course, 
     assert set(on_dask) == set(local) == {"ada", "bo", "cyrus", "kofi"}
     assert {s: strip(r) for s, r in on_dask.items()} == {s: strip(r) for s, r in local.items()}
     assert on_dask["ada"]["score"] == backprop.max_score
+
+
+def test_batch_before_release_says_what_to_do(tmp_path):
+    from helpers import run_cli
+    done = run_cli("grade", "backprop", "--course-dir", tmp_path)
+    assert done.returncode == 2 and "has not been released" in done.stderr and "autograder generate" in done.stderr
