@@ -57,3 +57,45 @@ def test_catalogue_summary(capsys):
             n = len(results)
             print(f"\n{name}: {n} mutants, caught {sum(r.caught for r in results)}/{n}, "
                   f"named {sum(r.named for r in results)}/{n}")
+
+
+def _literal(value):
+    """Python source for a constant value (arrays, floats, dicts and tuples of them)."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {_literal(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (tuple, list)):
+        items = ", ".join(_literal(v) for v in value)
+        return f"({items},)" if isinstance(value, tuple) else f"[{items}]"
+    if hasattr(value, "tolist"):
+        return f"np.array({value.tolist()!r})"
+    return repr(value)
+
+
+def test_hard_coded_walkthrough_answers_earn_nothing(backprop, tmp_path):
+    """A submission that returns the walk-through's answers whatever it is given scores 0 on each."""
+    import numpy as np
+
+    from autograder.grade import grade_submission
+    from solutions import backprop as ref
+
+    X, Y = np.array([[1.0, 0.0, 1.0, 1.0]]), np.array([[1.0, 1.0, 0.0, 1.0]])
+    params = ref.walkthrough_params()
+    Y_hat, cache = ref.forward(X, params)
+    dy = ref.dL_dy(Y_hat, Y)
+    dh = ref.dL_dh(dy, params["W2"])
+    dz1 = ref.dL_dz1(dh, cache["z1"])
+    grads = ref.backward(Y, params, cache)
+    answers = {
+        "relu": ref.relu(cache["z1"]), "relu_grad": ref.relu_grad(cache["z1"]), "forward": (Y_hat, cache),
+        "mse_loss": ref.mse_loss(Y_hat, Y), "dL_dy": dy, "dL_dW2": ref.dL_dW2(cache["h"], dy),
+        "dL_db2": ref.dL_db2(dy), "dL_dh": dh, "dL_dz1": dz1, "dL_dW1": ref.dL_dW1(X, dz1),
+        "dL_db1": ref.dL_db1(dz1), "backward": grads, "sgd_step": ref.sgd_step(params, grads, 0.1),
+        "train": ref.train(X, Y, params, 0.1, 30),
+    }
+    source = reference_path(backprop).read_text("utf-8") + "\n\n# hard-coded answers\n" + "".join(
+        f"def {name}(*args, **kwargs):\n    return {_literal(value)}\n\n" for name, value in answers.items())
+    path = tmp_path / "hard_coded.py"
+    path.write_text(source)
+    result = grade_submission(backprop, path, only=set(answers))
+    scores = {t["name"]: t["score"] for t in result["tests"]}
+    assert scores == {name: 0.0 for name in answers}, scores

@@ -120,8 +120,12 @@ def call_composite(student, reference, name: str, args: tuple, graded):
         for part in [p for p in callees(function, graded) if p != name]:
             try:
                 with_parts(function, reference, {part: _student_part(student, part)})(*args)
-            except Exception:  # noqa: BLE001 - the part makes the reference crash as well
-                raise StudentFailure(f"`{name}` crashed because `{part}`, which it calls, is wrong: the reference "
-                                     f"`{name}` crashes too with your `{part}`. Fix `{part}` first.\n"
-                                     f"{failure.message}", ("crashed", "calls_wrong_part")) from None
+            except StudentFailure as err:   # the part itself gives no value (missing, crashing, ...)
+                why = err.message
+            except Exception as err:  # noqa: BLE001 - the part makes the reference crash as well
+                why = f"with your `{part}` the reference `{name}` crashes too ({type(err).__name__}: {err})"
+            else:
+                continue
+            raise StudentFailure(f"`{name}` crashed because of `{part}`, which it calls: {why}. Fix `{part}` "
+                                 f"first.\n{failure.message}", ("crashed", "calls_wrong_part")) from None
         raise
