@@ -99,3 +99,12 @@ def test_a_composite_blames_the_part_it_calls():
     # a composite that is wrong by itself is not excused
     assert blame_part(LocalStudent(reference), reference, "backward", (Y, params, cache),
                       {k: 2 * v for k, v in grads.items()}, graded) == []
+
+
+def test_a_named_mistake_is_explained_in_words():
+    with pytest.raises(Failure) as err:
+        assert_close(3 * E, E, what="dL_dy(Y_hat, Y)", factors={"wrong_mean_denominator": [3]})
+    assert "Likely cause: The result is off by a factor of N or 4" in err.value.message
+    with pytest.raises(Failure) as err:
+        assert_close(7 * E, E)
+    assert "Likely cause" not in err.value.message

@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-from ..diagnosis import Failure
+from ..diagnosis import CODES, Failure
 from ..sandbox.wire import Opaque
 
 TOLERANCES = {
@@ -104,6 +104,12 @@ def diagnose_values(actual, expected, *, alternatives=None, factors=None) -> lis
     return ["wrong_values"]
 
 
+def _cause(tags) -> str:
+    """'Likely cause: ...' in words, from the codes' own explanations (none for wrong_values)."""
+    causes = [CODES[t] for t in dict.fromkeys(tags) if t in CODES and t not in ("wrong_values", "shape")]
+    return ("\nLikely cause: " + " ".join(causes)) if causes else ""
+
+
 def _worst(actual: np.ndarray, expected: np.ndarray) -> str:
     diff = np.abs(actual - expected)
     index = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.ndim else ()
@@ -161,13 +167,14 @@ def _check_array(actual, expected, tol, what, context, alternatives, factors):
     if not isinstance(actual, np.ndarray):
         tags = _matching(actual, alternatives) + ["not_array"]
         raise Failure(f"{what} should be a NumPy array of shape {expected.shape}, got {_kind(actual)}: "
-                      f"{describe(actual)}.{context}", tuple(tags))
+                      f"{describe(actual)}.{context}{_cause(tags[:-1])}", tuple(tags))
     if actual.shape != expected.shape:
         if actual.ndim == 2 and actual.shape == expected.T.shape and _close(actual, expected.T, tol):
             raise Failure(f"{what} has shape {actual.shape} but should have shape {expected.shape}: it is the "
                           f"transpose of the right answer.{context}", ("transposed", "shape"))
         tags = _matching(actual, alternatives) + ["shape"]
-        raise Failure(f"{what} should have shape {expected.shape}, got {actual.shape}.{context}", tuple(tags))
+        raise Failure(f"{what} should have shape {expected.shape}, got {actual.shape}.{context}{_cause(tags)}",
+                      tuple(tags))
     if actual.dtype.kind == "b" or actual.dtype.kind in "iu":
         raise Failure(f"{what} should hold float64 numbers, got dtype {actual.dtype} "
                       f"(convert with .astype(np.float64)).{context}", ("dtype",))
@@ -181,7 +188,7 @@ def _check_array(actual, expected, tol, what, context, alternatives, factors):
     if _max_rel(as_float, expected) > tol:
         tags = diagnose_values(as_float, expected, alternatives=alternatives, factors=factors)
         raise Failure(f"{what} is wrong.{context}\nExpected: {describe(expected)}\nGot:      "
-                      f"{describe(actual)}\n{_worst(as_float, expected)}", tuple(tags))
+                      f"{describe(actual)}\n{_worst(as_float, expected)}{_cause(tags)}", tuple(tags))
     if actual.dtype != np.float64:
         raise Failure(f"{what} has the right values but dtype {actual.dtype}; use float64.{context}", ("dtype",))
 
@@ -203,7 +210,7 @@ def _check_number(actual, expected, tol, what, context, alternatives, factors):
                                alternatives={t: (None if v is None else np.array([float(v)]))
                                              for t, v in (alternatives or {}).items()}, factors=factors)
         raise Failure(f"{what} is wrong.{context}\nExpected: {expected:.10g}\nGot:      {actual:.10g} "
-                      f"(rel. error {abs(actual - expected) / scale:.2e})", tuple(tags))
+                      f"(rel. error {abs(actual - expected) / scale:.2e}){_cause(tags)}", tuple(tags))
 
 
 def assert_no_mutation(call, name: str, *, inputs=None, may_return_inputs=False) -> None:
