@@ -58,6 +58,7 @@ def start_sandbox(g: Grading) -> Grading:
         config=launcher.SandboxConfig(memory_mb=limits.memory_limit, isolate=g.isolation),
         forbidden=g.assignment.forbidden_imports,
         blocked=g.extracted.blocked,
+        files={g.path.name: g.path.read_bytes()},
     )
     return g
 
@@ -79,7 +80,8 @@ def score(g: Grading) -> Grading:
 
 def report(g: Grading) -> Grading:
     lines = []
-    warning = launcher.isolation_warning(launcher.SandboxConfig(isolate=g.isolation))
+    warning = launcher.isolation_warning(launcher.SandboxConfig(isolate=g.isolation),
+                                         protected=protected_paths(g.assignment))
     if warning:
         lines.append(warning)
     lines += g.extracted.notes
@@ -96,6 +98,16 @@ def report(g: Grading) -> Grading:
     g.result = results_json(g.assignment, g.functions, execution_time=time.monotonic() - g.started,
                             output="\n".join(lines))
     return g
+
+
+def protected_paths(assignment: Assignment) -> list[Path]:
+    """What students must never read: the hidden suite and the reference solution's package."""
+    import importlib.util
+    paths = [assignment.suite_dir]
+    spec = importlib.util.find_spec(assignment.solution)
+    if spec is not None and spec.origin:
+        paths.append(Path(spec.origin).parent)
+    return paths
 
 
 STEPS = [read_submission, start_sandbox, run_hidden_suite, score, report]
