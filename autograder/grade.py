@@ -101,12 +101,17 @@ def report(g: Grading) -> Grading:
 
 
 def protected_paths(assignment: Assignment) -> list[Path]:
-    """What students must never read: the hidden suite and the reference solution's package."""
+    """What students must never read: the hidden suite, the reference solution's package, and
+    the forbidden libraries installed for the grader (torch)."""
     import importlib.util
     paths = [assignment.suite_dir]
-    spec = importlib.util.find_spec(assignment.solution)
-    if spec is not None and spec.origin:
-        paths.append(Path(spec.origin).parent)
+    for module in [assignment.solution, *assignment.forbidden_imports]:
+        try:
+            spec = importlib.util.find_spec(module)
+        except (ImportError, ValueError):
+            continue
+        if spec is not None and spec.origin:
+            paths.append(Path(spec.origin).parent)
     return paths
 
 

@@ -23,6 +23,7 @@ functions this file relies on are bound before any student code runs, so a submi
 monkeypatches NumPy or builtins changes only its own results.
 """
 import builtins
+import ctypes
 import importlib.abc
 import importlib.machinery
 import os
@@ -40,6 +41,10 @@ import wire  # noqa: E402
 
 IN_FD, OUT_FD = int(sys.argv[1]), int(sys.argv[2])
 MAX_MESSAGE = 2000
+try:   # not dumpable: other processes of the same uid cannot read our /proc entries or memory
+    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)   # PR_SET_DUMPABLE, 0
+except (OSError, AttributeError):
+    pass
 # Bound now, before student code can replace them in numpy or builtins.
 isinstance, type, str, len, list, tuple, dict, enumerate, callable, sorted = (  # noqa: A001
     isinstance, type, str, len, list, tuple, dict, enumerate, callable, sorted)
@@ -86,6 +91,14 @@ class ForbiddenImports(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 
 BLOCKER = ForbiddenImports(())
+BUILTINS = dict(builtins.__dict__)   # as they were before any student code
+
+
+def restore_builtins():
+    """Undo whatever student code did to builtins (the child's own reply encoding relies on them)."""
+    for name in [k for k in builtins.__dict__ if k not in BUILTINS]:
+        del builtins.__dict__[name]
+    builtins.__dict__.update(BUILTINS)
 NAMESPACE = {"__name__": "__submission__", "__builtins__": builtins}
 
 
@@ -139,6 +152,7 @@ def load(units, forbidden):
             info = describe_exception(err)
             entry.update(status="error", type=info["type"], message=info["message"])
         report.append(entry)
+    restore_builtins()
     defined = sorted(k for k, v in list(NAMESPACE.items()) if callable(v) and not k.startswith("__"))
     return {"op": "loaded", "units": report, "defined": defined, "forbidden": list(BLOCKER.attempts)}
 
@@ -156,13 +170,14 @@ def callback(key):
 
 def leaves(value, path):
     """(path, array) for every ndarray inside a value of lists, tuples and dicts."""
-    if type(value) is ndarray:
+    kind = type(value)
+    if kind is ndarray:
         yield path, value
-    elif isinstance(value, (list, tuple)):
+    elif kind is list or kind is tuple:      # exact types: a subclass could run code when walked
         for i, v in enumerate(value):
             yield from leaves(v, f"{path}[{i}]")
-    elif isinstance(value, dict):
-        for k, v in value.items():
+    elif kind is dict:
+        for k, v in dict.items(value):
             yield from leaves(v, f"{path}[{k!r}]")
 
 
@@ -177,12 +192,18 @@ def call(name, args, kwargs):
     try:
         value = function(*args, **kwargs)
     except BaseException as err:  # noqa: BLE001 - SystemExit, KeyboardInterrupt, MemoryError...
+        restore_builtins()
         return {"op": "raised", **describe_exception(err), "forbidden": list(BLOCKER.attempts)}
+    restore_builtins()
     aliased = []
-    for out_path, out in leaves(value, "result"):
-        for in_path, array in inputs:
-            if shares_memory(out, array):
-                aliased.append(f"{out_path} is {in_path}")
+    try:
+        for out_path, out in leaves(value, "result"):
+            for in_path, array in inputs:
+                if shares_memory(out, array):
+                    aliased.append(f"{out_path} is {in_path}")
+    except BaseException as err:  # noqa: BLE001 - e.g. a hostile object inside the result
+        return {"op": "raised", "type": type(err).__name__, "where": None, "forbidden": [],
+                "message": "the result could not be inspected"}
     return {"op": "result", "value": value, "inputs_after": [array for _, array in inputs],
             "aliased": aliased, "forbidden": list(BLOCKER.attempts)}
 

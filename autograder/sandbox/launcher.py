@@ -19,6 +19,7 @@ import functools
 import os
 import pwd
 import resource
+import secrets
 import shutil
 import signal
 import stat
@@ -173,8 +174,8 @@ def _grader_runtime_binds() -> list[str]:
 def _python_argv(runtime, root, *args) -> list[str]:
     """The interpreter command line: the private runtime (`-I -S`, NumPy on `--site`), else ours."""
     if runtime is None:
-        return [sys.executable, "-I", *args]
-    return [runtime.python(root), "-I", "-S", *args]
+        return [sys.executable, "-I", "-u", *args]
+    return [runtime.python(root), "-I", "-S", "-u", *args]
 
 
 def command(config: SandboxConfig, scratch: Path, in_fd: int, out_fd: int, seccomp_fd: int | None = None) -> list[str]:
@@ -283,7 +284,7 @@ def start(config: SandboxConfig, files: dict[str, bytes] | None = None) -> Child
     unprivileged = not bwrap and unprivileged_python_runs()
     runtime = runtimes.child_runtime()
     scratch = Path(tempfile.mkdtemp(prefix="autograder-sandbox-"))    # 0700, the grader's
-    work = scratch / "work"
+    work = scratch / f"work-{secrets.token_hex(8)}"     # unguessable: scratch is not listable
     work.mkdir(mode=0o700)
     for name, data in (files or {}).items():
         (work / Path(name).name).write_bytes(data)

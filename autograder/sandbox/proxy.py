@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import secrets
 import signal
+import subprocess
 import time
 from dataclasses import dataclass, field
 
@@ -173,7 +174,7 @@ class SandboxedStudent(_Functions):
                 f"Loading your code took longer than {self._load_time_limit:g} s "
                 "(is there a long loop or training run at the top level of a cell?).", ("timeout",)) from None
         except (EOFError, OSError, wire.WireError, ProtocolError) as err:
-            status = self._stop_child()
+            status = self._stop_child(ended=isinstance(err, (EOFError, OSError)))
             self.load_report.failure = "crashed"
             what = f"sent a malformed reply: {err}" if isinstance(err, (wire.WireError, ProtocolError)) else status
             raise StudentFailure(f"Your code stopped the Python process while loading ({what}).",
@@ -194,11 +195,17 @@ class SandboxedStudent(_Functions):
             raise ProtocolError("a reply to a request the grader did not send (wrong nonce)")
         return reply
 
-    def _stop_child(self) -> str:
-        """Kill the child, keep its output, and describe how it ended."""
+    def _stop_child(self, ended: bool = False) -> str:
+        """Kill the child, keep its output, and describe how it ended. ended: the channel closed,
+        so the child is exiting by itself; give it a moment, to report its own exit status."""
         child, self._child = self._child, None
         if child is None:
             return "stopped"
+        if ended:
+            try:
+                child.process.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                pass
         child.kill()
         self._outputs.append(child.output())
         child.cleanup()
@@ -206,6 +213,8 @@ class SandboxedStudent(_Functions):
         code = child.process.returncode
         if code is None:
             return "stopped"
+        if code > 128 and launcher.use_bwrap(self._config):
+            code = 128 - code              # bubblewrap reports a child killed by signal N as 128 + N
         if code < 0:
             try:
                 return f"killed by {signal.Signals(-code).name}"
@@ -255,7 +264,7 @@ class SandboxedStudent(_Functions):
             return self._stick(name, StudentFailure(
                 f"`{name}` did not return within its time limit of {limit:g} s ({status}).", ("timeout",)))
         except (EOFError, OSError):
-            status = self._stop_child()
+            status = self._stop_child(ended=True)
             tag = "timeout" if "SIGXCPU" in status else "memory_limit" if "SIGKILL" in status and \
                 self._out_of_memory() else "crashed"
             return self._stick(name, StudentFailure(
