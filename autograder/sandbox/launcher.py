@@ -311,5 +311,6 @@ def start(config: SandboxConfig, files: dict[str, bytes] | None = None) -> Child
         for fd in (request_r, reply_w, filter_fd):
             if fd is not None:
                 os.close(fd)
-    os.set_blocking(request_w, False)
+    os.set_blocking(request_w, False)      # the grader's ends never block: see wire._read_exact
+    os.set_blocking(reply_r, False)
     return Child(process, request_w, reply_r, scratch, output_path)

@@ -221,14 +221,19 @@ def is_finite_tree(value) -> bool:
 
 
 def _read_exact(fd: int, size: int, deadline=None) -> bytes:
-    """Read exactly `size` bytes; EOFError if the other end closed, TimeoutError past the deadline."""
+    """Read exactly `size` bytes; EOFError if the other end closed, TimeoutError past the deadline.
+    With a deadline the descriptor must be non-blocking: data that select() saw may be gone by the
+    time of the read (the child can reopen its end of the pipe through /proc and read it too)."""
     chunks, remaining = [], size
     while remaining:
         if deadline is not None:
             wait = deadline - _monotonic()
             if wait <= 0 or not _select([fd], [], [], wait)[0]:
                 raise TimeoutError
-        chunk = _read(fd, min(remaining, 1 << 20))
+        try:
+            chunk = _read(fd, min(remaining, 1 << 20))
+        except BlockingIOError:
+            continue
         if not chunk:
             raise EOFError("the other end closed the channel")
         chunks.append(chunk)
