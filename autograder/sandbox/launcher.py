@@ -199,10 +199,11 @@ def command(config: SandboxConfig, scratch: Path, in_fd: int, out_fd: int, secco
         "bwrap", "--unshare-all", "--unshare-user", *uid_args, "--die-with-parent", "--new-session",
         "--cap-drop", "ALL", "--clearenv", "--hostname", "sandbox",
         *[arg for key, value in env.items() for arg in ("--setenv", key, value)],
-        *_system_binds(),
-        "--bind", str(scratch), SANDBOX_HOME,
+        # /tmp first: the binds below may lie under /tmp (a checkout in /tmp) and must stay visible
         "--size", str(config.tmp_mb * 2**20), "--tmpfs", "/tmp",
         "--proc", "/proc", "--dev", "/dev",
+        *_system_binds(),
+        "--bind", str(scratch), SANDBOX_HOME,
         *(["--seccomp", str(seccomp_fd)] if seccomp_fd is not None else []),
         *python,
     ]
