@@ -162,3 +162,26 @@ def test_without_a_readable_runtime_the_fallback_runs_as_root_and_says_so(backpr
     assert "AS ROOT" in result["output"] and "could read any file" in result["output"]
     tests = {t["name"]: t for t in result["tests"]}
     assert tests["relu"]["score"] == 1.0 and tests["relu_grad"]["tags"] == ["crashed"]   # seccomp still holds
+
+
+def test_a_batch_with_attackers_grades_every_student(course, backprop, tmp_path):
+    """`grade_class` over a class where most students attack: each gets exactly its expected
+    result, the honest student full marks, and nobody's result is lost."""
+    from autograder.batch import grade_class
+    from autograder.release import generate
+    generate(course, backprop, course_dir=tmp_path)
+    attackers = ["exits_and_crashes", "forged_frames", "infinite_loop", "patch_numpy_checks", "fork_bomb"]
+    for name in attackers:
+        folder = tmp_path / "submitted" / name / "backprop"
+        folder.mkdir(parents=True)
+        (folder / "backprop.py").write_text(materialize(name, tmp_path, 9).read_text())
+    honest = tmp_path / "submitted" / "honest" / "backprop"
+    honest.mkdir(parents=True)
+    (honest / "backprop.py").write_text((PROJECT_ROOT / "solutions" / "backprop.py").read_text())
+    summary = grade_class(course, backprop, course_dir=tmp_path, workers=2, write_notebooks=False,
+                          show_progress=False)
+    assert set(summary) == set(attackers) | {"honest"}
+    assert summary["honest"]["score"] == backprop.max_score
+    for name in attackers:
+        assert "error" not in summary[name], summary[name]
+        check_result(summary[name], EXPECTED[name], backprop, "bwrap" if launcher.bwrap_available() else "none")
