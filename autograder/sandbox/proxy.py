@@ -147,6 +147,7 @@ class SandboxedStudent(_Functions):
         self._forbidden = list(forbidden)
         self._blocked = dict(blocked or {})
         self._sticky: dict[str, StudentFailure] = {}
+        self._load_failure: StudentFailure | None = None
         self._child: launcher.Child | None = None
         self._outputs: list[str] = []
         self.load_report = LoadReport()
@@ -156,6 +157,8 @@ class SandboxedStudent(_Functions):
     def _ensure_child(self) -> launcher.Child:
         if self._child is not None:
             return self._child
+        if self._load_failure is not None:     # loading is deterministic: never pay its limit twice
+            raise self._load_failure
         child = launcher.start(self._config, self._files)
         self._child = child
         deadline = time.monotonic() + self._load_time_limit
@@ -170,15 +173,17 @@ class SandboxedStudent(_Functions):
         except TimeoutError:
             self._stop_child()
             self.load_report.failure = "timeout"
-            raise StudentFailure(
+            self._load_failure = StudentFailure(
                 f"Loading your code took longer than {self._load_time_limit:g} s "
-                "(is there a long loop or training run at the top level of a cell?).", ("timeout",)) from None
+                "(is there a long loop or training run at the top level of a cell?).", ("timeout",))
+            raise self._load_failure from None
         except (EOFError, OSError, wire.WireError, ProtocolError) as err:
             status = self._stop_child(ended=isinstance(err, (EOFError, OSError)))
             self.load_report.failure = "crashed"
             what = f"sent a malformed reply: {err}" if isinstance(err, (wire.WireError, ProtocolError)) else status
-            raise StudentFailure(f"Your code stopped the Python process while loading ({what}).",
-                                 ("crashed",)) from None
+            self._load_failure = StudentFailure(f"Your code stopped the Python process while loading ({what}).",
+                                                ("crashed",))
+            raise self._load_failure from None
         if self.restarts == 0:
             self.load_report = LoadReport(units=_sanitize_units(reply.get("units")),
                                           defined=_strings(reply.get("defined")),

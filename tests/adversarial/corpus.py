@@ -59,6 +59,12 @@ EXPECTED = {
     "read_other_students": Expect(
         {"relu": (1.0, [])}, checks=("victim_unseen",),
         note="another student's sandbox runs at the same time; its submission must stay unreadable"),
+    "slow_load": Expect(
+        {f: (0.0, ["timeout"]) for f in ("relu", "relu_grad", "forward", "mse_loss", "dL_dy", "dL_dW2", "dL_db2",
+                                         "dL_dh", "dL_dz1", "dL_dW1", "dL_db1", "backward", "sgd_step",
+                                         "numerical_gradient", "rel_error", "gradient_check", "train",
+                                         "make_dataset", "accuracy")},
+        note="a load that never ends costs the load time limit once, not once per function"),
     "write_outside": Expect(
         {"relu_grad": (1.0, [])}, checks=("project_unchanged",)),
     "sockets": Expect(
