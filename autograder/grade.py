@@ -59,6 +59,7 @@ def start_sandbox(g: Grading) -> Grading:
         config=launcher.SandboxConfig(memory_mb=limits.memory_limit, isolate=g.isolation),
         forbidden=g.assignment.forbidden_imports,
         blocked=g.extracted.blocked,
+        files={g.path.name: g.path.read_bytes()},
     )
     return g
 
@@ -80,7 +81,8 @@ def score(g: Grading) -> Grading:
 
 def report(g: Grading) -> Grading:
     lines = []
-    warning = launcher.isolation_warning(launcher.SandboxConfig(isolate=g.isolation))
+    warning = launcher.isolation_warning(launcher.SandboxConfig(isolate=g.isolation),
+                                         protected=protected_paths(g.assignment))
     if warning:
         lines.append(warning)
     lines += g.extracted.notes
@@ -97,6 +99,21 @@ def report(g: Grading) -> Grading:
     g.result = results_json(g.assignment, g.functions, execution_time=time.monotonic() - g.started,
                             output="\n".join(lines))
     return g
+
+
+def protected_paths(assignment: Assignment) -> list[Path]:
+    """What students must never read: the hidden suite, the reference solution's package, and
+    the forbidden libraries installed for the grader (torch)."""
+    import importlib.util
+    paths = [assignment.suite_dir]
+    for module in [assignment.solution, *assignment.forbidden_imports]:
+        try:
+            spec = importlib.util.find_spec(module)
+        except (ImportError, ValueError):
+            continue
+        if spec is not None and spec.origin:
+            paths.append(Path(spec.origin).parent)
+    return paths
 
 
 STEPS = [read_submission, start_sandbox, run_hidden_suite, score, report]

@@ -1,23 +1,29 @@
 """The sandbox child: the only place student code runs.
 
-Started as `python -I child.py IN_FD OUT_FD` by `launcher.py`, inside bubblewrap when it is
-available. It depends on the standard library, NumPy and `wire.py` beside it: nothing of the
-grader, the hidden suites or the solutions is importable here. Its stdout and stderr go to a
-capped file; requests and replies cross only on the two descriptors, as `wire` frames.
+Started as `python -I [-S] child.py IN_FD OUT_FD [--site DIR]` by `launcher.py`, inside
+bubblewrap when it is available, from the private runtime of `runtime.py` (DIR holds NumPy).
+It depends on the standard library, NumPy and `wire.py` beside it: nothing of the grader, the
+hidden suites or the solutions is importable here. Its stdout and stderr go to a capped file;
+requests and replies cross only on the two descriptors, as `wire` frames.
 
-Requests (grader -> child):
+Requests (grader -> child), each with a fresh "nonce" that the reply must carry back:
     {"op": "load", "units": [{"name", "source"}], "forbidden": [module, ...]}
     {"op": "call", "name", "args": [...], "kwargs": {...}}
     {"op": "callback_result", "value"} / {"op": "callback_error", "message"}
 Replies (child -> grader):
     {"op": "loaded", "units": [{"name", "status", "type", "message", "lineno"}], "defined": [...]}
-    {"op": "result", "value", "mutated": [path, ...], "aliased": [path, ...], "forbidden": [...]}
+    {"op": "result", "value", "inputs_after": [array, ...], "aliased": [path, ...], "forbidden": [...]}
     {"op": "raised", "type", "message", "where", "forbidden": [...]}
     {"op": "missing", "why"}
     {"op": "callback", "id", "args": [...]}
-Every verdict is made by the grader; this process only runs code and reports plain values.
+`inputs_after` are the input arrays as they are after the call, in `leaves` order: the grader
+compares them with what it sent, so whether an input was mutated is judged on the trusted side.
+Every verdict is made by the grader; this process only runs code and reports plain values. The
+functions this file relies on are bound before any student code runs, so a submission that
+monkeypatches NumPy or builtins changes only its own results.
 """
 import builtins
+import ctypes
 import importlib.abc
 import importlib.machinery
 import os
@@ -26,6 +32,8 @@ import traceback
 import types
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+if len(sys.argv) > 4 and sys.argv[3] == "--site":
+    sys.path.insert(1, sys.argv[4])
 
 import numpy as np  # noqa: E402  (imported before any student code can touch it)
 
@@ -33,6 +41,20 @@ import wire  # noqa: E402
 
 IN_FD, OUT_FD = int(sys.argv[1]), int(sys.argv[2])
 MAX_MESSAGE = 2000
+try:   # not dumpable: other processes of the same uid cannot read our /proc entries or memory
+    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)   # PR_SET_DUMPABLE, 0
+except (OSError, AttributeError):
+    pass
+# Bound now, before student code can replace them in numpy or builtins.
+isinstance, type, str, len, list, tuple, dict, enumerate, callable, sorted = (  # noqa: A001
+    isinstance, type, str, len, list, tuple, dict, enumerate, callable, sorted)
+BaseException, NotImplementedError, SyntaxError, EOFError = (  # noqa: A001
+    BaseException, NotImplementedError, SyntaxError, EOFError)
+compile, exec = compile, exec  # noqa: A001
+ndarray = np.ndarray
+shares_memory = np.shares_memory
+extract_tb = traceback.extract_tb
+NONCE = [None]
 
 
 class ForbiddenImports(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -69,15 +91,26 @@ class ForbiddenImports(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 
 BLOCKER = ForbiddenImports(())
+BUILTINS = dict(builtins.__dict__)   # as they were before any student code
+
+
+def restore_builtins():
+    """Undo whatever student code did to builtins (the child's own reply encoding relies on them)."""
+    for name in [k for k in builtins.__dict__ if k not in BUILTINS]:
+        del builtins.__dict__[name]
+    builtins.__dict__.update(BUILTINS)
 NAMESPACE = {"__name__": "__submission__", "__builtins__": builtins}
 
 
 def send(message):
+    message["nonce"] = NONCE[0]
     wire.write_frame(OUT_FD, wire.encode(message))
 
 
 def receive(make_callable=None):
-    return wire.decode(wire.read_frame(IN_FD), make_callable)
+    request = wire.decode(wire.read_frame(IN_FD), make_callable)
+    NONCE[0] = request.get("nonce")
+    return request
 
 
 def short(text):
@@ -88,7 +121,7 @@ def short(text):
 def describe_exception(err):
     """Type, message and the student's own line where it happened (no grader frames)."""
     where = None
-    for frame in traceback.extract_tb(err.__traceback__):
+    for frame in extract_tb(err.__traceback__):
         if frame.filename.startswith("<submission:"):
             where = f"{frame.filename[len('<submission:'):-1]}, line {frame.lineno}"
     try:
@@ -119,6 +152,7 @@ def load(units, forbidden):
             info = describe_exception(err)
             entry.update(status="error", type=info["type"], message=info["message"])
         report.append(entry)
+    restore_builtins()
     defined = sorted(k for k, v in list(NAMESPACE.items()) if callable(v) and not k.startswith("__"))
     return {"op": "loaded", "units": report, "defined": defined, "forbidden": list(BLOCKER.attempts)}
 
@@ -136,13 +170,14 @@ def callback(key):
 
 def leaves(value, path):
     """(path, array) for every ndarray inside a value of lists, tuples and dicts."""
-    if type(value) is np.ndarray:
+    kind = type(value)
+    if kind is ndarray:
         yield path, value
-    elif isinstance(value, (list, tuple)):
+    elif kind is list or kind is tuple:      # exact types: a subclass could run code when walked
         for i, v in enumerate(value):
             yield from leaves(v, f"{path}[{i}]")
-    elif isinstance(value, dict):
-        for k, v in value.items():
+    elif kind is dict:
+        for k, v in dict.items(value):
             yield from leaves(v, f"{path}[{k!r}]")
 
 
@@ -154,20 +189,23 @@ def call(name, args, kwargs):
         return {"op": "missing", "why": f"is a {type(function).__name__}, not a function"}
     BLOCKER.attempts = []
     inputs = list(leaves(args, "args")) + list(leaves(kwargs, "kwargs"))
-    before = [(path, array.copy()) for path, array in inputs]
     try:
         value = function(*args, **kwargs)
     except BaseException as err:  # noqa: BLE001 - SystemExit, KeyboardInterrupt, MemoryError...
+        restore_builtins()
         return {"op": "raised", **describe_exception(err), "forbidden": list(BLOCKER.attempts)}
-    mutated = [path for (path, array), (_, old) in zip(inputs, before)
-               if array.shape != old.shape or not np.array_equal(array, old, equal_nan=True)]
+    restore_builtins()
     aliased = []
-    for out_path, out in leaves(value, "result"):
-        for in_path, array in inputs:
-            if np.shares_memory(out, array):
-                aliased.append(f"{out_path} is {in_path}")
-    return {"op": "result", "value": value, "mutated": mutated, "aliased": aliased,
-            "forbidden": list(BLOCKER.attempts)}
+    try:
+        for out_path, out in leaves(value, "result"):
+            for in_path, array in inputs:
+                if shares_memory(out, array):
+                    aliased.append(f"{out_path} is {in_path}")
+    except BaseException as err:  # noqa: BLE001 - e.g. a hostile object inside the result
+        return {"op": "raised", "type": type(err).__name__, "where": None, "forbidden": [],
+                "message": "the result could not be inspected"}
+    return {"op": "result", "value": value, "inputs_after": [array for _, array in inputs],
+            "aliased": aliased, "forbidden": list(BLOCKER.attempts)}
 
 
 def serve():
@@ -176,6 +214,9 @@ def serve():
             request = receive(make_callable=callback)
         except EOFError:
             return
+        except wire.WireError as err:
+            send({"op": "error", "message": f"bad request: {err}"})
+            continue
         op = request.get("op")
         if op == "load":
             reply = load(request["units"], request.get("forbidden", ()))
@@ -185,15 +226,16 @@ def serve():
             return
         else:
             reply = {"op": "error", "message": f"unknown request {op!r}"}
+        reply["nonce"] = NONCE[0]
         try:
             payload = wire.encode(reply)
         except wire.WireError as err:
             payload = wire.encode({"op": "raised", "type": "ResultTooLarge", "message": str(err),
-                                   "where": None, "forbidden": []})
+                                   "where": None, "forbidden": [], "nonce": NONCE[0]})
         except BaseException as err:  # noqa: BLE001 - e.g. a dict subclass with a hostile items()
             payload = wire.encode({"op": "raised", "type": type(err).__name__,
                                    "message": "the result could not be sent", "where": None,
-                                   "forbidden": []})
+                                   "forbidden": [], "nonce": NONCE[0]})
         wire.write_frame(OUT_FD, payload)
 
 

@@ -10,7 +10,9 @@ solution), for the project's own tests and the instructor's source notebook.
 """
 from __future__ import annotations
 
+import secrets
 import signal
+import subprocess
 import time
 from dataclasses import dataclass, field
 
@@ -96,15 +98,47 @@ def _leaves(value, path):
             yield from _leaves(v, f"{path}[{k!r}]")
 
 
+class ProtocolError(ValueError):
+    """A reply that is not what the grader asked for (wrong nonce, wrong shape): the child lied."""
+
+
+def _text(value, limit=2000):
+    return value[:limit] if isinstance(value, str) else None
+
+
+def _sanitize_units(units) -> list[dict]:
+    """The child's per-unit load report, reduced to the plain fields the grader shows."""
+    clean = []
+    for entry in units if isinstance(units, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        lineno = entry.get("lineno")
+        clean.append({"name": _text(entry.get("name"), 200) or "?", "status": _text(entry.get("status"), 20) or "?",
+                      "type": _text(entry.get("type"), 200), "message": _text(entry.get("message")),
+                      "lineno": lineno if type(lineno) is int else None})
+    return clean
+
+
+def _strings(value) -> list[str]:
+    return [v[:200] for v in value if isinstance(v, str)][:100] if isinstance(value, list) else []
+
+
 class SandboxedStudent(_Functions):
     """A submission's functions, running in a sandbox child that is restarted after a kill.
 
     units: the student's code in order; time_limits: function -> seconds per call;
-    blocked: function -> (tag, message) for functions refused before any call (e.g. forbidden imports).
+    blocked: function -> (tag, message) for functions refused before any call (e.g. forbidden imports);
+    files: name -> bytes copied into the child's scratch folder (the submission itself).
+
+    Every read and write on the channel has a deadline, every reply must carry the nonce of the
+    request it answers and is checked field by field, and whether an input was mutated is
+    judged here from the arrays the child sends back: the child can only ever misreport its own
+    student's values.
     """
 
     def __init__(self, units, *, time_limits, default_time_limit, load_time_limit,
-                 config: launcher.SandboxConfig, forbidden=(), blocked=None):
+                 config: launcher.SandboxConfig, forbidden=(), blocked=None, files=None):
+        self._files = dict(files or {})
         self._units = list(units)
         self._time_limits = dict(time_limits)
         self._default_time_limit = default_time_limit
@@ -113,6 +147,7 @@ class SandboxedStudent(_Functions):
         self._forbidden = list(forbidden)
         self._blocked = dict(blocked or {})
         self._sticky: dict[str, StudentFailure] = {}
+        self._load_failure: StudentFailure | None = None
         self._child: launcher.Child | None = None
         self._outputs: list[str] = []
         self.load_report = LoadReport()
@@ -122,36 +157,60 @@ class SandboxedStudent(_Functions):
     def _ensure_child(self) -> launcher.Child:
         if self._child is not None:
             return self._child
-        child = launcher.start(self._config)
+        if self._load_failure is not None:     # loading is deterministic: never pay its limit twice
+            raise self._load_failure
+        child = launcher.start(self._config, self._files)
         self._child = child
         deadline = time.monotonic() + self._load_time_limit
+        nonce = secrets.token_hex(16)
         try:
             wire.write_frame(child.to_child, wire.encode(
                 {"op": "load", "units": [{"name": u.name, "source": u.source} for u in self._units],
-                 "forbidden": self._forbidden}))
-            reply = wire.decode(wire.read_frame(child.from_child, deadline))
+                 "forbidden": self._forbidden, "nonce": nonce}), deadline)
+            reply = self._receive(child, deadline, nonce)
+            if reply.get("op") != "loaded":
+                raise ProtocolError(f"expected 'loaded', got {str(reply.get('op'))[:40]!r}")
         except TimeoutError:
             self._stop_child()
             self.load_report.failure = "timeout"
-            raise StudentFailure(
+            self._load_failure = StudentFailure(
                 f"Loading your code took longer than {self._load_time_limit:g} s "
-                "(is there a long loop or training run at the top level of a cell?).", ("timeout",)) from None
-        except (EOFError, OSError, wire.WireError):
-            status = self._stop_child()
+                "(is there a long loop or training run at the top level of a cell?).", ("timeout",))
+            raise self._load_failure from None
+        except (EOFError, OSError, wire.WireError, ProtocolError) as err:
+            status = self._stop_child(ended=isinstance(err, (EOFError, OSError)))
             self.load_report.failure = "crashed"
-            raise StudentFailure(f"Your code stopped the Python process while loading ({status}).",
-                                 ("crashed",)) from None
+            what = f"sent a malformed reply: {err}" if isinstance(err, (wire.WireError, ProtocolError)) else status
+            self._load_failure = StudentFailure(f"Your code stopped the Python process while loading ({what}).",
+                                                ("crashed",))
+            raise self._load_failure from None
         if self.restarts == 0:
-            self.load_report = LoadReport(units=list(reply.get("units", [])),
-                                          defined=list(reply.get("defined", [])),
-                                          forbidden=list(reply.get("forbidden", [])))
+            self.load_report = LoadReport(units=_sanitize_units(reply.get("units")),
+                                          defined=_strings(reply.get("defined")),
+                                          forbidden=_strings(reply.get("forbidden")))
         return child
 
-    def _stop_child(self) -> str:
-        """Kill the child, keep its output, and describe how it ended."""
+    @staticmethod
+    def _receive(child, deadline, nonce) -> dict:
+        """One reply, decoded and checked: a dict carrying this request's nonce."""
+        reply = wire.decode(wire.read_frame(child.from_child, deadline))
+        if not isinstance(reply, dict) or not isinstance(reply.get("op"), str):
+            raise ProtocolError("a reply that is not a message")
+        if reply.get("nonce") != nonce:
+            raise ProtocolError("a reply to a request the grader did not send (wrong nonce)")
+        return reply
+
+    def _stop_child(self, ended: bool = False) -> str:
+        """Kill the child, keep its output, and describe how it ended. ended: the channel closed,
+        so the child is exiting by itself; give it a moment, to report its own exit status."""
         child, self._child = self._child, None
         if child is None:
             return "stopped"
+        if ended:
+            try:
+                child.process.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                pass
         child.kill()
         self._outputs.append(child.output())
         child.cleanup()
@@ -159,6 +218,8 @@ class SandboxedStudent(_Functions):
         code = child.process.returncode
         if code is None:
             return "stopped"
+        if code > 128 and launcher.use_bwrap(self._config):
+            code = 128 - code              # bubblewrap reports a child killed by signal N as 128 + N
         if code < 0:
             try:
                 return f"killed by {signal.Signals(-code).name}"
@@ -169,8 +230,8 @@ class SandboxedStudent(_Functions):
     def close(self) -> None:
         if self._child is not None:
             try:
-                wire.write_frame(self._child.to_child, wire.encode({"op": "exit"}))
-            except OSError:
+                wire.write_frame(self._child.to_child, wire.encode({"op": "exit"}), time.monotonic() + 1)
+            except (OSError, TimeoutError):
                 pass
             self._stop_child()
 
@@ -190,39 +251,47 @@ class SandboxedStudent(_Functions):
         limit = self._time_limits.get(name, self._default_time_limit)
         child = self._ensure_child()
         callables: dict = {}
+        nonce = secrets.token_hex(16)
+        request = wire.encode({"op": "call", "name": name, "args": list(args), "kwargs": kwargs,
+                               "nonce": nonce}, callables)
+        sent = list(_leaves(list(args), "args")) + list(_leaves(kwargs, "kwargs"))
         deadline = time.monotonic() + limit
         try:
-            wire.write_frame(child.to_child, wire.encode(
-                {"op": "call", "name": name, "args": list(args), "kwargs": kwargs}, callables))
+            wire.write_frame(child.to_child, request, deadline)
             while True:
-                reply = wire.decode(wire.read_frame(child.from_child, deadline))
+                reply = self._receive(child, deadline, nonce)
                 if reply.get("op") != "callback":
                     break
-                self._answer_callback(child, callables, reply)
+                self._answer_callback(child, callables, reply, nonce, deadline)
+            outcome = self._interpret(name, reply, sent)
         except TimeoutError:
             status = self._stop_child()
             return self._stick(name, StudentFailure(
                 f"`{name}` did not return within its time limit of {limit:g} s ({status}).", ("timeout",)))
         except (EOFError, OSError):
-            status = self._stop_child()
+            status = self._stop_child(ended=True)
             tag = "timeout" if "SIGXCPU" in status else "memory_limit" if "SIGKILL" in status and \
                 self._out_of_memory() else "crashed"
             return self._stick(name, StudentFailure(
                 f"Calling `{name}` ended the Python process running your code ({status}).", (tag,)))
-        except wire.WireError as err:
+        except (wire.WireError, ProtocolError) as err:
             self._stop_child()
-            raise StudentFailure(f"`{name}` returned something the grader cannot read: {err}",
-                                 ("not_array",)) from None
-        return self._interpret(name, reply)
+            return self._stick(name, StudentFailure(
+                f"Calling `{name}`: the process running your code sent the grader a malformed reply "
+                f"({err}); nothing it sent was used.", ("crashed",)))
+        return outcome
 
-    def _answer_callback(self, child, callables, reply):
-        function = callables.get(reply.get("id"))
+    def _answer_callback(self, child, callables, reply, nonce, deadline):
+        function = callables.get(reply.get("id")) if type(reply.get("id")) is int else None
+        args = reply.get("args")
         try:
-            value = function(*reply.get("args", []))
-            message = {"op": "callback_result", "value": value}
+            if function is None or not isinstance(args, list):
+                raise ProtocolError("a callback the grader did not offer")
+            value = function(*args)
+            message = {"op": "callback_result", "value": value, "nonce": nonce}
         except Exception as err:  # noqa: BLE001 - e.g. the student passed a wrong-shaped array
-            message = {"op": "callback_error", "message": f"{type(err).__name__}: {err}"}
-        wire.write_frame(child.to_child, wire.encode(message))
+            message = {"op": "callback_error", "message": f"{type(err).__name__}: {err}"[:2000], "nonce": nonce}
+        wire.write_frame(child.to_child, wire.encode(message), deadline)
 
     def _out_of_memory(self) -> bool:
         return "MemoryError" in (self._outputs[-1] if self._outputs else "")
@@ -231,27 +300,34 @@ class SandboxedStudent(_Functions):
         self._sticky[name] = failure
         raise failure
 
-    def _interpret(self, name, reply) -> Call:
+    def _interpret(self, name, reply, sent) -> Call:
         op = reply.get("op")
+        forbidden = _strings(reply.get("forbidden"))
         if op == "result":
-            if reply.get("forbidden"):
+            if forbidden:
                 raise StudentFailure(
-                    f"`{name}` tried to import {', '.join(reply['forbidden'])}, which this assignment "
+                    f"`{name}` tried to import {', '.join(forbidden)}, which this assignment "
                     "forbids: write it with NumPy.", ("forbidden_import",))
-            return Call(reply.get("value"), list(reply.get("mutated", [])), list(reply.get("aliased", [])))
+            after = reply.get("inputs_after")
+            if not isinstance(after, list) or len(after) != len(sent):
+                raise ProtocolError("the inputs were not sent back")
+            mutated = [path for (path, before), now in zip(sent, after)
+                       if type(now) is not np.ndarray or now.shape != before.shape or now.dtype != before.dtype
+                       or not np.array_equal(now, before, equal_nan=True)]
+            return Call(reply.get("value"), mutated, _strings(reply.get("aliased")))
         if op == "missing":
-            raise self._not_defined(name, reply.get("why"))
+            raise self._not_defined(name, _text(reply.get("why"), 200))
         if op == "raised":
-            kind, message, where = reply.get("type"), reply.get("message"), reply.get("where")
+            kind, message, where = _text(reply.get("type"), 200), _text(reply.get("message")), _text(reply.get("where"), 200)
             at = f" ({where})" if where else ""
             if kind == "NotImplementedError":
                 raise StudentFailure(f"`{name}` still raises NotImplementedError: replace the stub "
                                      "with your implementation.", ("not_implemented",))
             if kind == "MemoryError":
                 raise StudentFailure(f"`{name}` ran out of memory{at}.", ("memory_limit",))
-            if reply.get("forbidden"):
+            if forbidden:
                 raise StudentFailure(
-                    f"`{name}` tried to import {', '.join(reply['forbidden'])}, which this assignment "
+                    f"`{name}` tried to import {', '.join(forbidden)}, which this assignment "
                     "forbids: write it with NumPy.", ("forbidden_import",))
             raise StudentFailure(f"`{name}` raised {kind}: {message}{at}", ("crashed",))
         raise StudentFailure(f"`{name}`: unexpected reply from the sandbox.", ("crashed",))

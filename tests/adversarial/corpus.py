@@ -1,0 +1,112 @@
+"""The adversarial corpus: what each submission in `submissions/` must score, and why.
+
+Each submission tries to raise its score or to break grading. `EXPECTED[name]` lists, for the
+functions it defines, the exact (score, tags) it must get: what its honest work earns and not a
+point more. Every function not listed must score 0 with `not_defined`. Placeholders in the
+sources are filled in by the test: __PROJECT_ROOT__ (the grader's own folder, as an attacker
+who knows the layout would write it) and __PORT__ (a TCP listener the test runs on the grader's
+machine).
+
+Partial credit of 0.5 / 0.25 / 0.3333 on a function whose values are garbage comes from the
+hidden suite's "keeps its input" tests, which pass for any result that is not one of the
+inputs: an honest `return None` earns the same, so the cheat gains nothing from its trick.
+"""
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Expect:
+    functions: dict                      # function -> (score, [tags])
+    modes: tuple = ("bwrap", "none")     # isolation modes in which this outcome is promised
+    output_has: tuple = ()               # substrings the results' output must contain
+    output_lacks: tuple = ()             # substrings it must not contain (leaks, forged text)
+    note: str = ""
+    checks: tuple = field(default=())    # names of extra checks in test_corpus.py
+
+
+HIDDEN_TEXT = ("@graded(", "def test_", "assert_close(")
+SOLUTION_TEXT = ("walkthrough_params", "def init_params", "STOLE")
+
+EXPECTED = {
+    "patch_numpy_checks": Expect(
+        {"relu": (0.0, ["wrong_values", "mutates_input"]), "relu_grad": (1.0, [])},
+        note="np.allclose, np.testing, np.shares_memory replaced in the child: verdicts are made on the "
+             "trusted side, and mutation is judged from the arrays sent back"),
+    "patch_builtins": Expect(
+        {"relu": (0.5, ["wrong_values"]), "dL_dy": (1.0, [])},
+        note="builtins replaced; the child restores them after loading, so it still answers"),
+    "always_equal_object": Expect(
+        {"relu": (0.5, ["not_array"]), "relu_grad": (0.25, ["not_array"]), "mse_loss": (0.3333, ["not_array"]),
+         "dL_db2": (1.0, [])},
+        note="objects with __eq__ -> True and __array__, an ndarray subclass: they cross as Opaque"),
+    "object_and_odd_arrays": Expect(
+        {"relu": (0.5, ["not_array"]), "relu_grad": (0.25, ["not_array"]), "dL_dy": (0.3333, ["not_array"]),
+         "sgd_step": (0.0, ["not_array"]), "dL_db2": (1.0, [])},
+        note="object, structured and string arrays; a dict subclass whose items() raises"),
+    "nan_and_inf": Expect(
+        {"relu": (0.5, ["not_finite"]), "relu_grad": (0.25, ["not_finite"]), "mse_loss": (0.3333, ["not_finite"]),
+         "rel_error": (0.0, ["rel_error_zero_guard"]), "dL_db2": (1.0, [])}),
+    "read_solutions": Expect(
+        {}, output_lacks=SOLUTION_TEXT,
+        note="relative and absolute paths to solutions/; without bwrap this holds because solutions/ is "
+             "not readable by 'nobody' (the warning says so when it is)"),
+    "scan_filesystem": Expect(
+        {}, modes=("bwrap",), output_lacks=SOLUTION_TEXT,
+        note="globs the whole filesystem for any copy of the solutions; only bubblewrap hides files that "
+             "are world-readable, so this is promised with bwrap only (the no-bwrap warning says so)"),
+    "read_hidden_tests": Expect(
+        {"dL_dy": (1.0, [])}, output_lacks=HIDDEN_TEXT + ("ENVIRON PATH=/root", "ENVIRON HOME=/root")),
+    "read_other_students": Expect(
+        {"relu": (1.0, [])}, checks=("victim_unseen",),
+        note="another student's sandbox runs at the same time; its submission must stay unreadable"),
+    "slow_load": Expect(
+        {f: (0.0, ["timeout"]) for f in ("relu", "relu_grad", "forward", "mse_loss", "dL_dy", "dL_dW2", "dL_db2",
+                                         "dL_dh", "dL_dz1", "dL_dW1", "dL_db1", "backward", "sgd_step",
+                                         "numerical_gradient", "rel_error", "gradient_check", "train",
+                                         "make_dataset", "accuracy")},
+        note="a load that never ends costs the load time limit once, not once per function"),
+    "write_outside": Expect(
+        {"relu_grad": (1.0, [])}, checks=("project_unchanged",)),
+    "sockets": Expect(
+        {"relu": (1.0, [])}, checks=("listener_untouched",)),
+    "fork_bomb": Expect(
+        {"relu": (1.0, []), "relu_grad": (0.0, ["crashed"])},
+        note="seccomp refuses fork/clone: PermissionError, not a fork bomb"),
+    "infinite_loop": Expect(
+        {"relu": (0.0, ["timeout"]), "relu_grad": (1.0, [])}),
+    "huge_allocation": Expect(
+        {"relu": (0.0, ["memory_limit"]), "relu_grad": (0.0, ["memory_limit"]), "dL_dy": (1.0, [])}),
+    "huge_output": Expect(
+        {"relu": (1.0, [])}, checks=("output_capped",)),
+    "signal_handlers": Expect(
+        {"relu": (0.0, ["timeout"]), "dL_dy": (1.0, [])},
+        note="SIGTERM/SIGALRM/SIGXCPU ignored: the grader uses SIGKILL; kill() of others is refused"),
+    "threads_left_running": Expect(
+        {"relu_grad": (1.0, [])},
+        note="threads cannot start in the child (seccomp), so none scribble on the channel"),
+    "exits_and_crashes": Expect(
+        {"relu": (0.0, ["crashed"]), "relu_grad": (0.0, ["crashed"]), "mse_loss": (0.0, ["crashed"]),
+         "dL_dy": (0.0, ["crashed"]), "dL_dW2": (0.0, ["crashed"]), "dL_db2": (0.0, ["crashed"]),
+         "dL_dh": (1.0, [])},
+        note="os._exit(0), sys.exit, segfault, RecursionError, C-stack overflow, abort: one restart each"),
+    "forged_stdout": Expect(
+        {"relu": (0.0, ["wrong_values", "mutates_input"]), "relu_grad": (1.0, [])},
+        output_has=('"score": 25.0',), checks=("json_intact",),
+        note="a fake results.json on stdout lands, quoted, in the output field and nowhere else"),
+    "forged_frames": Expect(
+        {"relu": (0.0, ["crashed"]), "relu_grad": (0.0, ["crashed"]), "dL_dy": (0.0, ["crashed"])},
+        note="frames without the request's nonce, a non-message, a 2**62-byte length: all refused"),
+    "hardcoded_walkthrough": Expect(
+        {"mse_loss": (0.3333, ["wrong_values"]), "dL_dW2": (0.0, ["shape"]), "dL_dW1": (0.0, ["shape"]),
+         "dL_db2": (1.0, [])},
+        note="constant walk-through answers; mse_loss keeps the share of its one fixed-input check that "
+             "a constant happens to answer, the randomized checks catch the rest"),
+    "torch_import": Expect(
+        {"relu": (0.0, ["forbidden_import"]), "relu_grad": (0.0, ["forbidden_import"]),
+         "dL_dy": (0.0, ["crashed"]), "dL_db2": (1.0, [])},
+        note="plain, obfuscated, and after removing the import blocker: the child's runtime has no torch"),
+    "tamper_child": Expect(
+        {"relu": (0.5, ["mutates_input"]), "relu_grad": (0.0, ["crashed"]), "dL_db2": (1.0, [])},
+        note="rewrites the child's reply encoder to turn exceptions into results: refused by the trusted "
+             "side's checks of the reply"),
+}

@@ -1,0 +1,187 @@
+"""The adversarial corpus through the real grading path (`grade_submission`), with and without
+bubblewrap: each submission gets exactly what its honest work earns, and the grader survives."""
+import hashlib
+import json
+import os
+import select
+import socket
+import stat
+from pathlib import Path
+
+import pytest
+
+from autograder.course import PROJECT_ROOT
+from autograder.grade import grade_submission
+from autograder.sandbox import launcher
+from autograder.sandbox.proxy import SandboxedStudent, Unit
+
+from corpus import EXPECTED
+
+SUBMISSIONS = Path(__file__).parent / "submissions"
+MODES = ["bwrap", "none"]
+WATCHED = ["solutions/backprop.py", "tests/hidden/backprop/test_activation.py", "autograder/results.py"]
+
+
+def test_the_corpus_is_complete():
+    files = {p.stem for p in SUBMISSIONS.glob("*.py")}
+    assert files == set(EXPECTED), files ^ set(EXPECTED)
+    assert len(files) >= 20
+
+
+@pytest.fixture(scope="module")
+def isolation(request):
+    """The isolation mode under test. Without bubblewrap, the deployment rule the grader's
+    warning states is applied: the solutions and hidden suites are not readable by 'nobody'."""
+    mode = request.param
+    if mode == "bwrap" and not launcher.bwrap_available():
+        pytest.skip("bubblewrap is not installed or cannot create namespaces on this machine")
+    if mode == "bwrap":
+        yield mode
+        return
+    folders = [PROJECT_ROOT / "solutions", PROJECT_ROOT / "tests" / "hidden"]
+    modes = {folder: folder.stat().st_mode for folder in folders}
+    for folder in folders:
+        folder.chmod(stat.S_IMODE(modes[folder]) & ~0o007)
+    try:
+        yield mode
+    finally:
+        for folder in folders:
+            folder.chmod(stat.S_IMODE(modes[folder]))
+
+
+@pytest.fixture
+def listener():
+    tcp = socket.socket()
+    tcp.bind(("127.0.0.1", 0))
+    tcp.listen()
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", tcp.getsockname()[1]))
+    yield tcp, udp
+    tcp.close()
+    udp.close()
+
+
+def materialize(name, tmp_path, port):
+    text = (SUBMISSIONS / f"{name}.py").read_text()
+    text = text.replace("__PROJECT_ROOT__", str(PROJECT_ROOT)).replace("__PORT__", str(port))
+    path = tmp_path / f"{name}.py"
+    path.write_text(text)
+    return path
+
+
+def digest(relative):
+    return hashlib.sha256((PROJECT_ROOT / relative).read_bytes()).hexdigest()
+
+
+def check_result(result, expect, assignment, isolation):
+    tests = {t["name"]: t for t in result["tests"]}
+    points = {f.name: f.points for f in assignment.functions}
+    for name, test in tests.items():
+        score, tags = expect.functions.get(name, (0.0, ["not_defined"]))
+        assert (test["score"], test["tags"]) == (pytest.approx(score, abs=1e-4), tags), (name, test)
+        assert test["score"] <= points[name]
+    assert result["score"] == pytest.approx(sum(s for s, _ in expect.functions.values()), abs=1e-3)
+    for text in expect.output_has:
+        assert text in result["output"], text
+    for text in expect.output_lacks:
+        assert text not in result["output"], text
+    if isolation == "none":
+        assert "Sandbox: bubblewrap disabled" in result["output"]
+        if os.geteuid() == 0:
+            assert "as the unprivileged user 'nobody'" in result["output"], result["output"][:600]
+            assert "solutions" not in result["output"].split("Your code printed")[0]
+
+
+@pytest.mark.parametrize("isolation", MODES, indirect=True)
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_adversarial_submission(name, isolation, backprop, tmp_path, listener):
+    expect = EXPECTED[name]
+    if isolation not in expect.modes:
+        pytest.skip(f"{name}: promised only with {', '.join(expect.modes)} ({expect.note})")
+    tcp, udp = listener
+    path = materialize(name, tmp_path, tcp.getsockname()[1])
+    before = {relative: digest(relative) for relative in WATCHED}
+    victim = None
+    if "victim_unseen" in expect.checks:
+        secret = f"SECRET-{os.urandom(8).hex()}"
+        victim = SandboxedStudent(
+            [Unit("victim.py", f"def relu(z):\n    return '{secret}'\n", ("relu",))], time_limits={},
+            default_time_limit=5, load_time_limit=20, config=launcher.SandboxConfig(isolate=isolation),
+            files={"victim.py": f"# {secret}\n".encode()})
+        assert victim.relu(1.0) == secret          # the victim's sandbox is up while the attacker runs
+    try:
+        result = grade_submission(backprop, path, isolation=isolation)
+    finally:
+        if victim is not None:
+            victim.close()
+
+    check_result(result, expect, backprop, isolation)
+    if victim is not None:
+        assert secret not in result["output"]
+    if "project_unchanged" in expect.checks:
+        assert {relative: digest(relative) for relative in WATCHED} == before
+        assert not (PROJECT_ROOT / "PWNED").exists()
+    if "listener_untouched" in expect.checks:
+        assert not select.select([tcp, udp], [], [], 0.2)[0], "the submission reached the grader's machine"
+    if "output_capped" in expect.checks:
+        assert "[... more output not shown]" in result["output"]
+        assert len(result["output"]) < 6000
+    if "json_intact" in expect.checks:
+        assert json.loads(json.dumps(result)) == result
+
+
+@pytest.mark.parametrize("isolation", MODES, indirect=True)
+def test_one_process_grades_attackers_and_the_reference_in_turn(isolation, backprop, tmp_path):
+    """Several attackers and the reference, one after another in the same grader process:
+    each gets its own expected result and the reference still gets full marks."""
+    names = ["exits_and_crashes", "patch_numpy_checks", "forged_frames", "huge_allocation", "tamper_child"]
+    order = names[:2] + ["REFERENCE"] + names[2:] + ["REFERENCE"]
+    for name in order:
+        if name == "REFERENCE":
+            result = grade_submission(backprop, PROJECT_ROOT / "solutions" / "backprop.py", isolation=isolation)
+            assert result["score"] == result["max_score"], [t for t in result["tests"] if t["status"] != "passed"]
+        else:
+            result = grade_submission(backprop, materialize(name, tmp_path, 9), isolation=isolation)
+            check_result(result, EXPECTED[name], backprop, isolation)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the unprivileged-user fallback exists only when grading as root")
+def test_without_a_readable_runtime_the_fallback_runs_as_root_and_says_so(backprop, tmp_path, monkeypatch):
+    from autograder.sandbox import runtime
+    monkeypatch.setenv("AUTOGRADER_PRIVATE_RUNTIME", "0")
+    caches = [runtime.child_runtime, launcher.unprivileged_python_runs]
+    for cache in caches:
+        cache.cache_clear()
+    try:
+        path = materialize("fork_bomb", tmp_path, 9)
+        result = grade_submission(backprop, path, isolation="none")
+    finally:
+        monkeypatch.delenv("AUTOGRADER_PRIVATE_RUNTIME")
+        for cache in caches:
+            cache.cache_clear()
+    assert "AS ROOT" in result["output"] and "could read any file" in result["output"]
+    tests = {t["name"]: t for t in result["tests"]}
+    assert tests["relu"]["score"] == 1.0 and tests["relu_grad"]["tags"] == ["crashed"]   # seccomp still holds
+
+
+def test_a_batch_with_attackers_grades_every_student(course, backprop, tmp_path):
+    """`grade_class` over a class where most students attack: each gets exactly its expected
+    result, the honest student full marks, and nobody's result is lost."""
+    from autograder.batch import grade_class
+    from autograder.release import generate
+    generate(course, backprop, course_dir=tmp_path)
+    attackers = ["exits_and_crashes", "forged_frames", "infinite_loop", "patch_numpy_checks", "fork_bomb"]
+    for name in attackers:
+        folder = tmp_path / "submitted" / name / "backprop"
+        folder.mkdir(parents=True)
+        (folder / "backprop.py").write_text(materialize(name, tmp_path, 9).read_text())
+    honest = tmp_path / "submitted" / "honest" / "backprop"
+    honest.mkdir(parents=True)
+    (honest / "backprop.py").write_text((PROJECT_ROOT / "solutions" / "backprop.py").read_text())
+    summary = grade_class(course, backprop, course_dir=tmp_path, workers=2, write_notebooks=False,
+                          show_progress=False)
+    assert set(summary) == set(attackers) | {"honest"}
+    assert summary["honest"]["score"] == backprop.max_score
+    for name in attackers:
+        assert "error" not in summary[name], summary[name]
+        check_result(summary[name], EXPECTED[name], backprop, "bwrap" if launcher.bwrap_available() else "none")

@@ -1,0 +1,71 @@
+"""Integrity of a submission file: tampered locked cells, broken metadata, files that are not
+notebooks or not Python. Each gets a zero (for what it breaks) with a clear reason, never a
+traceback from the grader."""
+import nbformat
+import pytest
+
+from autograder.submission import MAX_BYTES
+
+from helpers import by_name, grade
+
+
+def _rewrite(source_nb, out_path, change):
+    nb = nbformat.read(source_nb, as_version=4)
+    change(nb)
+    nbformat.write(nb, out_path)
+    return out_path
+
+
+def _cell(nb, grade_id):
+    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def test_a_tampered_locked_cell_is_restored_and_reported(backprop, tmp_path):
+    """The test cell of relu is replaced by one that monkeypatches numpy; relu itself is wrong."""
+    def change(nb):
+        _cell(nb, "test_relu").source = "import numpy as np\nnp.allclose = lambda *a, **k: True\nprint('ok')\n"
+        _cell(nb, "relu").source = "def relu(z):\n    return z\n"
+    path = _rewrite(backprop.source_notebook, tmp_path / "tampered.ipynb", change)
+    result = grade(backprop, path)
+    tests = by_name(result)
+    assert "Read-only cell 'test_relu' was changed; the original was used." in result["output"]
+    assert tests["relu"]["score"] == 0 and "locked_cell_modified" in tests["relu"]["tags"]   # returns its input: no credit
+    assert "wrong_values" in tests["relu"]["tags"]
+    assert tests["relu_grad"]["score"] == tests["relu_grad"]["max_score"]
+
+
+def test_missing_and_duplicated_cell_metadata(backprop, tmp_path):
+    def change(nb):
+        del _cell(nb, "relu_grad").metadata["nbgrader"]          # the answer cell lost its metadata
+        nb.cells.append(nbformat.v4.new_code_cell("def mse_loss(Y_hat, Y):\n    return 0.0\n",
+                                                  metadata={"nbgrader": _cell(nb, "mse_loss").metadata["nbgrader"]}))
+    path = _rewrite(backprop.source_notebook, tmp_path / "metadata.ipynb", change)
+    result = grade(backprop, path)
+    tests = by_name(result)
+    assert "Answer cell 'relu_grad' is missing" in result["output"]
+    assert tests["relu_grad"]["score"] == 0 and tests["relu_grad"]["tags"] == ["not_defined"]
+    assert "Cell 'mse_loss' appears 2 times; the first copy was graded." in result["output"]
+    assert tests["mse_loss"]["score"] == tests["mse_loss"]["max_score"]
+
+
+@pytest.mark.parametrize("name, content, reason", [
+    ("huge.ipynb", b"{" + b" " * (MAX_BYTES + 1) + b"}", "over the"),
+    ("cells.ipynb", b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": 7}', "not valid notebook JSON"),
+    ("utf16.ipynb", "{}".encode("utf-16"), "not UTF-8"),
+    ("blank.py", b"  \n\n ", "empty"),
+])
+def test_unreadable_files_score_zero_with_a_reason(backprop, tmp_path, name, content, reason):
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = grade(backprop, path)
+    assert result["score"] == 0 and reason in result["output"], result["output"]
+    assert all(t["tags"] == ["unreadable"] for t in result["tests"])
+
+
+def test_a_py_file_that_is_not_python(backprop, tmp_path):
+    path = tmp_path / "backprop.py"
+    path.write_text("def relu(z):\n    return max(0, z\n\nThis is my essay about backpropagation.\n")
+    result = grade(backprop, path)
+    assert result["score"] == 0
+    assert "has a syntax error at line" in result["output"]
+    assert by_name(result)["relu"]["tags"] == ["syntax_error"]
