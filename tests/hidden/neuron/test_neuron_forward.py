@@ -1,0 +1,81 @@
+"""relu_layer, sigmoid and neuron_forward: values, shapes, torch parity, extreme logits, no mutation."""
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autograder.testing import Failure, assert_close, assert_no_mutation, graded
+from autograder.testing import oracle_neuron as torch_oracle
+from autograder.testing.strategies import layers, matrices, neurons, sizes, units
+
+EXTREME = np.array([-1000.0, -745.0, -40.0, -1.0, 0.0, 1.0, 40.0, 745.0, 1000.0])
+
+
+@graded("relu_layer", weight=2)
+@given(case=layers())
+def test_relu_layer_matches_reference_and_torch(student, reference, case):
+    X, W, b = case
+    call = student.call("relu_layer", X, W, b)
+    inputs = {"X": X, "W": W, "b": b}
+    alternatives = {"wrong_values": X @ W.T + b,
+                    "transposed": np.maximum(0.0, X @ W + b) if W.shape[0] == W.shape[1] else None}
+    assert_close(call.value, reference.relu_layer(X, W, b), what="relu_layer(X, W, b)", inputs=inputs,
+                 alternatives=alternatives)
+    assert_close(call.value, torch_oracle.relu_layer(X, W, b), what="relu_layer(X, W, b) vs torch", inputs=inputs)
+    assert_no_mutation(call, "relu_layer", inputs=inputs)
+
+
+@graded("relu_layer")
+def test_relu_layer_on_the_texts_two_neurons(student, reference):
+    """Text 003: two neurons on the four people, Z = [[1.15, 3.80], [1.40, 3.45], [0.86, 4.18], [1.60, 3.25]]
+    (all positive, so ReLU changes nothing); then with b = [0, -3.5], where ReLU zeroes three entries."""
+    X, _ = reference.people()
+    W = np.array([[0.01, -0.02, 0.03], [0.02, 0.01, -0.01]])
+    for b in (np.array([0.0, 0.0]), np.array([0.0, -3.5])):
+        assert_close(student.relu_layer(X, W, b), torch_oracle.relu_layer(X, W, b), what="relu_layer(X, W, b)",
+                     inputs={"W": W, "b": b}, alternatives={"wrong_values": X @ W.T + b})
+
+
+@graded("sigmoid", weight=2)
+@given(z=st.tuples(sizes, units).flatmap(lambda s: matrices(*s, low=-8.0, high=8.0)))
+def test_sigmoid_matches_reference_and_torch(student, reference, z):
+    call = student.call("sigmoid", z)
+    assert_close(call.value, reference.sigmoid(z), what="sigmoid(z)", inputs={"z": z},
+                 alternatives={"sign_flipped": 1.0 / (1.0 + np.exp(z))})
+    assert_close(call.value, torch_oracle.sigmoid(z), what="sigmoid(z) vs torch", inputs={"z": z})
+    assert_no_mutation(call, "sigmoid", inputs={"z": z})
+
+
+@graded("sigmoid")
+def test_sigmoid_of_extreme_logits(student, reference):
+    """exp(1000) overflows: the answer must still be finite, 0 far left and 1 far right, as torch."""
+    assert_close(student.sigmoid(EXTREME), torch_oracle.sigmoid(EXTREME), what="sigmoid(z) for extreme z",
+                 inputs={"z": EXTREME})
+
+
+def _check_forward(student, reference, X, W, b):
+    result = student.neuron_forward(X, W, b)
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise Failure("neuron_forward should return a tuple (z, p).", ("not_array",))
+    z, p = result
+    expected_z, expected_p = reference.neuron_forward(X, W, b)
+    inputs = {"X": X, "W": W, "b": b}
+    assert_close(z, expected_z, what="z, the logits returned by neuron_forward", inputs=inputs)
+    assert_close(p, expected_p, what="p, the probabilities returned by neuron_forward", inputs=inputs,
+                 alternatives={"wrong_values": expected_z})
+    assert_close(p, torch_oracle.sigmoid(expected_z), what="p vs torch.sigmoid(X @ W.T + b)", inputs=inputs)
+
+
+@graded("neuron_forward", weight=2)
+@given(case=neurons())
+def test_neuron_forward_matches_reference_and_torch(student, reference, case):
+    X, _, W, b = case
+    _check_forward(student, reference, X, W, b)
+
+
+@graded("neuron_forward")
+def test_neuron_forward_on_the_texts_people(student, reference):
+    """Text 003: z = [1.15, 1.40, 0.86, 1.60] and p = [0.7595, 0.8022, 0.7027, 0.8320]."""
+    X, _ = reference.people()
+    W, b = reference.text_params()
+    _check_forward(student, reference, X, W, b)
+    assert_no_mutation(student.call("neuron_forward", X, W, b), "neuron_forward", inputs={"W": W})
