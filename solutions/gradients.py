@@ -81,3 +81,20 @@ def gradient_descent(grad, start, lr, steps):
     for _ in range(steps):
         path.append(path[-1] - lr * np.asarray(grad(path[-1]), dtype=np.float64))
     return np.array(path, dtype=np.float64)
+
+
+# -- example functions (provided to students, not graded) ---------------------------
+
+def square(x):
+    """f(x) = x**2, whose derivative is 2x: 4 at x = 2."""
+    return x ** 2
+
+
+def wavy(x):
+    """f(x) = sin(x) + x**3 / 3, whose derivative is cos(x) + x**2."""
+    return np.sin(x) + x ** 3 / 3
+
+
+def wavy_derivative(x):
+    """The exact derivative of `wavy`: cos(x) + x**2."""
+    return np.cos(x) + x ** 2
