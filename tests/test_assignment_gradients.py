@@ -102,3 +102,19 @@ def test_public_checks_pass_for_the_reference_and_fail_for_the_stubs(gradients, 
         done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_public.py"],
                               cwd=folder, capture_output=True, text=True, timeout=120)
         assert expect in done.stdout, done.stdout[-2000:]
+
+
+def test_numpy_scalars_get_full_marks(gradients, tmp_path):
+    """Returning np.float64 instead of float is right: the suite's `number` undoes the wire's (1,) arrays."""
+    source = REFERENCE_PY.read_text()
+    replacements = [("return float((f(x + h) - f(x)) / h)", "return np.float64((f(x + h) - f(x)) / h)"),
+                    ("return float(x ** 2 + 3.0 * y ** 2)", "return x ** 2 + 3.0 * y ** 2"),
+                    ("    return float((f(point + step) - f(point - step)) / (2.0 * h))",
+                     "    return (f(point + step) - f(point - step)) / (2.0 * h)")]
+    for before, after in replacements:
+        assert before in source
+        source = source.replace(before, after)
+    path = tmp_path / "gradients.py"
+    path.write_text(source)
+    result = grade(gradients, path)
+    assert result["score"] == result["max_score"], [t for t in result["tests"] if t["status"] != "passed"]

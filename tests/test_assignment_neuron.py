@@ -100,3 +100,14 @@ def test_public_checks_pass_for_the_reference_and_fail_for_the_stubs(neuron, cou
         done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_public.py"],
                               cwd=folder, capture_output=True, text=True, timeout=120)
         assert expect in done.stdout, done.stdout[-2000:]
+
+
+def test_numpy_scalar_loss_gets_full_marks(neuron, tmp_path):
+    """bce_loss returning np.float64 is right: the suite's `number` undoes the wire's (1,) arrays."""
+    source = REFERENCE_PY.read_text()
+    before = "    return float(np.mean(np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))))"
+    assert before in source
+    path = tmp_path / "neuron.py"
+    path.write_text(source.replace(before, "    return np.mean(np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z))))"))
+    result = grade(neuron, path)
+    assert result["score"] == result["max_score"], [t for t in result["tests"] if t["status"] != "passed"]
