@@ -33,7 +33,7 @@ def difference_errors(f, dfdx, x, hs):
     -> (K, 2) float64: row k is [|forward - dfdx|, |central - dfdx|] with h = hs[k].
     """
     return np.array([[abs(forward_difference(f, x, h) - dfdx), abs(central_difference(f, x, h) - dfdx)]
-                     for h in np.asarray(hs, dtype=np.float64)], dtype=np.float64).reshape(-1, 2)
+                     for h in np.asarray(hs, dtype=np.float64).tolist()], dtype=np.float64).reshape(-1, 2)
 
 
 # -- several variables: partial derivatives and the gradient vector --------------
