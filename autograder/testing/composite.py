@@ -11,6 +11,7 @@ to blame, and the failure says so with the `calls_wrong_part` tag.
 """
 from __future__ import annotations
 
+import copy
 import types
 
 import numpy as np
@@ -82,7 +83,8 @@ def blame_part(student, reference, name: str, args: tuple, actual, graded, *, pi
     trials = [[p] for p in parts] + ([parts] if len(parts) > 1 else [])
     for chosen in trials:
         try:
-            value = pick(with_parts(function, reference, {p: _student_part(student, p) for p in chosen})(*args))
+            value = pick(with_parts(function, reference, {p: _student_part(student, p) for p in chosen})(
+                *copy.deepcopy(args)))
         except (StudentFailure, Exception):  # noqa: BLE001 - a crashing part explains nothing here
             continue
         if close_tree(actual, value) and not close_tree(value, expected):
@@ -119,7 +121,7 @@ def call_composite(student, reference, name: str, args: tuple, graded):
         function = getattr(reference, name)
         for part in [p for p in callees(function, graded) if p != name]:
             try:
-                with_parts(function, reference, {part: _student_part(student, part)})(*args)
+                with_parts(function, reference, {part: _student_part(student, part)})(*copy.deepcopy(args))
             except StudentFailure as err:   # the part itself gives no value (missing, crashing, ...)
                 why = err.message
             except Exception as err:  # noqa: BLE001 - the part makes the reference crash as well

@@ -2,7 +2,7 @@
 import numpy as np
 from hypothesis import given
 
-from autograder.testing import Failure, assert_close, graded
+from autograder.testing import Failure, assert_close, assert_no_mutation, graded
 from autograder.testing.strategies import matrices
 
 
@@ -30,7 +30,9 @@ def accuracy_mistakes(Y_hat, Y):
 
 
 def _check_accuracy(student, reference, Y_hat, Y):
-    actual = student.accuracy(Y_hat, Y)
+    call = student.call("accuracy", Y_hat, Y)
+    assert_no_mutation(call, "accuracy", inputs={"Y_hat": Y_hat, "Y": Y})
+    actual = call.value
     if isinstance(actual, (bool, np.bool_)) or not isinstance(actual, (int, np.integer)):
         raise Failure(f"accuracy should return an int (a count of rows), got {type(actual).__name__}: {actual!r}.",
                       ("not_array",))

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 from autograder.course import load_course
 from autograder.diagnosis import CODES
-from autograder.testing import Failure, assert_close, graded
+from autograder.testing import Failure, assert_close, assert_no_mutation, graded
 from autograder.testing.composite import blame_part, call_composite, with_parts
 from autograder.testing.strategies import matrices, random_network, vectors
 
@@ -103,7 +103,9 @@ def test_rel_error_matches_reference(student, reference, a, b):
 def test_rel_error_where_both_are_zero(student, reference):
     a = np.array([0.0, 1e-9, 0.5])
     b = np.array([0.0, 0.0, 0.5])
-    actual = student.rel_error(a, b)
+    call = student.call("rel_error", a, b)
+    assert_no_mutation(call, "rel_error", inputs={"a": a, "b": b})
+    actual = call.value
     if isinstance(actual, (float, np.floating)) and not np.isfinite(actual):
         raise Failure(f"rel_error gave {actual} where a and b are both 0: guard the denominator with "
                       "max(1e-8, |a| + |b|).", ("rel_error_zero_guard",))

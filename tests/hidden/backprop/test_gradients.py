@@ -5,7 +5,7 @@ from hypothesis import given
 from autograder.course import load_course
 from autograder.testing import Failure, assert_close, assert_no_mutation, graded
 from autograder.testing.composite import call_composite, check_composite, with_parts
-from autograder.testing.oracle import network_loss_and_grads, output_grad
+from autograder.testing.oracle import hidden_grads, network_loss_and_grads, output_grad
 from autograder.testing.strategies import networks, random_network
 
 GRADED = [f.name for f in load_course().assignment("backprop").functions]
@@ -61,9 +61,17 @@ def test_dL_dW2_matches_reference(student, reference, net):
     X, Y, params = net
     _, cache, dy, _, _ = _intermediates(reference, X, Y, params)
     h = cache["h"]
-    assert_close(student.dL_dW2(h, dy), reference.dL_dW2(h, dy), what="dL_dW2(h, dy)",
-                 inputs={"h": h, "dy": dy}, alternatives=weight_grad_mistakes(h, dy) if len(h) > 1 else None,
-                 factors={"wrong_mean_denominator": [len(h)]})
+    kw = dict(inputs={"h": h, "dy": dy}, alternatives=weight_grad_mistakes(h, dy) if len(h) > 1 else None,
+              factors={"wrong_mean_denominator": [len(h)]})
+    actual = student.dL_dW2(h, dy)
+    assert_close(actual, reference.dL_dW2(h, dy), what="dL_dW2(h, dy)", **kw)
+    assert_close(actual, network_loss_and_grads(X, Y, params)[1]["W2"], what="dL_dW2(h, dy) vs torch autograd", **kw)
+
+
+@graded("dL_dW2")
+def test_dL_dW2_keeps_its_inputs(student):
+    h, dy = np.array([[0.5, 0.0, 1.2], [0.1, 0.3, 0.0]]), np.array([[0.1, -0.2, 0.3, 0.05], [0.2, 0.1, -0.4, 0.3]])
+    assert_no_mutation(student.call("dL_dW2", h, dy), "dL_dW2", inputs={"h": h, "dy": dy})
 
 
 @graded("dL_db2", weight=2, core=True)
@@ -71,8 +79,10 @@ def test_dL_dW2_matches_reference(student, reference, net):
 def test_dL_db2_matches_reference(student, reference, net):
     X, Y, params = net
     dy = _intermediates(reference, X, Y, params)[2]
-    assert_close(student.dL_db2(dy), reference.dL_db2(dy), what="dL_db2(dy)", inputs={"dy": dy},
-                 alternatives=bias_grad_mistakes(dy) if len(dy) > 1 else {"wrong_axis": dy.sum(axis=1)})
+    kw = dict(inputs={"dy": dy}, alternatives=bias_grad_mistakes(dy) if len(dy) > 1 else {"wrong_axis": dy.sum(axis=1)})
+    actual = student.dL_db2(dy)
+    assert_close(actual, reference.dL_db2(dy), what="dL_db2(dy)", **kw)
+    assert_close(actual, network_loss_and_grads(X, Y, params)[1]["b2"], what="dL_db2(dy) vs torch autograd", **kw)
 
 
 @graded("dL_db2")
@@ -90,10 +100,11 @@ def test_dL_dh_matches_reference(student, reference, net):
     X, Y, params = net
     dy = _intermediates(reference, X, Y, params)[2]
     W2 = params["W2"]
-    assert_close(student.dL_dh(dy, W2), reference.dL_dh(dy, W2), what="dL_dh(dy, W2)",
-                 inputs={"dy": dy, "W2": W2},
-                 alternatives={"wrong_axis": (dy @ W2.T).sum(axis=0),
-                               "transposed": dy @ W2 if W2.shape[0] == W2.shape[1] else None})
+    kw = dict(inputs={"dy": dy, "W2": W2}, alternatives={
+        "wrong_axis": (dy @ W2.T).sum(axis=0), "transposed": dy @ W2 if W2.shape[0] == W2.shape[1] else None})
+    actual = student.dL_dh(dy, W2)
+    assert_close(actual, reference.dL_dh(dy, W2), what="dL_dh(dy, W2)", **kw)
+    assert_close(actual, hidden_grads(X, Y, params)[0], what="dL_dh(dy, W2) vs torch autograd", **kw)
 
 
 @graded("dL_dh")
@@ -113,7 +124,10 @@ def test_dL_dz1_matches_reference(student, reference, net):
     X, Y, params = net
     _, cache, _, dh, _ = _intermediates(reference, X, Y, params)
     z1 = cache["z1"]
-    assert_close(student.dL_dz1(dh, z1), reference.dL_dz1(dh, z1), what="dL_dz1(dh, z1)",
+    actual = student.dL_dz1(dh, z1)
+    assert_close(actual, reference.dL_dz1(dh, z1), what="dL_dz1(dh, z1)",
+                 inputs={"dh": dh, "z1": z1}, alternatives=gate_mistakes(dh, z1))
+    assert_close(actual, hidden_grads(X, Y, params)[1], what="dL_dz1(dh, z1) vs torch autograd",
                  inputs={"dh": dh, "z1": z1}, alternatives=gate_mistakes(dh, z1))
 
 
@@ -133,9 +147,11 @@ def test_dL_dz1_keeps_its_inputs(student, reference):
 def test_dL_dW1_matches_reference(student, reference, net):
     X, Y, params = net
     dz1 = _intermediates(reference, X, Y, params)[4]
-    assert_close(student.dL_dW1(X, dz1), reference.dL_dW1(X, dz1), what="dL_dW1(X, dz1)",
-                 inputs={"X": X, "dz1": dz1}, alternatives=weight_grad_mistakes(X, dz1) if len(X) > 1 else None,
-                 factors={"wrong_mean_denominator": [len(X)]})
+    kw = dict(inputs={"X": X, "dz1": dz1}, alternatives=weight_grad_mistakes(X, dz1) if len(X) > 1 else None,
+              factors={"wrong_mean_denominator": [len(X)]})
+    actual = student.dL_dW1(X, dz1)
+    assert_close(actual, reference.dL_dW1(X, dz1), what="dL_dW1(X, dz1)", **kw)
+    assert_close(actual, network_loss_and_grads(X, Y, params)[1]["W1"], what="dL_dW1(X, dz1) vs torch autograd", **kw)
 
 
 @graded("dL_dW1")
@@ -149,8 +165,11 @@ def test_dL_dW1_keeps_its_inputs(student):
 def test_dL_db1_matches_reference(student, reference, net):
     X, Y, params = net
     dz1 = _intermediates(reference, X, Y, params)[4]
-    assert_close(student.dL_db1(dz1), reference.dL_db1(dz1), what="dL_db1(dz1)", inputs={"dz1": dz1},
-                 alternatives=bias_grad_mistakes(dz1) if len(dz1) > 1 else {"wrong_axis": dz1.sum(axis=1)})
+    kw = dict(inputs={"dz1": dz1},
+              alternatives=bias_grad_mistakes(dz1) if len(dz1) > 1 else {"wrong_axis": dz1.sum(axis=1)})
+    actual = student.dL_db1(dz1)
+    assert_close(actual, reference.dL_db1(dz1), what="dL_db1(dz1)", **kw)
+    assert_close(actual, network_loss_and_grads(X, Y, params)[1]["b1"], what="dL_db1(dz1) vs torch autograd", **kw)
 
 
 @graded("dL_db1")
