@@ -74,6 +74,8 @@ def test_bce_loss_of_extreme_logits(student, reference):
         assert_close(actual, expected, what="bce_loss(z, y) for extreme logits", inputs=inputs,
                      alternatives=bce_loss_mistakes(EXTREME_Z, EXTREME_Y))
     except Failure as failure:
+        if "clipped_probabilities" in failure.tags:
+            raise
         raise Failure(failure.message + "\nClipping p away from 0 and 1 keeps the loss finite but caps it "
                       "(the true loss at z = 1000, y = 0 is 1000): compute the loss from z.", failure.tags) from None
 
