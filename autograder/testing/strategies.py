@@ -79,3 +79,42 @@ def random_network(seed, n=5, hidden=3, scale=1.0):
     while np.min(np.abs(X @ params["W1"] + params["b1"])) < KINK_MARGIN:
         params["b1"] = params["b1"] + 10 * KINK_MARGIN
     return X, Y, params
+
+
+# -- the `gradients` assignment ------------------------------------------------------
+
+step_sizes = st.sampled_from([1e-1, 1e-2, 1e-3, 1e-4])   # finite-difference h where truncation dominates
+
+
+def points(n=None, low=-3.0, high=3.0):
+    """(n,) float64 points on a 0.1 grid; n drawn from 1..4 when not given."""
+    return (st.integers(1, 4) if n is None else st.just(n)).flatmap(lambda k: vectors(k, low, high))
+
+
+# -- the `neuron` assignment -----------------------------------------------------------
+
+features = st.integers(1, 4)          # D, features per example
+units = st.integers(1, 4)             # M, units in a layer
+
+
+@st.composite
+def layers(draw, n=None, d=None, m=None):
+    """(X (N, D), W (M, D), b (M,)) with every pre-activation X @ W.T + b >= 0.005 away from 0,
+    by the grid construction of `networks`."""
+    n = draw(sizes) if n is None else n
+    d = draw(features) if d is None else d
+    m = draw(units) if m is None else m
+    return draw(matrices(n, d)), draw(matrices(m, d)), draw(vectors(m)) + 0.005
+
+
+def labels(n):
+    """(n,) float64 labels of 0.0 and 1.0."""
+    return arrays(np.int8, (n,), elements=st.integers(0, 1)).map(lambda a: a.astype(np.float64))
+
+
+@st.composite
+def neurons(draw, n=None, d=None):
+    """(X (N, D), y (N,), W (1, D), b (1,)) for one sigmoid neuron; logits stay within about +-17."""
+    n = draw(sizes) if n is None else n
+    d = draw(features) if d is None else d
+    return draw(matrices(n, d)), draw(labels(n)), draw(matrices(1, d)), draw(vectors(1))
