@@ -126,6 +126,11 @@ def test_notebook_quotes_the_computed_values():
     for key in ("a1", "z2", "y_hat", "loss", "delta2", "dW2", "delta1"):
         assert f"{v[key]:.4f}".replace("-", "−") in prose, key
     assert "**0.78**" in prose
+    from test_errata import computed           # the text's XOR program, run as written
+    c = computed()
+    stated = ", ".join(f"{c[f's002_xor_text_loss_{e}']:.5f}" for e in (0, 1000, 2000))
+    assert f"losses\n{stated}" in prose or f"losses {stated}" in prose, stated
+    assert "[" + ", ".join(f"{v:.2f}" for v in c["s002_xor_text_outputs"]) + "]" in prose
 
 
 # -- XOR ----------------------------------------------------------------------------

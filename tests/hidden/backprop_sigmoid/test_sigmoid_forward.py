@@ -3,6 +3,7 @@ import numpy as np
 from hypothesis import given
 
 from autograder.testing import Failure, assert_close, assert_no_mutation, graded
+from autograder.testing.hints import with_hints
 from autograder.testing.oracle_sigmoid import forward_values, loss_value
 from autograder.testing.strategies import random_sigmoid_network, sigmoid_networks
 
@@ -16,8 +17,10 @@ def _check_forward(student, reference, X, params, *, torch_too=False):
     Y_hat, cache = result
     expected, expected_cache = reference.forward(X, params)
     inputs = {"X": X, **params}
-    assert_close(Y_hat, expected, what="Y_hat", inputs=inputs,
-                 alternatives={"wrong_values": expected_cache["z2"]})
+    with_hints(lambda: assert_close(Y_hat, expected, what="Y_hat", inputs=inputs), Y_hat,
+               {"Y_hat is sigmoid(z2); you returned z2, the output layer's pre-activation.": expected_cache["z2"],
+                "the output layer takes a1 = sigmoid(z1) as its input, not z1.":
+                    reference.sigmoid((X @ params["W1"] + params["b1"]) @ params["W2"] + params["b2"])})
     if not isinstance(cache, dict) or not set(CACHE_KEYS) <= set(cache):
         raise Failure(f"cache should be a dict with keys {', '.join(map(repr, CACHE_KEYS))}; got "
                       f"{type(cache).__name__}{' with keys ' + str(sorted(cache)) if isinstance(cache, dict) else ''}.",
