@@ -45,10 +45,14 @@ def cmd_grade(args) -> int:
             from .report import print_result
             print_result(result, title=f"{args.assignment}: {args.path}")
         return 0
-    from .batch import grade_class
+    from .batch import BatchError, grade_class
     from .report import print_grade_table
-    summary = grade_class(course, assignment, course_dir=Path(args.course_dir), isolation=args.isolation,
-                          workers=args.workers, scheduler=args.scheduler, regrade=args.regrade)
+    try:
+        summary = grade_class(course, assignment, course_dir=Path(args.course_dir), isolation=args.isolation,
+                              workers=args.workers, scheduler=args.scheduler, regrade=args.regrade)
+    except BatchError as err:
+        print(f"autograder: {err}", file=sys.stderr)
+        return 2
     print_grade_table(summary, assignment)
     return 0
 

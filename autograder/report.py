@@ -20,7 +20,7 @@ def print_result(result: dict, *, title: str, console: Console | None = None) ->
     console.print(f"Total: {result['score']:g} / {result['max_score']:g}   ({result['execution_time']:.2f} s)")
     for test in result["tests"]:
         if test["status"] != "passed":
-            console.print(f"[bold]{test['name']}[/bold]: {test['output']}", highlight=False, markup=False)
+            console.print(f"{test['name']}: {test['output']}", highlight=False, markup=False)
     if result.get("output"):
         console.print(result["output"], highlight=False, markup=False)
 
@@ -39,6 +39,6 @@ def print_grade_table(summary, assignment: Assignment, console: Console | None =
             continue
         passed = sum(t["status"] == "passed" for t in result["tests"])
         tags = sorted({tag for t in result["tests"] for tag in t["tags"]})
-        table.add_row(student, f"{result['score']:g} / {result['max_score']:g}",
+        table.add_row(student, f"{result['score']:.2f} / {result['max_score']:g}",
                       f"{passed} / {len(result['tests'])}", ", ".join(tags))
     console.print(table)

@@ -47,3 +47,24 @@ def copy(path, tmp_path, name=None):
 
 def load_json(text):
     return json.loads(text)
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def rendered_text(html_path, screenshot=None):
+    """What a person sees: the page's visible text in a real headless Chromium (Playwright)."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 900})
+            page.goto(Path(html_path).resolve().as_uri())
+            text = page.inner_text("body")
+            if screenshot:
+                page.screenshot(path=str(screenshot), full_page=True)
+            return text
+        finally:
+            browser.close()

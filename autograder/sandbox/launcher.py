@@ -127,10 +127,11 @@ def command(config: SandboxConfig, scratch: Path, in_fd: int, out_fd: int) -> li
         "bwrap", "--unshare-all", "--unshare-user", *uid_args, "--die-with-parent", "--new-session",
         "--cap-drop", "ALL", "--clearenv",
         *[arg for key, value in _child_env().items() for arg in ("--setenv", key, value)],
+        # /tmp first: the binds below may lie under /tmp (a checkout in /tmp) and must stay visible
+        "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev",
         *_runtime_binds(),
         "--ro-bind", str(CHILD_DIR), GRADER_DIR,
         "--bind", str(scratch), SANDBOX_HOME,
-        "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev",
         "--chdir", SANDBOX_HOME,
         python, "-I", f"{GRADER_DIR}/child.py", str(in_fd), str(out_fd),
     ]

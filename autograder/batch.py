@@ -1,0 +1,211 @@
+"""Grading a class: every submission in nbgrader's submitted/, in parallel, resumable.
+
+    find submissions -> skip the ones already graded (same file, same hash) -> grade the rest on
+    local worker processes or a Dask cluster -> as each finishes: results.json, the autograded
+    notebook and the gradebook
+
+Each finished submission is written at once, so a batch killed midway resumes where it stopped.
+A submission that cannot be graded (even a broken worker) is recorded with its reason and the
+batch goes on.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from . import gradebook
+from .course import Assignment, Course
+
+RESULTS = "results.json"
+STAMP = ".autograder.json"
+
+
+class BatchError(RuntimeError):
+    """The batch cannot start (nothing released, nothing submitted); the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    student: str
+    path: Path | None          # None: the student's folder holds no submission file
+    sha256: str
+
+
+def _sha256(path: Path | None) -> str:
+    if path is None:
+        return ""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def find_submissions(course_dir: Path, assignment: Assignment) -> list[Submission]:
+    """submitted/<student>/<assignment>/: the notebook, else <assignment>.py, else any .ipynb or .py."""
+    root = Path(course_dir) / "submitted"
+    found = []
+    for folder in sorted(root.glob(f"*/{assignment.name}")):
+        if not folder.is_dir():
+            continue
+        candidates = [folder / assignment.notebook, folder / f"{Path(assignment.notebook).stem}.py",
+                      *sorted(folder.glob("*.ipynb")), *sorted(folder.glob("*.py"))]
+        path = next((c for c in candidates if c.is_file()), None)
+        found.append(Submission(folder.parent.name, path, _sha256(path)))
+    return found
+
+
+def _graded_dir(course_dir: Path, assignment: Assignment, student: str) -> Path:
+    return Path(course_dir) / "autograded" / student / assignment.name
+
+
+def already_graded(course_dir: Path, assignment: Assignment, submission: Submission) -> dict | None:
+    """The stored result when this exact file was graded before, else None."""
+    folder = _graded_dir(course_dir, assignment, submission.student)
+    try:
+        stamp = json.loads((folder / STAMP).read_text())
+        if stamp.get("sha256") == submission.sha256 and stamp.get("complete"):
+            return json.loads((folder / RESULTS).read_text())
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def grade_job(course_file: str, assignment_name: str, path: str | None, isolation: str) -> dict:
+    """Runs on a worker (a local process or a Dask worker): one submission -> results.json dict."""
+    from .course import load_course
+    from .grade import GraderError, grade_submission
+    from .results import zero_results
+    assignment = load_course(course_file).assignment(assignment_name)
+    if path is None:
+        return zero_results(assignment, "No submission file was found in your folder.", "unreadable")
+    try:
+        return grade_submission(assignment, path, isolation=isolation)
+    except GraderError as err:
+        return {"error": str(err)}
+
+
+def _store(course: Course, course_dir: Path, assignment: Assignment, submission: Submission, result: dict,
+           write_notebook: bool) -> None:
+    folder = _graded_dir(course_dir, assignment, submission.student)
+    folder.mkdir(parents=True, exist_ok=True)
+    if "error" in result:
+        (folder / STAMP).write_text(json.dumps({"sha256": submission.sha256, "complete": False,
+                                                "error": result["error"]}))
+        return
+    (folder / RESULTS).write_text(json.dumps(result, indent=2))
+    if write_notebook and submission.path is not None:
+        from .feedback import write_autograded
+        write_autograded(course_dir, assignment, submission.student, submission.path, result)
+    timestamp = None
+    stamp_file = submission.path.parent / "timestamp.txt" if submission.path else None
+    if stamp_file is not None and stamp_file.exists():
+        try:
+            timestamp = datetime.fromisoformat(stamp_file.read_text().strip())
+        except ValueError:
+            timestamp = None
+    gradebook.record(course_dir, course.id, assignment, submission.student, result, timestamp)
+    (folder / STAMP).write_text(json.dumps({"sha256": submission.sha256, "complete": True,
+                                            "graded_at": datetime.now(timezone.utc).isoformat()}))
+
+
+def _warm_up() -> None:
+    """Import the heavy modules once in the parent, so forked workers start with them loaded."""
+    import hypothesis  # noqa: F401
+    import pytest  # noqa: F401
+    import torch  # noqa: F401
+
+    from . import grade  # noqa: F401
+
+
+def _run_local(jobs, workers, on_result):
+    """Local worker processes; a broken pool is rebuilt and the unfinished jobs sent again, once."""
+    pending = dict(jobs)
+    for attempt in range(2):
+        if not pending:
+            return
+        _warm_up()
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(grade_job, *args): key for key, args in pending.items()}
+            try:
+                for future in as_completed(futures):
+                    key = futures[future]
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        raise
+                    except Exception as err:  # noqa: BLE001 - one job's failure is that job's
+                        result = {"error": f"{type(err).__name__}: {err}"}
+                    pending.pop(key, None)
+                    on_result(key, result)
+            except BrokenProcessPool:
+                if attempt == 1:
+                    for key in list(pending):
+                        on_result(key, {"error": "the grading worker died twice on this submission"})
+                    return
+
+
+def _run_dask(jobs, scheduler, on_result):
+    from distributed import Client
+    from distributed import as_completed as dask_completed
+    with Client(scheduler) as client:
+        futures = {client.submit(grade_job, *args, pure=False, key=f"grade-{key}-{time.time_ns()}"): key
+                   for key, args in jobs.items()}
+        for future in dask_completed(list(futures)):
+            key = futures[future]
+            try:
+                result = future.result()
+            except Exception as err:  # noqa: BLE001 - a lost worker or a failed task: that job only
+                result = {"error": f"{type(err).__name__}: {err}"}
+            on_result(key, result)
+
+
+def grade_class(course: Course, assignment: Assignment, *, course_dir: Path, isolation: str = "auto",
+                workers: int | None = None, scheduler: str | None = None, regrade: bool = False,
+                write_notebooks: bool = True, show_progress: bool = True) -> dict[str, dict]:
+    """Grade every submission of `assignment` -> {student: results.json dict or {"error": reason}}."""
+    course_dir = Path(course_dir)
+    released = course_dir / "release" / assignment.name / assignment.notebook
+    if not released.exists() or not (course_dir / "gradebook.db").exists():
+        raise BatchError(f"{assignment.name} has not been released in {course_dir.resolve()}: run "
+                         f"`autograder generate {assignment.name} --course-dir {course_dir}` first")
+    if not (course_dir / "submitted").is_dir():
+        raise BatchError(f"no submitted/ folder in {course_dir.resolve()}: collect the submissions first "
+                         "(e.g. `nbgrader collect`), as submitted/<student>/<assignment>/")
+    submissions = find_submissions(course_dir, assignment)
+    summary: dict[str, dict] = {}
+    jobs = {}
+    for submission in submissions:
+        done = None if regrade else already_graded(course_dir, assignment, submission)
+        if done is not None:
+            summary[submission.student] = done
+        else:
+            jobs[submission.student] = (str(course.root / "course.toml"), assignment.name,
+                                        str(submission.path) if submission.path else None, isolation)
+    by_student = {s.student: s for s in submissions}
+
+    progress = Progress(TextColumn("[bold]grading {task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), disable=not show_progress, transient=False)
+    with progress:
+        task = progress.add_task(assignment.name, total=len(submissions), completed=len(summary))
+
+        def on_result(student, result):
+            _store(course, course_dir, assignment, by_student[student], result, write_notebooks)
+            summary[student] = result
+            progress.advance(task)
+
+        if jobs:
+            if scheduler:
+                _run_dask(jobs, scheduler, on_result)
+            else:
+                _run_local(jobs, workers or max(1, (os.cpu_count() or 2)), on_result)
+    return summary

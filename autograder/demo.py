@@ -1,0 +1,111 @@
+"""`make demo`: the main job end to end on a demo class.
+
+    release every assignment with nbgrader -> make a class of demo submissions in submitted/
+    -> grade them all in parallel into the gradebook -> show the grade table
+    -> write feedback (nbgrader generate_feedback) and export grades for the LMS
+
+The demo class for each assignment: the reference answers, the untouched release, and for
+`backprop` a set of realistic mistakes, each a student notebook made from the release.
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+import shutil
+import time
+from pathlib import Path
+
+import nbformat
+from rich.console import Console
+
+from .batch import grade_class
+from .course import Assignment, Course
+from .feedback import generate_feedback
+from .gradebook import export_csv
+from .release import generate
+from .report import print_grade_table
+
+# student -> (answer cell, text to replace, replacement, what a student did)
+BACKPROP_MISTAKES = {
+    "cyrus": ("relu_grad", "(z > 0)", "(z >= 0)", "lets the gradient through at z = 0"),
+    "dana": ("dL_dy", "2.0 * (Y_hat - Y) / Y.size", "0.5 * (Y_hat - Y)", "the one-example formula"),
+    "emil": ("dL_db2", "dy.sum(axis=0)", "dy.mean(axis=0)", "averages the bias gradient"),
+    "fatima": ("dL_dW2", "h.T @ dy", "h.T @@ dy", "a syntax error in one cell"),
+    "gideon": ("dL_dW1", "X.T @ dz1", "dz1.T @ X", "the transpose"),
+    "hana": ("train", "    losses.append(mse_loss(forward(X, params)[0], Y))\n    return",
+             "    return", "forgets the last loss"),
+    "ivan": ("numerical_gradient", "x[index] = original - h\n        f_minus = f(x)",
+             "x[index] = original\n        f_minus = f(x)", "a one-sided difference"),
+    "jun": ("sgd_step", "{key: params[key] - lr * grads[key] for key in params}",
+            "{key: params[key].__isub__(lr * grads[key]) for key in params}", "updates in place"),
+}
+
+
+def _reference_answers(assignment: Assignment) -> dict[str, str]:
+    """Each graded function's reference source: what a student who got everything right wrote."""
+    module = importlib.import_module(assignment.solution)
+    return {f.name: inspect.getsource(getattr(module, f.name)) for f in assignment.functions}
+
+
+def _student_notebook(released: Path, answers: dict[str, str]):
+    nb = nbformat.read(released, as_version=4)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cell.metadata.get("nbgrader", {}).get("solution") and grade_id in answers:
+            cell.source = answers[grade_id]
+    return nb
+
+
+def make_demo_class(course_dir: Path, assignment: Assignment) -> list[str]:
+    """Write submitted/<student>/<assignment>/ for the demo class; returns the students."""
+    released = course_dir / "release" / assignment.name / assignment.notebook
+    answers = _reference_answers(assignment)
+    students: dict[str, object] = {
+        "ada": _student_notebook(released, answers),
+        "bo": nbformat.read(released, as_version=4),
+    }
+    if assignment.name == "backprop":
+        for student, (function, old, new, _) in BACKPROP_MISTAKES.items():
+            changed = dict(answers)
+            if old not in changed[function]:
+                raise RuntimeError(f"demo mistake for {student}: {old!r} not in the reference {function}")
+            changed[function] = changed[function].replace(old, new)
+            students[student] = _student_notebook(released, changed)
+    for student, nb in students.items():
+        folder = course_dir / "submitted" / student / assignment.name
+        folder.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, folder / assignment.notebook)
+        (folder / "timestamp.txt").write_text("2026-11-20 17:00:00.000000 UTC")
+    # one student hands in a plain module instead of the notebook
+    folder = course_dir / "submitted" / "kofi" / assignment.name
+    folder.mkdir(parents=True, exist_ok=True)
+    module = importlib.import_module(assignment.solution)
+    (folder / f"{Path(assignment.notebook).stem}.py").write_text(inspect.getsource(module))
+    return sorted([*students, "kofi"])
+
+
+def run_demo(course: Course, *, course_dir: Path, isolation: str = "auto", workers: int | None = None) -> int:
+    console = Console()
+    course_dir = Path(course_dir)
+    if course_dir.exists():
+        shutil.rmtree(course_dir)
+    started = time.monotonic()
+    for assignment in course.assignments.values():
+        console.rule(f"[bold]{assignment.name}: {assignment.title}")
+        release = generate(course, assignment, course_dir=course_dir)
+        console.print(f"released with nbgrader to {release}")
+        students = make_demo_class(course_dir, assignment)
+        console.print(f"demo class: {', '.join(students)}")
+        summary = grade_class(course, assignment, course_dir=course_dir, isolation=isolation, workers=workers)
+        print_grade_table(summary, assignment, console)
+        if assignment.name == "backprop":
+            for student, (function, _, _, what) in BACKPROP_MISTAKES.items():
+                test = next(t for t in summary[student]["tests"] if t["name"] == function)
+                console.print(f"  {student} ({what}): {function} {test['score']:.2f}/{test['max_score']:g}"
+                              f"  tags: {', '.join(test['tags'])}", highlight=False, markup=False)
+        feedback = generate_feedback(course, course_dir, assignment)
+        grades = export_csv(course_dir, course.id, assignment, course_dir / "exports" / f"{assignment.name}.csv")
+        console.print(f"feedback: {feedback}/<student>/{assignment.name}/   grades for the LMS: {grades}")
+    console.print(f"\nDone in {time.monotonic() - started:.0f} s. The course directory is {course_dir.resolve()} "
+                  "(nbgrader's layout: source/, release/, submitted/, autograded/, feedback/, gradebook.db).")
+    return 0

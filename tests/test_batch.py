@@ -1,0 +1,124 @@
+"""Grading a whole class: nbgrader's folders in, gradebook + autograded/ + feedback out, resumable."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+
+from autograder import gradebook
+from autograder.batch import find_submissions, grade_class
+from autograder.demo import make_demo_class
+from autograder.feedback import generate_feedback
+from autograder.release import generate
+
+from pathlib import Path
+
+from helpers import AUTOGRADER, CHROMIUM, rendered_text
+
+
+@pytest.fixture
+def class_dir(tmp_path, course, backprop):
+    """A released course with the demo class of backprop, plus an empty folder and a broken notebook."""
+    generate(course, backprop, course_dir=tmp_path)
+    make_demo_class(tmp_path, backprop)
+    (tmp_path / "submitted" / "nobody_home" / "backprop").mkdir(parents=True)
+    broken = tmp_path / "submitted" / "zed" / "backprop"
+    broken.mkdir(parents=True)
+    (broken / "backprop.ipynb").write_text('{"cells": [')
+    return tmp_path
+
+
+def test_batch_grades_every_submission_into_the_gradebook(class_dir, course, backprop):
+    summary = grade_class(course, backprop, course_dir=class_dir, workers=2, show_progress=False)
+    students = {s.student for s in find_submissions(class_dir, backprop)}
+    assert set(summary) == students
+    assert summary["ada"]["score"] == backprop.max_score and summary["kofi"]["score"] == backprop.max_score
+    assert summary["bo"]["score"] == 0
+    assert summary["nobody_home"]["score"] == 0 and "No submission file" in summary["nobody_home"]["output"]
+    assert summary["zed"]["score"] == 0 and "not valid notebook JSON" in summary["zed"]["output"]
+    cyrus = {t["name"]: t for t in summary["cyrus"]["tests"]}
+    assert "relu_gate_at_zero" in cyrus["relu_grad"]["tags"]
+
+    in_gradebook = gradebook.scores(class_dir, course.id, backprop)
+    for student, result in summary.items():
+        assert in_gradebook[student] == pytest.approx(result["score"], abs=1e-3)
+        stored = json.loads((class_dir / "autograded" / student / "backprop" / "results.json").read_text())
+        assert stored == result
+    with Gradebook(gradebook.db_url(class_dir)) as gb:
+        grade = gb.find_grade("test_relu_grad", "backprop", "backprop", "cyrus")
+        assert grade.auto_score == cyrus["relu_grad"]["score"]
+
+    autograded = nbformat.read(class_dir / "autograded" / "cyrus" / "backprop" / "backprop.ipynb", as_version=4)
+    outputs = "".join(o.get("text", "") for c in autograded.cells for o in c.get("outputs", []))
+    assert "relu_gate_at_zero" in outputs and "(z >= 0)" in "".join(c.source for c in autograded.cells)
+
+    generate_feedback(course, class_dir, backprop)
+    html = class_dir / "feedback" / "cyrus" / "backprop" / "backprop.html"
+    if Path(CHROMIUM).exists():
+        seen = rendered_text(html)
+    else:   # no browser on this machine: read the HTML itself
+        seen = html.read_text()
+    assert f"Score: {summary['cyrus']['score']} / {backprop.max_score}" in seen
+    assert "relu_gate_at_zero" in seen
+    assert f"relu_grad: {cyrus['relu_grad']['score']:g} / {cyrus['relu_grad']['max_score']:g} (failed)" in seen
+    rows = (gradebook.export_csv(class_dir, course.id, backprop, class_dir / "grades.csv")).read_text().splitlines()
+    assert rows[0].startswith("student,assignment,score,max_score,relu,relu_grad")
+    assert len(rows) == 1 + len(summary)
+
+
+@pytest.fixture
+def small_class_dir(class_dir):
+    """The same course with four students: ada (right), bo (untouched), cyrus (one mistake), kofi (.py)."""
+    import shutil
+    for folder in (class_dir / "submitted").iterdir():
+        if folder.name not in ("ada", "bo", "cyrus", "kofi"):
+            shutil.rmtree(folder)
+    return class_dir
+
+
+def test_a_killed_batch_resumes_without_regrading_finished_work(small_class_dir, backprop):
+    class_dir = small_class_dir
+    command = [*AUTOGRADER, "grade", "backprop", "--course-dir", str(class_dir), "--workers", "1"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    results = class_dir / "autograded"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and len(list(results.glob("*/backprop/.autograder.json"))) < 1:
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    finished = {p.parent.parent.name: p.stat().st_mtime_ns for p in results.glob("*/backprop/.autograder.json")}
+    total = len(find_submissions(class_dir, backprop))
+    assert 1 <= len(finished) < total
+
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    after = {p.parent.parent.name: p.stat().st_mtime_ns for p in results.glob("*/backprop/.autograder.json")}
+    assert len(after) == total
+    for student, mtime in finished.items():
+        assert after[student] == mtime, f"{student} was graded again"
+    assert "ada" in done.stdout and "25.00 / 25" in done.stdout
+
+
+def test_batch_on_a_dask_cluster_matches_local_grading(small_class_dir, course, backprop):
+    from distributed import LocalCluster
+    class_dir = small_class_dir
+    local = grade_class(course, backprop, course_dir=class_dir, workers=2, show_progress=False)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        on_dask = grade_class(course, backprop, course_dir=class_dir, scheduler=cluster.scheduler_address,
+                              show_progress=False, write_notebooks=False, regrade=True)
+    strip = lambda r: [(t["name"], t["score"], t["tags"], t["output"]) for t in r["tests"]]  # noqa: E731
+    assert set(on_dask) == set(local) == {"ada", "bo", "cyrus", "kofi"}
+    assert {s: strip(r) for s, r in on_dask.items()} == {s: strip(r) for s, r in local.items()}
+    assert on_dask["ada"]["score"] == backprop.max_score
+
+
+def test_batch_before_release_says_what_to_do(tmp_path):
+    from helpers import run_cli
+    done = run_cli("grade", "backprop", "--course-dir", tmp_path)
+    assert done.returncode == 2 and "has not been released" in done.stderr and "autograder generate" in done.stderr
