@@ -4,7 +4,8 @@
     autograder grade ASSIGNMENT PATH --json one submission -> results.json on stdout
     autograder grade ASSIGNMENT             every submission in submitted/, into the gradebook
     autograder demo                         build, release, make a demo class, grade it, report
-    autograder codes                        the diagnosis codes as a Markdown table
+    autograder codes                        the diagnosis codes as Markdown (docs/diagnosis.md)
+    autograder validate [ASSIGNMENT ...]    pre-release check: reference, release, mutant catalogue
 """
 from __future__ import annotations
 
@@ -64,9 +65,15 @@ def cmd_demo(args) -> int:
 
 
 def cmd_codes(args) -> int:
-    from .diagnosis import markdown_table
-    sys.stdout.write(markdown_table())
+    from .diagnosis import markdown_doc
+    sys.stdout.write(markdown_doc())
     return 0
+
+
+def cmd_validate(args) -> int:
+    from .validate import main as validate_main
+    return validate_main(_course(args), assignments=args.assignment, functions=args.function,
+                         release=not args.no_release, isolation=args.isolation)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,6 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("codes", help="print the diagnosis codes")
     p.set_defaults(run=cmd_codes)
+
+    p = sub.add_parser("validate", help="check an assignment before release: the reference scores full marks, "
+                                        "the release zero, every catalogued mutant is caught and named")
+    p.add_argument("assignment", nargs="*", help="assignments to validate (default: all in course.toml)")
+    p.add_argument("--function", action="append", help="only the mutants of this function (repeatable)")
+    p.add_argument("--no-release", action="store_true", help="skip releasing and grading the untouched release")
+    with_isolation(p)
+    p.set_defaults(run=cmd_validate)
     return parser
 
 

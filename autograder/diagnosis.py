@@ -24,21 +24,40 @@ CODES: dict[str, str] = {
     "mutates_input": "The function changed one of its input arrays (or returned one of them).",
     # the value is wrong, and why
     "wrong_values": "The values are wrong and no more specific cause was found.",
-    "transposed": "The result is the transpose of the expected one.",
-    "missing_factor_2": "The result is off by a factor of 2 (the 2 from differentiating a square).",
+    "transposed": "The result is the transpose of the expected one (or a matrix is used untransposed).",
+    "missing_factor_2": "The result is off by a factor of 2 (the 2 from differentiating a square, or a 1/2 convention).",
     "wrong_mean_denominator": "The result is off by a factor of N or 4: the mean divides by the wrong count.",
     "sign_flipped": "The result has the opposite sign (y - y_hat instead of y_hat - y, or + instead of -).",
+    "wrong_axis": "The result is summed over the wrong axis (the features instead of the batch, or everything).",
+    "wrong_reduction": "Entries are combined the wrong way (mean or sum instead of max, any instead of all, ...).",
+    "wrong_keys": "The returned dict has the wrong keys (e.g. 'dW1' instead of 'W1', or a key missing).",
+    "hard_coded": "The result does not follow the input: it is a fixed answer (e.g. the walk-through's).",
+    # backpropagation mistakes
+    "missing_bias": "A bias is left out of the computation (e.g. z1 = X @ W1 without + b1).",
+    "missing_activation": "The activation (ReLU) is not applied where the network has one.",
+    "extra_activation": "An activation is applied where the network has none (e.g. on the linear output layer).",
+    "confused_with_derivative": "The activation is used where its derivative belongs, or the reverse (relu vs relu_grad).",
     "relu_gate_at_zero": "The ReLU gate lets the gradient through at exactly z = 0 (torch gives 0 there).",
     "gate_on_wrong_input": "The ReLU gate is taken from the wrong array (e.g. h or dh instead of z1).",
+    "missing_activation_grad": "The activation's derivative (the ReLU gate) is left out of the chain rule.",
+    "missing_upstream_grad": "The upstream gradient is left out of the chain rule (only the local derivative is returned).",
     "bias_not_summed": "The bias gradient is not summed over the batch (or is averaged instead).",
-    "outer_product_batch": "The weight gradient uses only one example (np.outer on a batch).",
+    "outer_product_batch": "The weight gradient uses np.outer, which only works for a single example.",
+    # learning and gradient checking
+    "step_size_ignored": "The step size argument (h of a numerical gradient, lr of an update) is ignored.",
     "one_sided_difference": "The numerical gradient uses a one-sided difference instead of a central one.",
-    "step_size_ignored": "The numerical gradient ignores its step size argument h.",
-    "input_not_restored": "The numerical gradient leaves x changed after it returns.",
+    "input_not_restored": "The numerical gradient leaves x (or a parameter) changed after it returns.",
+    "loss_ignores_param": "The loss handed to numerical_gradient ignores the value it is given, so the numerical gradient is 0.",
     "rel_error_zero_guard": "rel_error divides by zero (no 1e-8 guard) or uses the wrong denominator.",
     "losses_off_by_one": "train returns steps losses instead of steps + 1, or shifted by one update.",
     "stale_gradients": "train reuses gradients from an earlier step (or the first step's only).",
-    "uses_its_parts_wrongly": "A composite function is wrong because a function it calls is wrong.",
+    # the data set and its metric
+    "bit_order_reversed": "The bits are in the wrong order (least significant first instead of most).",
+    "flip_not_transpose": "The image is mirrored left-right or up-down instead of flipped over its diagonal.",
+    "rounding_not_clipped": "Predictions are rounded but not clipped to [0, 1] before they are compared.",
+    # composites
+    "calls_wrong_part": "A composite (forward, backward, train, ...) is wrong only because a function it "
+                        "calls is wrong; the message names it. Fix that one first.",
 }
 
 
@@ -59,7 +78,22 @@ class StudentFailure(Failure):
 
 
 def markdown_table() -> str:
-    """The codes as a Markdown table, for docs/diagnosis.md."""
+    """The codes as a Markdown table."""
     rows = ["| code | meaning |", "|---|---|"]
     rows += [f"| `{code}` | {meaning} |" for code, meaning in CODES.items()]
     return "\n".join(rows) + "\n"
+
+
+DOC_HEADER = """# Diagnosis codes
+
+Every failed check in a `results.json` carries one or more of these tags (`tests[].tags`), and its
+`output` explains the likely cause in a sentence. `wrong_values` is used only when no more specific
+cause was found. Generated from `autograder/diagnosis.py` by `autograder codes > docs/diagnosis.md`;
+a test keeps it up to date.
+
+"""
+
+
+def markdown_doc() -> str:
+    """docs/diagnosis.md: a short introduction and the table."""
+    return DOC_HEADER + markdown_table()

@@ -31,6 +31,7 @@ class Grading:
     assignment: Assignment
     path: Path
     isolation: str = "auto"
+    only: frozenset[str] | None = None  # grade just these functions (e.g. a mutant's and its callers)
     started: float = field(default_factory=time.monotonic)
     extracted: Extracted | None = None
     student: SandboxedStudent | None = None
@@ -64,7 +65,7 @@ def start_sandbox(g: Grading) -> Grading:
 
 def run_hidden_suite(g: Grading) -> Grading:
     try:
-        g.outcomes = run_suite(g.assignment, g.student)
+        g.outcomes = run_suite(g.assignment, g.student, only=g.only)
     except SuiteError as err:
         raise GraderError(str(err)) from None
     finally:
@@ -73,7 +74,7 @@ def run_hidden_suite(g: Grading) -> Grading:
 
 
 def score(g: Grading) -> Grading:
-    g.functions = score_functions(g.assignment, g.outcomes, g.extracted.function_tags)
+    g.functions = score_functions(g.assignment, g.outcomes, g.extracted.function_tags, only=g.only)
     return g
 
 
@@ -101,10 +102,12 @@ def report(g: Grading) -> Grading:
 STEPS = [read_submission, start_sandbox, run_hidden_suite, score, report]
 
 
-def grade_submission(assignment: Assignment, path: Path | str, *, isolation: str = "auto") -> dict:
+def grade_submission(assignment: Assignment, path: Path | str, *, isolation: str = "auto",
+                     only=None) -> dict:
     """Grade one .ipynb or .py submission -> the results.json dict. Raises GraderError only
-    when the grader itself is broken."""
-    g = Grading(assignment, Path(path), isolation)
+    when the grader itself is broken. only: grade just these functions (results.json then lists
+    only them); the instructor's `validate` uses it to grade a mutant's function and its callers."""
+    g = Grading(assignment, Path(path), isolation, None if only is None else frozenset(only))
     for step in STEPS:
         g = step(g)
         if g.result is not None:

@@ -1,9 +1,20 @@
 """Test outcomes -> the Gradescope-style results.json of the grading contract (DESIGN.md).
 
-Partial credit: a function's score is its points times the weighted share of its hidden tests
-that passed (each test's weight is set by `@graded(..., weight=)`, default 1). A function that
-produced no value at all (not defined, stub, syntax error, crash on every call, timeout) passes
-none of its tests and so scores 0. The same rule applies to notebooks and .py files.
+Partial credit (the same rule for notebooks and .py files):
+
+1. A function's score is its points times the weighted share of its hidden tests that passed
+   (each test's weight is set by `@graded(..., weight=)`, default 1).
+2. All or nothing on the core: a test marked `@graded(..., core=True)` (the randomized check of
+   the function's values against the reference and torch) must pass for any credit at all. When
+   a core test fails the function scores 0, so properties a stub can fake (not mutating its
+   input, returning the right shape) and fixed examples that could be hard-coded (the walk-through,
+   the public checks) earn credit only on top of correct values.
+3. A function that produced no value at all (not defined, stub, syntax error, crash on every
+   call, timeout) passes none of its tests and so scores 0.
+
+Diagnosis tags: the union of the failed tests' tags, except that `wrong_values` is dropped when
+another failed test found a more specific cause; the message shown is that of the failure with
+the most specific diagnosis.
 """
 from __future__ import annotations
 
@@ -11,6 +22,8 @@ from dataclasses import dataclass, field
 
 from .course import Assignment
 from .suite import TestOutcome
+
+GENERIC = "wrong_values"
 
 
 @dataclass
@@ -32,17 +45,33 @@ class FunctionResult:
                 "status": self.status, "output": self.output, "tags": list(self.tags)}
 
 
+def function_score(points: float, outcomes: list[TestOutcome]) -> float:
+    """The partial-credit rule (module docstring) for one function's test outcomes."""
+    total_weight = sum(o.weight for o in outcomes)
+    if not total_weight or any(o.core and not o.passed for o in outcomes):
+        return 0.0
+    passed_weight = sum(o.weight for o in outcomes if o.passed)
+    return round(points * passed_weight / total_weight, 4)
+
+
+def _most_specific_first(failures: list[TestOutcome]) -> list[TestOutcome]:
+    return sorted(failures, key=lambda o: (not o.tags or set(o.tags) <= {GENERIC}))
+
+
 def score_functions(assignment: Assignment, outcomes: list[TestOutcome],
-                    extra_tags: dict[str, list[str]] | None = None) -> list[FunctionResult]:
-    """One FunctionResult per graded function of the assignment, in course.toml order."""
+                    extra_tags: dict[str, list[str]] | None = None, only=None) -> list[FunctionResult]:
+    """One FunctionResult per graded function of the assignment, in course.toml order
+    (only: just these functions)."""
     results = []
     for function in assignment.functions:
+        if only is not None and function.name not in only:
+            continue
         mine = [o for o in outcomes if o.function == function.name]
-        total_weight = sum(o.weight for o in mine)
-        passed_weight = sum(o.weight for o in mine if o.passed)
-        score = round(function.points * passed_weight / total_weight, 4) if total_weight else 0.0
-        failures = [o for o in mine if not o.passed]
+        score = function_score(function.points, mine)
+        failures = _most_specific_first([o for o in mine if not o.passed])
         tags = list(dict.fromkeys(t for o in failures for t in o.tags))
+        if len(tags) > 1 and GENERIC in tags:
+            tags.remove(GENERIC)
         tags += [t for t in (extra_tags or {}).get(function.name, []) if t not in tags]
         passed = sum(1 for o in mine if o.passed)
         if not mine:
@@ -60,7 +89,7 @@ def results_json(assignment: Assignment, functions: list[FunctionResult], *, exe
     """The results.json dict: score, max_score, execution_time, output, tests."""
     return {
         "score": round(sum(f.score for f in functions), 4),
-        "max_score": assignment.max_score,
+        "max_score": float(sum(f.max_score for f in functions)),
         "execution_time": round(execution_time, 3),
         "output": output,
         "tests": [f.as_test() for f in functions],

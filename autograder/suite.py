@@ -27,6 +27,7 @@ class TestOutcome:
     passed: bool
     message: str = ""
     tags: tuple[str, ...] = ()
+    core: bool = False        # `@graded(..., core=True)`: failing it zeroes the function (results.py)
 
 
 class SuiteError(RuntimeError):
@@ -54,7 +55,7 @@ class GradingPlugin:
 
     def __init__(self, student, functions, only=None):
         self.student = student
-        self.only = only
+        self.only = None if only is None else ({only} if isinstance(only, str) else set(only))
         self.functions = list(functions)
         self.outcomes: list[TestOutcome] = []
         self.errors: list[str] = []
@@ -71,7 +72,7 @@ class GradingPlugin:
                 self.errors.append(f"{item.nodeid} has no @graded(function) mark")
             elif marker.args[0] not in self.functions:
                 self.errors.append(f"{item.nodeid} grades {marker.args[0]!r}, which course.toml does not list")
-            elif self.only is None or marker.args[0] == self.only:
+            elif self.only is None or marker.args[0] in self.only:
                 keep.append(item)
         if len(keep) != len(items):
             config.hook.pytest_deselected(items=[i for i in items if i not in keep])
@@ -90,8 +91,9 @@ class GradingPlugin:
             if marker is None or not marker.args:
                 return
             function, weight = marker.args[0], float(marker.kwargs.get("weight", 1.0))
+            core = bool(marker.kwargs.get("core", False))
             if report.passed:
-                self.outcomes.append(TestOutcome(item.name, function, weight, True))
+                self.outcomes.append(TestOutcome(item.name, function, weight, True, core=core))
                 return
             failure = _failure_in(call.excinfo.value) if call.excinfo else None
             if failure is not None:
@@ -103,12 +105,12 @@ class GradingPlugin:
                 message = (f"The grader could not check this result ({type(error).__name__}: {error}); "
                            "it is probably of an unexpected type or shape.")
                 tags = ("wrong_values",)
-            self.outcomes.append(TestOutcome(item.name, function, weight, False, message, tuple(tags)))
+            self.outcomes.append(TestOutcome(item.name, function, weight, False, message, tuple(tags), core))
 
 
-def run_suite(assignment: Assignment, student, only: str | None = None) -> list[TestOutcome]:
+def run_suite(assignment: Assignment, student, only=None) -> list[TestOutcome]:
     """Run the hidden suite of `assignment` with `student` -> one outcome per test, in file order.
-    only: run just the tests of this graded function."""
+    only: run just the tests of this graded function (a name) or of these functions (a collection)."""
     suite = assignment.suite_dir
     if not suite.is_dir():
         raise SuiteError(f"no hidden suite for {assignment.name!r} at {suite}")

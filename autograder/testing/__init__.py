@@ -10,7 +10,8 @@ from .compare import TOLERANCES, assert_close, assert_no_mutation, describe
 
 graded = pytest.mark.graded
 """`@graded("relu_grad")` marks a hidden test as checking that function; `weight=` (default 1)
-sets its share of the function's points."""
+sets its share of the function's points; `core=True` makes it a test the function must pass to
+earn any points (the partial-credit rule in autograder/results.py)."""
 
 __all__ = ["Failure", "StudentFailure", "TOLERANCES", "assert_close", "assert_no_mutation",
            "describe", "graded"]

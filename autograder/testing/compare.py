@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-from ..diagnosis import Failure
+from ..diagnosis import CODES, Failure
 from ..sandbox.wire import Opaque
 
 TOLERANCES = {
@@ -72,6 +72,19 @@ def _ratio(actual: np.ndarray, expected: np.ndarray) -> float | None:
     return c if _close(actual, c * expected, TOLERANCES["diagnosis"]) else None
 
 
+def _factor_candidates(factors) -> list[tuple[float, list[str]]]:
+    """(ratio, tags) for every constant factor that names a mistake, simplest explanation first:
+    1 (a sign alone), a test's own factors (e.g. N -> wrong_mean_denominator), 2 or 1/2
+    (missing_factor_2), then a test's factors combined with 2 or 1/2 (e.g. y_hat - y for
+    2 (y_hat - y) / (4 N): ratio 2N, both tags)."""
+    base = [(1.0, [])]
+    for tag, ratios in (factors or {}).items():
+        for r in ratios:
+            base += [(float(r), [tag]), (1.0 / float(r), [tag])]
+    two = [(2.0, ["missing_factor_2"]), (0.5, ["missing_factor_2"])]
+    return base + two + [(r * s, stags + tags) for s, stags in two for r, tags in base[1:]]
+
+
 def diagnose_values(actual, expected, *, alternatives=None, factors=None) -> list[str]:
     """Tags that explain why `actual` differs from `expected` (same shape, both finite)."""
     for tag, value in (alternatives or {}).items():
@@ -85,17 +98,16 @@ def diagnose_values(actual, expected, *, alternatives=None, factors=None) -> lis
     if c is not None and c != 0.0:
         sign = ["sign_flipped"] if c < 0 else []
         m = abs(c)
-        if math.isclose(m, 1.0, rel_tol=1e-6):
-            return sign
-        candidates = {2.0: "missing_factor_2", 0.5: "missing_factor_2"}
-        for tag, ratios in (factors or {}).items():
-            for r in ratios:
-                candidates.setdefault(float(r), tag)
-                candidates.setdefault(1.0 / float(r), tag)
-        for r, tag in candidates.items():
+        for r, tags in _factor_candidates(factors):
             if math.isclose(m, r, rel_tol=1e-6):
-                return sign + [tag]
+                return sign + tags
     return ["wrong_values"]
+
+
+def _cause(tags) -> str:
+    """'Likely cause: ...' in words, from the codes' own explanations (none for wrong_values)."""
+    causes = [CODES[t] for t in dict.fromkeys(tags) if t in CODES and t not in ("wrong_values", "shape")]
+    return ("\nLikely cause: " + " ".join(causes)) if causes else ""
 
 
 def _worst(actual: np.ndarray, expected: np.ndarray) -> str:
@@ -123,7 +135,7 @@ def assert_close(actual, expected, *, tol="exact", what="the result", inputs=Non
                           f"{_kind(actual)}.{context}", ("not_array",))
         if set(actual) != set(expected):
             raise Failure(f"{what} should have the keys {sorted(expected)}, got {sorted(map(str, actual))}."
-                          f"{context}", ("wrong_values",))
+                          f"{context}", ("wrong_keys",))
         for key in expected:
             alt = {tag: (v[key] if isinstance(v, dict) else None) for tag, v in (alternatives or {}).items()}
             assert_close(actual[key], expected[key], tol=tol, what=f"{what}[{key!r}]", inputs=inputs,
@@ -143,19 +155,26 @@ def _kind(value) -> str:
     return f"a {type(value).__name__}"
 
 
+def _matching(actual, alternatives) -> list[str]:
+    """Tags of the known mistakes whose value `actual` equals (any shape, scalars included)."""
+    if isinstance(actual, Opaque) or actual is None:
+        return []
+    return [t for tag, v in (alternatives or {}).items() if v is not None and _close(actual, v, TOLERANCES["diagnosis"])
+            for t in ([tag] if isinstance(tag, str) else tag)]
+
+
 def _check_array(actual, expected, tol, what, context, alternatives, factors):
     if not isinstance(actual, np.ndarray):
+        tags = _matching(actual, alternatives) + ["not_array"]
         raise Failure(f"{what} should be a NumPy array of shape {expected.shape}, got {_kind(actual)}: "
-                      f"{describe(actual)}.{context}", ("not_array",))
+                      f"{describe(actual)}.{context}{_cause(tags[:-1])}", tuple(tags))
     if actual.shape != expected.shape:
         if actual.ndim == 2 and actual.shape == expected.T.shape and _close(actual, expected.T, tol):
             raise Failure(f"{what} has shape {actual.shape} but should have shape {expected.shape}: it is the "
                           f"transpose of the right answer.{context}", ("transposed", "shape"))
-        tags = ["shape"]
-        if alternatives:
-            tags = [t for tag, v in alternatives.items() if v is not None and _close(actual, v, tol)
-                    for t in ([tag] if isinstance(tag, str) else tag)] + tags
-        raise Failure(f"{what} should have shape {expected.shape}, got {actual.shape}.{context}", tuple(tags))
+        tags = _matching(actual, alternatives) + ["shape"]
+        raise Failure(f"{what} should have shape {expected.shape}, got {actual.shape}.{context}{_cause(tags)}",
+                      tuple(tags))
     if actual.dtype.kind == "b" or actual.dtype.kind in "iu":
         raise Failure(f"{what} should hold float64 numbers, got dtype {actual.dtype} "
                       f"(convert with .astype(np.float64)).{context}", ("dtype",))
@@ -169,14 +188,16 @@ def _check_array(actual, expected, tol, what, context, alternatives, factors):
     if _max_rel(as_float, expected) > tol:
         tags = diagnose_values(as_float, expected, alternatives=alternatives, factors=factors)
         raise Failure(f"{what} is wrong.{context}\nExpected: {describe(expected)}\nGot:      "
-                      f"{describe(actual)}\n{_worst(as_float, expected)}", tuple(tags))
+                      f"{describe(actual)}\n{_worst(as_float, expected)}{_cause(tags)}", tuple(tags))
     if actual.dtype != np.float64:
         raise Failure(f"{what} has the right values but dtype {actual.dtype}; use float64.{context}", ("dtype",))
 
 
 def _check_number(actual, expected, tol, what, context, alternatives, factors):
-    if isinstance(actual, np.ndarray) and actual.shape == ():
-        actual = actual[()]
+    # A NumPy scalar (np.mean(...) returns np.float64) may cross the sandbox wire as a 1-element
+    # array; a student is not to lose points over that, so one element counts as a number.
+    if isinstance(actual, np.ndarray) and actual.size == 1 and actual.ndim <= 1:
+        actual = actual.reshape(())[()]
     if isinstance(actual, bool) or not isinstance(actual, numbers.Real):
         raise Failure(f"{what} should be a number, got {_kind(actual)}: {describe(actual)}.{context}",
                       ("not_array",))
@@ -189,7 +210,7 @@ def _check_number(actual, expected, tol, what, context, alternatives, factors):
                                alternatives={t: (None if v is None else np.array([float(v)]))
                                              for t, v in (alternatives or {}).items()}, factors=factors)
         raise Failure(f"{what} is wrong.{context}\nExpected: {expected:.10g}\nGot:      {actual:.10g} "
-                      f"(rel. error {abs(actual - expected) / scale:.2e})", tuple(tags))
+                      f"(rel. error {abs(actual - expected) / scale:.2e}){_cause(tags)}", tuple(tags))
 
 
 def assert_no_mutation(call, name: str, *, inputs=None, may_return_inputs=False) -> None:

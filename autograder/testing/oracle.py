@@ -19,6 +19,18 @@ def network_loss_and_grads(X, Y, params):
     return float(loss.item()), {k: v.grad.numpy().copy() for k, v in t.items()}
 
 
+def hidden_grads(X, Y, params):
+    """dL/dh and dL/dz1 (each (N, H)) of the MSE loss by autograd, for the 4 -> H -> 4 ReLU network."""
+    t = {k: torch.tensor(v, dtype=torch.float64) for k, v in params.items()}
+    z1 = torch.tensor(X, dtype=torch.float64) @ t["W1"] + t["b1"]
+    z1.requires_grad_(True)
+    h = torch.relu(z1)
+    h.retain_grad()
+    Y_hat = h @ t["W2"] + t["b2"]
+    torch.nn.functional.mse_loss(Y_hat, torch.tensor(Y, dtype=torch.float64)).backward()
+    return h.grad.numpy().copy(), z1.grad.numpy().copy()
+
+
 def elementwise_grad(function, z):
     """d(sum f(z))/dz by autograd, for an elementwise torch function f. z: any shape."""
     z_t = torch.tensor(z, dtype=torch.float64, requires_grad=True)

@@ -11,12 +11,19 @@ from autograder.testing.strategies import matrices, sizes, widths
 batches = st.tuples(sizes, widths).flatmap(lambda s: matrices(*s))
 
 
-@graded("relu")
+def relu_mistakes(z):
+    return {"sign_flipped": np.minimum(0.0, z), "confused_with_derivative": (z > 0).astype(float)}
+
+
+def relu_grad_mistakes(z):
+    return {"relu_gate_at_zero": (z >= 0).astype(float), "confused_with_derivative": np.maximum(0.0, z)}
+
+
+@graded("relu", weight=2, core=True)
 @given(z=batches)
 def test_relu_matches_reference_and_torch(student, reference, z):
     actual = student.relu(z)
-    assert_close(actual, reference.relu(z), what="relu(z)", inputs={"z": z},
-                 alternatives={"sign_flipped": np.minimum(0.0, z)})
+    assert_close(actual, reference.relu(z), what="relu(z)", inputs={"z": z}, alternatives=relu_mistakes(z))
     assert_close(actual, torch.relu(torch.tensor(z)).numpy(), what="relu(z) vs torch", inputs={"z": z})
 
 
@@ -26,15 +33,14 @@ def test_relu_keeps_its_input(student):
     assert_no_mutation(student.call("relu", z), "relu", inputs={"z": z})
 
 
-@graded("relu_grad")
+@graded("relu_grad", weight=2, core=True)
 @given(z=batches)
 def test_relu_grad_matches_reference_and_torch(student, reference, z):
     actual = student.relu_grad(z)
-    alternatives = {"relu_gate_at_zero": (z >= 0).astype(float), "wrong_values": np.maximum(0.0, z)}
     assert_close(actual, reference.relu_grad(z), what="relu_grad(z)", inputs={"z": z},
-                 alternatives=alternatives)
+                 alternatives=relu_grad_mistakes(z))
     assert_close(actual, elementwise_grad(torch.relu, z), what="relu_grad(z) vs torch autograd",
-                 inputs={"z": z}, alternatives=alternatives)
+                 inputs={"z": z}, alternatives=relu_grad_mistakes(z))
 
 
 @graded("relu_grad", weight=2)

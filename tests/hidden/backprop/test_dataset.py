@@ -2,32 +2,64 @@
 import numpy as np
 from hypothesis import given
 
-from autograder.testing import Failure, assert_close, graded
+from autograder.testing import Failure, assert_close, assert_no_mutation, graded
 from autograder.testing.strategies import matrices
 
 
-@graded("make_dataset", weight=2)
+@graded("make_dataset", weight=2, core=True)
 def test_make_dataset_matches_reference(student, reference):
     result = student.make_dataset()
     if not isinstance(result, tuple) or len(result) != 2:
         raise Failure("make_dataset() should return a tuple (X, Y).", ("not_array",))
     X, Y = result
     X_ref, Y_ref = reference.make_dataset()
-    assert_close(X, X_ref, what="X from make_dataset()",
-                 alternatives={"wrong_values": X_ref[:, ::-1]})
+    images = X_ref.reshape(16, 2, 2)
+    assert_close(X, X_ref, what="X from make_dataset()", alternatives={"bit_order_reversed": X_ref[:, ::-1]})
     assert_close(Y, Y_ref, what="Y from make_dataset()",
-                 alternatives={"transposed": X_ref, "wrong_values": X_ref.reshape(16, 2, 2)[:, :, ::-1].reshape(16, 4)})
+                 alternatives={"transposed": X_ref, "flip_not_transpose": images[:, :, ::-1].reshape(16, 4),
+                               ("flip_not_transpose",): images[:, ::-1, :].reshape(16, 4)})
 
 
-@graded("accuracy", weight=2)
+def accuracy_mistakes(Y_hat, Y):
+    """The counts that the classic mistakes give."""
+    rounded = np.round(Y_hat)
+    predicted = np.clip(rounded, 0.0, 1.0)
+    return {"rounding_not_clipped": int(np.sum(np.all(rounded == Y, axis=1))),
+            "wrong_reduction": int(np.sum(np.any(predicted == Y, axis=1))),
+            ("wrong_reduction",): int(np.sum(predicted == Y))}
+
+
+def _check_accuracy(student, reference, Y_hat, Y):
+    call = student.call("accuracy", Y_hat, Y)
+    assert_no_mutation(call, "accuracy", inputs={"Y_hat": Y_hat, "Y": Y})
+    actual = call.value
+    if isinstance(actual, (bool, np.bool_)) or not isinstance(actual, (int, np.integer)):
+        raise Failure(f"accuracy should return an int (a count of rows), got {type(actual).__name__}: {actual!r}.",
+                      ("not_array",))
+    expected = reference.accuracy(Y_hat, Y)
+    if actual == expected:
+        return
+    mistakes = accuracy_mistakes(Y_hat, Y)
+    named = [tag for tag, value in mistakes.items() if value == actual
+             and sum(v == actual for v in mistakes.values()) == 1]
+    tag = named[0] if named else "wrong_values"
+    tags = [tag] if isinstance(tag, str) else list(tag)
+    raise Failure(f"accuracy(Y_hat, Y) is {actual}, expected {expected}: a row counts when its rounded, "
+                  f"clipped prediction equals Y in all four entries.\nInput: Y_hat = {np.round(Y_hat, 3)}, "
+                  f"Y = {Y}", tuple(tags))
+
+
+@graded("accuracy", weight=2, core=True)
 @given(Y_hat=matrices(6, 4, -0.7, 1.7, 0.05), Y=matrices(6, 4, 0.0, 1.0, 1.0))
 def test_accuracy_matches_reference(student, reference, Y_hat, Y):
     Y_hat = np.where(np.isclose(Y_hat % 1.0, 0.5), Y_hat + 0.01, Y_hat)   # no ties for rounding
-    actual = student.accuracy(Y_hat, Y)
-    if isinstance(actual, (bool, np.bool_)) or not isinstance(actual, (int, np.integer)):
-        raise Failure(f"accuracy should return an int, got {type(actual).__name__}: {actual!r}.", ("not_array",))
-    expected = reference.accuracy(Y_hat, Y)
-    if actual != expected:
-        raise Failure(f"accuracy(Y_hat, Y) is {actual}, expected {expected}: a row counts when its rounded, "
-                      f"clipped prediction equals Y in all four entries.\nInput: Y_hat = {np.round(Y_hat, 3)}, "
-                      f"Y = {Y}", ("wrong_values",))
+    _check_accuracy(student, reference, Y_hat, Y)
+
+
+@graded("accuracy")
+def test_accuracy_on_a_case_that_tells_the_mistakes_apart(student, reference):
+    Y = np.array([[1.0, 0.0, 1.0, 1.0], [0.0, 1.0, 1.0, 0.0], [1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0],
+                  [1.0, 0.0, 0.0, 1.0]])
+    Y_hat = np.array([[0.9, 0.2, 1.3, 0.8], [0.1, 1.6, 0.7, -0.3], [0.8, 0.3, 0.1, 0.2], [0.2, 0.1, 0.3, 0.9],
+                      [0.1, 0.9, 0.8, 0.2]])
+    _check_accuracy(student, reference, Y_hat, Y)

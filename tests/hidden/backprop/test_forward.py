@@ -2,27 +2,46 @@
 import numpy as np
 from hypothesis import given
 
+from autograder.course import load_course
 from autograder.testing import Failure, assert_close, assert_no_mutation, graded
+from autograder.testing.composite import call_composite, check_composite
 from autograder.testing.oracle import network_loss_and_grads
 from autograder.testing.strategies import networks, random_network
 
+GRADED = [f.name for f in load_course().assignment("backprop").functions]
+
+
+def forward_mistakes(X, params):
+    """The Y_hat and z1 that the classic forward-pass mistakes give."""
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    z1 = X @ W1 + b1
+    h = np.maximum(0.0, z1)
+    Y_hat = {"missing_activation": z1 @ W2 + b2, "missing_bias": np.maximum(0.0, X @ W1) @ W2 + b2,
+             "extra_activation": np.maximum(0.0, h @ W2 + b2)}
+    return Y_hat, {"missing_bias": X @ W1, "missing_activation": z1}
+
 
 def _check_forward(student, reference, X, params):
-    result = student.forward(X, params)
+    result = call_composite(student, reference, "forward", (X, params), GRADED).value
     if not isinstance(result, tuple) or len(result) != 2:
         raise Failure("forward(X, params) should return a tuple (Y_hat, cache).", ("not_array",))
     Y_hat, cache = result
     expected, expected_cache = reference.forward(X, params)
     inputs = {"X": X, **params}
-    assert_close(Y_hat, expected, what="Y_hat", inputs=inputs)
+    y_mistakes, z_mistakes = forward_mistakes(X, params)
+    check_composite(lambda: assert_close(Y_hat, expected, what="Y_hat", inputs=inputs, alternatives=y_mistakes),
+                    student, reference, "forward", (X, params), Y_hat, GRADED, pick=lambda r: r[0])
     if not isinstance(cache, dict) or not {"X", "z1", "h"} <= set(cache):
         raise Failure(f"cache should be a dict with keys 'X', 'z1', 'h'; got {type(cache).__name__}"
-                      f"{' with keys ' + str(sorted(cache)) if isinstance(cache, dict) else ''}.", ("wrong_values",))
+                      f"{' with keys ' + str(sorted(cache)) if isinstance(cache, dict) else ''}.", ("wrong_keys",))
     for key in ("X", "z1", "h"):
-        assert_close(cache[key], expected_cache[key], what=f"cache[{key!r}]", inputs=inputs)
+        check_composite(lambda: assert_close(
+            cache[key], expected_cache[key], what=f"cache[{key!r}]", inputs=inputs,
+            alternatives=z_mistakes if key == "z1" else {"gate_on_wrong_input": expected_cache["z1"]}),
+            student, reference, "forward", (X, params), cache[key], GRADED, pick=lambda r, key=key: r[1][key])
 
 
-@graded("forward", weight=2)
+@graded("forward", weight=2, core=True)
 @given(net=networks())
 def test_forward_matches_reference(student, reference, net):
     X, _, params = net
@@ -47,7 +66,7 @@ def test_forward_keeps_its_inputs(student):
                        may_return_inputs=True)
 
 
-@graded("mse_loss", weight=2)
+@graded("mse_loss", weight=2, core=True)
 @given(net=networks())
 def test_mse_loss_matches_reference_and_torch(student, reference, net):
     X, Y, params = net

@@ -3,8 +3,13 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder.testing import Failure, assert_close, graded
+from autograder.course import load_course
+from autograder.diagnosis import CODES
+from autograder.testing import Failure, assert_close, assert_no_mutation, graded
+from autograder.testing.composite import blame_part, call_composite, with_parts
 from autograder.testing.strategies import matrices, random_network, vectors
+
+GRADED = [f.name for f in load_course().assignment("backprop").functions]
 
 
 class Counted:
@@ -36,20 +41,29 @@ def _cubic(x):
 shapes = st.sampled_from([(3,), (2, 3), (4, 1)])
 
 
-@graded("numerical_gradient", weight=2)
+@graded("numerical_gradient", weight=2, core=True)
 @given(x=shapes.flatmap(lambda s: matrices(*s) if len(s) == 2 else vectors(s[0])))
 def test_numerical_gradient_is_exact_on_quadratics(student, reference, x):
     scale = np.arange(1, x.size + 1, dtype=np.float64).reshape(x.shape)
     f = Counted(lambda v: np.sum(scale * v * v) - np.sum(v))
-    x_sent = x.copy()
-    call = student.call("numerical_gradient", f, x_sent, 1e-4)
-    assert_close(call.value, 2 * scale * x - 1, tol="gradcheck", what="numerical_gradient(f, x, h=1e-4)",
+    exact = 2 * scale * x - 1
+    assert_close(student.numerical_gradient(f, x.copy(), 1e-4), exact, tol="gradcheck",
+                 what="numerical_gradient(f, x, h=1e-4)",
                  inputs={"x": x, "f": "sum(c * x**2) - sum(x) with c = 1, 2, 3, ..."},
                  alternatives={"one_sided_difference": _one_sided(lambda v: np.sum(scale * v * v) - np.sum(v),
-                                                                  x, 1e-4)})
+                                                                  x, 1e-4)},
+                 factors={"missing_factor_2": [2]})
+
+
+@graded("numerical_gradient")
+def test_numerical_gradient_restores_x_and_calls_f_twice_per_entry(student):
+    x = np.array([[0.1, -0.7, 0.3], [1.1, 0.2, -0.4]])
+    f = Counted(lambda v: np.sum(v ** 3))
+    call = student.call("numerical_gradient", f, x.copy(), 1e-3)
     if call.mutated:
-        raise Failure("numerical_gradient left x changed after it returned: put each entry back exactly "
-                      "after nudging it.", ("input_not_restored",))
+        raise Failure("numerical_gradient left x changed after it returned: save each entry before nudging it "
+                      "and put that saved value back (x[i] += h; x[i] -= h is not exact in floating point).",
+                      ("input_not_restored",))
     if f.calls != 2 * x.size:
         raise Failure(f"numerical_gradient called f {f.calls} times for an x with {x.size} entries; central "
                       f"differences need exactly 2 calls per entry ({2 * x.size}).",
@@ -66,43 +80,100 @@ def test_numerical_gradient_uses_its_step_size(student, reference, x, h):
                                "one_sided_difference": _one_sided(_cubic, x, h)})
 
 
-@graded("rel_error", weight=2)
+def rel_error_mistakes(a, b):
+    diff = np.abs(a - b)
+    return {"rel_error_zero_guard": np.max(diff / np.maximum(1e-8, np.abs(a))),
+            ("rel_error_zero_guard",): np.max(diff / np.maximum(1e-8, np.maximum(np.abs(a), np.abs(b)))),
+            "wrong_reduction": np.mean(diff / np.maximum(1e-8, np.abs(a) + np.abs(b))),
+            ("wrong_reduction",): np.sum(diff / np.maximum(1e-8, np.abs(a) + np.abs(b)))}
+
+
+@graded("rel_error", weight=2, core=True)
 @given(a=matrices(2, 3), b=matrices(2, 3))
 def test_rel_error_matches_reference(student, reference, a, b):
     actual = student.rel_error(a, b)
     if isinstance(actual, float) and not np.isfinite(actual):
         raise Failure(f"rel_error(a, b) returned {actual}: guard the denominator with max(1e-8, |a| + |b|).",
                       ("rel_error_zero_guard",))
-    assert_close(actual, reference.rel_error(a, b), what="rel_error(a, b)", inputs={"a": a, "b": b})
+    assert_close(actual, reference.rel_error(a, b), what="rel_error(a, b)", inputs={"a": a, "b": b},
+                 alternatives=rel_error_mistakes(a, b))
 
 
 @graded("rel_error")
 def test_rel_error_where_both_are_zero(student, reference):
     a = np.array([0.0, 1e-9, 0.5])
     b = np.array([0.0, 0.0, 0.5])
-    actual = student.rel_error(a, b)
+    call = student.call("rel_error", a, b)
+    assert_no_mutation(call, "rel_error", inputs={"a": a, "b": b})
+    actual = call.value
     if isinstance(actual, (float, np.floating)) and not np.isfinite(actual):
         raise Failure(f"rel_error gave {actual} where a and b are both 0: guard the denominator with "
                       "max(1e-8, |a| + |b|).", ("rel_error_zero_guard",))
     assert_close(actual, reference.rel_error(a, b), what="rel_error(a, b) with zeros", inputs={"a": a, "b": b},
-                 alternatives={"rel_error_zero_guard": 1.0})
+                 alternatives={"rel_error_zero_guard": 1.0, **rel_error_mistakes(a, b)})
 
 
-@graded("gradient_check", weight=2)
+KEYS = ("W1", "b1", "W2", "b2")
+
+
+def _errors_agree(actual, expected) -> bool:
+    """Relative errors agree: the same size where the reference's is visible, tiny where it is tiny."""
+    for key, want in expected.items():
+        got = actual.get(key)
+        if not isinstance(got, (float, int, np.floating)) or not np.isfinite(got) or got < 0:
+            return False
+        if want > 1e-7 and abs(got - want) > 1e-3 * want or want <= 1e-7 and got > 1e-6:
+            return False
+    return True
+
+
+def gradient_check_mistakes(reference, X, Y, params, h):
+    """What gradient_check gives with the classic mistakes (the reference with one wrong part)."""
+    _, cache = reference.forward(X, params)
+    analytic = reference.backward(Y, params, cache)
+    return {
+        "loss_ignores_param": {k: reference.rel_error(analytic[k], np.zeros_like(analytic[k])) for k in KEYS},
+        "step_size_ignored": reference.gradient_check(X, Y, params),
+        "one_sided_difference": with_parts(reference.gradient_check, reference, {
+            "numerical_gradient": lambda f, x, h=1e-5: _one_sided(f, x, h)})(X, Y, params, h),
+    }
+
+
+def _check_gradient_check(student, reference, X, Y, params, h, what):
+    call = call_composite(student, reference, "gradient_check", (X, Y, params, h), GRADED)
+    errors = call.value
+    if not isinstance(errors, dict):
+        raise Failure(f"gradient_check should return a dict with keys W1, b1, W2, b2, got {type(errors).__name__}.",
+                      ("not_array",))
+    if set(errors) != set(KEYS):
+        raise Failure(f"gradient_check should return a dict with keys W1, b1, W2, b2, got {sorted(map(str, errors))}.",
+                      ("wrong_keys",))
+    if call.mutated:
+        raise Failure(f"gradient_check changed {', '.join(call.mutated)}: every parameter must be as it was "
+                      "afterwards (nudge copies, or put each entry back).", ("input_not_restored",))
+    expected = reference.gradient_check(X, Y, params, h)
+    if _errors_agree(errors, expected):
+        return
+    shown = ", ".join(f"{k}: {float(v):.3g}" if isinstance(v, (float, int, np.floating)) else f"{k}: {v!r}"
+                      for k, v in errors.items())
+    message = (f"{what}: gradient_check gave {{{shown}}}, expected about "
+               f"{{{', '.join(f'{k}: {v:.3g}' for k, v in expected.items())}}}.")
+    parts = blame_part(student, reference, "gradient_check", (X, Y, params, h), errors, GRADED)
+    if parts:
+        names = " and ".join(f"`{p}`" for p in parts)
+        raise Failure(f"`gradient_check` is wrong only because {names}, which it calls, "
+                      f"{'is' if len(parts) == 1 else 'are'} wrong. Fix {names} first.\n{message}",
+                      ("calls_wrong_part",))
+    for tag, value in gradient_check_mistakes(reference, X, Y, params, h).items():
+        if _errors_agree(errors, value) and not _errors_agree(value, expected):
+            raise Failure(message + " " + CODES[tag], (tag,))
+    raise Failure(message, ("wrong_values",))
+
+
+@graded("gradient_check", weight=2, core=True)
 def test_gradient_check_is_small_for_correct_gradients(student, reference):
     X, Y, params = random_network(seed=21, n=4, hidden=3)
-    call = student.call("gradient_check", X, Y, params)
-    errors = call.value
-    if not isinstance(errors, dict) or set(errors) != {"W1", "b1", "W2", "b2"}:
-        raise Failure("gradient_check should return a dict with keys W1, b1, W2, b2.", ("not_array",))
-    expected = reference.gradient_check(X, Y, params)
-    for key, value in errors.items():
-        if not isinstance(value, (float, np.floating)) or not 0.0 <= float(value) < 1e-6:
-            raise Failure(f"gradient_check(...)[{key!r}] is {value!r}; for correct gradients the relative error "
-                          f"should be tiny (the reference gets {expected[key]:.1e}).", ("wrong_values",))
-    if call.mutated:
-        raise Failure(f"gradient_check changed {', '.join(call.mutated)}; restore every parameter.",
-                      ("input_not_restored",))
+    _check_gradient_check(student, reference, X, Y, params, 1e-5, "For correct gradients")
 
 
 @graded("gradient_check", weight=2)
@@ -110,13 +181,14 @@ def test_gradient_check_sees_the_kink(student, reference):
     """With a pre-activation exactly at 0, finite differences straddle the kink and disagree with backprop."""
     params = reference.walkthrough_params()
     X = np.array([[1.0, 0.0, 1.0, 1.0], [0.0, 1.0, 1.0, 0.0]])
-    X, params["b1"] = X, params["b1"].copy()
+    params["b1"] = params["b1"].copy()
     params["b1"][0] = -float((X[0] @ params["W1"])[0])   # z1[0, 0] at the kink, up to rounding
     Y = np.array([[1.0, 1.0, 0.0, 1.0], [0.0, 1.0, 1.0, 0.0]])
-    errors = student.gradient_check(X, Y, params, 1e-5)
-    expected = reference.gradient_check(X, Y, params, 1e-5)
-    if not isinstance(errors, dict) or set(errors) != set(expected):
-        raise Failure("gradient_check should return a dict with keys W1, b1, W2, b2.", ("not_array",))
-    for key in expected:
-        assert_close(errors[key], expected[key], tol=1e-3, what=f"gradient_check(...)[{key!r}] at a ReLU kink",
-                     inputs={"X": X, "Y": Y})
+    _check_gradient_check(student, reference, X, Y, params, 1e-5, "At a ReLU kink")
+
+
+@graded("gradient_check")
+def test_gradient_check_uses_its_step_size(student, reference):
+    """A large h makes the differences cross kinks that a small one does not: the errors depend on h."""
+    X, Y, params = random_network(seed=21, n=4, hidden=3)
+    _check_gradient_check(student, reference, X, Y, params, 0.5, "With h = 0.5")

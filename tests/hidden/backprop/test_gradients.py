@@ -2,9 +2,13 @@
 import numpy as np
 from hypothesis import given
 
+from autograder.course import load_course
 from autograder.testing import Failure, assert_close, assert_no_mutation, graded
-from autograder.testing.oracle import network_loss_and_grads, output_grad
+from autograder.testing.composite import call_composite, check_composite, with_parts
+from autograder.testing.oracle import hidden_grads, network_loss_and_grads, output_grad
 from autograder.testing.strategies import networks, random_network
+
+GRADED = [f.name for f in load_course().assignment("backprop").functions]
 
 
 def _intermediates(reference, X, Y, params):
@@ -16,7 +20,23 @@ def _intermediates(reference, X, Y, params):
     return Y_hat, cache, dy, dh, dz1
 
 
-@graded("dL_dy", weight=2)
+def weight_grad_mistakes(a, d):
+    """What the classic mistakes give for a weight gradient a.T @ d (a: layer input, d: its error)."""
+    return {"outer_product_batch": np.outer(a, d), ("outer_product_batch",): np.outer(a[0], d[0])}
+
+
+def bias_grad_mistakes(d):
+    return {"bias_not_summed": d.mean(axis=0), ("bias_not_summed",): d, "wrong_axis": d.sum(axis=1),
+            ("wrong_axis",): np.float64(d.sum()), ("wrong_axis", "shape"): np.array([d.sum()])}
+
+
+def gate_mistakes(dh, z1):
+    return {"gate_on_wrong_input": dh * (dh > 0), "missing_activation_grad": dh,
+            "confused_with_derivative": dh * np.maximum(0.0, z1), "missing_upstream_grad": (z1 > 0) * 1.0,
+            "relu_gate_at_zero": dh * (z1 >= 0)}
+
+
+@graded("dL_dy", weight=2, core=True)
 @given(net=networks())
 def test_dL_dy_matches_reference_and_torch(student, reference, net):
     X, Y, params = net
@@ -35,25 +55,34 @@ def test_dL_dy_keeps_its_inputs(student):
     assert_no_mutation(student.call("dL_dy", Y_hat, Y), "dL_dy", inputs={"Y_hat": Y_hat, "Y": Y})
 
 
-@graded("dL_dW2", weight=2)
+@graded("dL_dW2", weight=2, core=True)
 @given(net=networks())
 def test_dL_dW2_matches_reference(student, reference, net):
     X, Y, params = net
     _, cache, dy, _, _ = _intermediates(reference, X, Y, params)
     h = cache["h"]
-    assert_close(student.dL_dW2(h, dy), reference.dL_dW2(h, dy), what="dL_dW2(h, dy)",
-                 inputs={"h": h, "dy": dy},
-                 alternatives={"outer_product_batch": np.outer(h[0], dy[0]) if len(h) > 1 else None},
-                 factors={"wrong_mean_denominator": [len(h)]})
+    kw = dict(inputs={"h": h, "dy": dy}, alternatives=weight_grad_mistakes(h, dy) if len(h) > 1 else None,
+              factors={"wrong_mean_denominator": [len(h)]})
+    actual = student.dL_dW2(h, dy)
+    assert_close(actual, reference.dL_dW2(h, dy), what="dL_dW2(h, dy)", **kw)
+    assert_close(actual, network_loss_and_grads(X, Y, params)[1]["W2"], what="dL_dW2(h, dy) vs torch autograd", **kw)
 
 
-@graded("dL_db2", weight=2)
+@graded("dL_dW2")
+def test_dL_dW2_keeps_its_inputs(student):
+    h, dy = np.array([[0.5, 0.0, 1.2], [0.1, 0.3, 0.0]]), np.array([[0.1, -0.2, 0.3, 0.05], [0.2, 0.1, -0.4, 0.3]])
+    assert_no_mutation(student.call("dL_dW2", h, dy), "dL_dW2", inputs={"h": h, "dy": dy})
+
+
+@graded("dL_db2", weight=2, core=True)
 @given(net=networks())
 def test_dL_db2_matches_reference(student, reference, net):
     X, Y, params = net
     dy = _intermediates(reference, X, Y, params)[2]
-    assert_close(student.dL_db2(dy), reference.dL_db2(dy), what="dL_db2(dy)", inputs={"dy": dy},
-                 alternatives={"bias_not_summed": dy.mean(axis=0) if len(dy) > 1 else None})
+    kw = dict(inputs={"dy": dy}, alternatives=bias_grad_mistakes(dy) if len(dy) > 1 else {"wrong_axis": dy.sum(axis=1)})
+    actual = student.dL_db2(dy)
+    assert_close(actual, reference.dL_db2(dy), what="dL_db2(dy)", **kw)
+    assert_close(actual, network_loss_and_grads(X, Y, params)[1]["b2"], what="dL_db2(dy) vs torch autograd", **kw)
 
 
 @graded("dL_db2")
@@ -61,55 +90,86 @@ def test_dL_db2_sums_over_the_batch(student, reference):
     dy = np.array([[0.1, -0.2, 0.3, 0.0], [0.4, 0.1, -0.1, 0.2], [-0.3, 0.0, 0.2, 0.1]])
     call = student.call("dL_db2", dy)
     assert_close(call.value, reference.dL_db2(dy), what="dL_db2(dy)", inputs={"dy": dy},
-                 alternatives={"bias_not_summed": dy})
+                 alternatives=bias_grad_mistakes(dy))
     assert_no_mutation(call, "dL_db2", inputs={"dy": dy})
 
 
-@graded("dL_dh", weight=2)
+@graded("dL_dh", weight=2, core=True)
 @given(net=networks())
 def test_dL_dh_matches_reference(student, reference, net):
     X, Y, params = net
     dy = _intermediates(reference, X, Y, params)[2]
     W2 = params["W2"]
-    assert_close(student.dL_dh(dy, W2), reference.dL_dh(dy, W2), what="dL_dh(dy, W2)",
-                 inputs={"dy": dy, "W2": W2})
+    kw = dict(inputs={"dy": dy, "W2": W2}, alternatives={
+        "wrong_axis": (dy @ W2.T).sum(axis=0), "transposed": dy @ W2 if W2.shape[0] == W2.shape[1] else None})
+    actual = student.dL_dh(dy, W2)
+    assert_close(actual, reference.dL_dh(dy, W2), what="dL_dh(dy, W2)", **kw)
+    assert_close(actual, hidden_grads(X, Y, params)[0], what="dL_dh(dy, W2) vs torch autograd", **kw)
 
 
-@graded("dL_dz1", weight=2)
+@graded("dL_dh")
+def test_dL_dh_with_a_square_W2(student, reference):
+    """With H = 4, forgetting to transpose W2 gives a wrong value instead of a shape error."""
+    dy = np.array([[0.1, -0.2, 0.3, 0.05], [0.2, 0.1, -0.4, 0.3]])
+    W2 = np.array([[0.3, -0.2, 0.4, 0.1], [-0.1, 0.5, -0.3, 0.2], [0.2, -0.4, 0.1, -0.5], [0.6, 0.1, 0.0, 0.3]])
+    call = student.call("dL_dh", dy, W2)
+    assert_close(call.value, reference.dL_dh(dy, W2), what="dL_dh(dy, W2) with H = 4",
+                 inputs={"dy": dy, "W2": W2}, alternatives={"transposed": dy @ W2})
+    assert_no_mutation(call, "dL_dh", inputs={"dy": dy, "W2": W2})
+
+
+@graded("dL_dz1", weight=2, core=True)
 @given(net=networks())
 def test_dL_dz1_matches_reference(student, reference, net):
     X, Y, params = net
     _, cache, _, dh, _ = _intermediates(reference, X, Y, params)
     z1 = cache["z1"]
-    assert_close(student.dL_dz1(dh, z1), reference.dL_dz1(dh, z1), what="dL_dz1(dh, z1)",
-                 inputs={"dh": dh, "z1": z1},
-                 alternatives={"gate_on_wrong_input": dh * (dh > 0), "wrong_values": dh})
+    actual = student.dL_dz1(dh, z1)
+    assert_close(actual, reference.dL_dz1(dh, z1), what="dL_dz1(dh, z1)",
+                 inputs={"dh": dh, "z1": z1}, alternatives=gate_mistakes(dh, z1))
+    assert_close(actual, hidden_grads(X, Y, params)[1], what="dL_dz1(dh, z1) vs torch autograd",
+                 inputs={"dh": dh, "z1": z1}, alternatives=gate_mistakes(dh, z1))
 
 
 @graded("dL_dz1")
-def test_dL_dz1_keeps_its_inputs(student):
-    dh, z1 = np.array([[-0.1, 0.3, 0.4]]), np.array([[0.5, -0.2, 0.1]])
-    assert_no_mutation(student.call("dL_dz1", dh, z1), "dL_dz1", inputs={"dh": dh, "z1": z1})
+def test_dL_dz1_keeps_its_inputs(student, reference):
+    """No z1 at exactly 0 here: the convention at the kink is relu_grad's, graded there only, so that
+    a relu_grad wrong at 0 does not cost dL_dz1's points as well."""
+    dh, z1 = np.array([[-0.1, 0.3, 0.4], [0.2, -0.5, 0.6]]), np.array([[0.5, -0.2, 0.1], [-0.2, 0.3, 0.7]])
+    call = student.call("dL_dz1", dh, z1)
+    assert_no_mutation(call, "dL_dz1", inputs={"dh": dh, "z1": z1})
+    assert_close(call.value, reference.dL_dz1(dh, z1), what="dL_dz1(dh, z1)",
+                 inputs={"dh": dh, "z1": z1}, alternatives=gate_mistakes(dh, z1))
 
 
-@graded("dL_dW1", weight=2)
+@graded("dL_dW1", weight=2, core=True)
 @given(net=networks())
 def test_dL_dW1_matches_reference(student, reference, net):
     X, Y, params = net
     dz1 = _intermediates(reference, X, Y, params)[4]
-    assert_close(student.dL_dW1(X, dz1), reference.dL_dW1(X, dz1), what="dL_dW1(X, dz1)",
-                 inputs={"X": X, "dz1": dz1},
-                 alternatives={"outer_product_batch": np.outer(X[0], dz1[0]) if len(X) > 1 else None},
-                 factors={"wrong_mean_denominator": [len(X)]})
+    kw = dict(inputs={"X": X, "dz1": dz1}, alternatives=weight_grad_mistakes(X, dz1) if len(X) > 1 else None,
+              factors={"wrong_mean_denominator": [len(X)]})
+    actual = student.dL_dW1(X, dz1)
+    assert_close(actual, reference.dL_dW1(X, dz1), what="dL_dW1(X, dz1)", **kw)
+    assert_close(actual, network_loss_and_grads(X, Y, params)[1]["W1"], what="dL_dW1(X, dz1) vs torch autograd", **kw)
 
 
-@graded("dL_db1", weight=2)
+@graded("dL_dW1")
+def test_dL_dW1_keeps_its_inputs(student):
+    X, dz1 = np.array([[1.0, 0.0, 1.0, 1.0], [0.0, 1.0, 1.0, 0.0]]), np.array([[0.1, 0.0, -0.2], [0.3, 0.2, 0.0]])
+    assert_no_mutation(student.call("dL_dW1", X, dz1), "dL_dW1", inputs={"X": X, "dz1": dz1})
+
+
+@graded("dL_db1", weight=2, core=True)
 @given(net=networks())
 def test_dL_db1_matches_reference(student, reference, net):
     X, Y, params = net
     dz1 = _intermediates(reference, X, Y, params)[4]
-    assert_close(student.dL_db1(dz1), reference.dL_db1(dz1), what="dL_db1(dz1)", inputs={"dz1": dz1},
-                 alternatives={"bias_not_summed": dz1.mean(axis=0) if len(dz1) > 1 else None})
+    kw = dict(inputs={"dz1": dz1},
+              alternatives=bias_grad_mistakes(dz1) if len(dz1) > 1 else {"wrong_axis": dz1.sum(axis=1)})
+    actual = student.dL_db1(dz1)
+    assert_close(actual, reference.dL_db1(dz1), what="dL_db1(dz1)", **kw)
+    assert_close(actual, network_loss_and_grads(X, Y, params)[1]["b1"], what="dL_db1(dz1) vs torch autograd", **kw)
 
 
 @graded("dL_db1")
@@ -117,21 +177,35 @@ def test_dL_db1_sums_over_the_batch(student, reference):
     dz1 = np.array([[0.0, 0.2, 0.44], [0.1, 0.0, -0.3]])
     call = student.call("dL_db1", dz1)
     assert_close(call.value, reference.dL_db1(dz1), what="dL_db1(dz1)", inputs={"dz1": dz1},
-                 alternatives={"bias_not_summed": dz1})
+                 alternatives=bias_grad_mistakes(dz1))
     assert_no_mutation(call, "dL_db1", inputs={"dz1": dz1})
+
+
+def backward_mistakes(reference, Y, params, cache):
+    """The gradients that the classic mistakes inside backward give (reference with one wrong step)."""
+    def wrong(**parts):
+        return with_parts(reference.backward, reference, parts)(Y, params, cache)
+    return {"gate_on_wrong_input": wrong(dL_dz1=lambda dh, z1: dh * (dh > 0)),
+            "missing_activation_grad": wrong(dL_dz1=lambda dh, z1: dh)}
 
 
 def _check_backward(student, reference, X, Y, params, *, torch_too):
     _, cache = reference.forward(X, params)
     inputs = {"X": X, "Y": Y, **params}
-    grads = student.backward(Y, params, cache)
-    assert_close(grads, reference.backward(Y, params, cache), what="backward(Y, params, cache)", inputs=inputs)
+    grads = call_composite(student, reference, "backward", (Y, params, cache), GRADED).value
+    n = len(Y)
+    kw = dict(inputs=inputs, alternatives=backward_mistakes(reference, Y, params, cache),
+              factors={"wrong_mean_denominator": [n, 4, 4 * n]})
+    check_composite(lambda: assert_close(grads, reference.backward(Y, params, cache),
+                                         what="backward(Y, params, cache)", **kw),
+                    student, reference, "backward", (Y, params, cache), grads, GRADED)
     if torch_too:
-        assert_close(grads, network_loss_and_grads(X, Y, params)[1], what="backward vs torch autograd",
-                     inputs=inputs)
+        check_composite(lambda: assert_close(grads, network_loss_and_grads(X, Y, params)[1],
+                                             what="backward vs torch autograd", **kw),
+                        student, reference, "backward", (Y, params, cache), grads, GRADED)
 
 
-@graded("backward", weight=2)
+@graded("backward", weight=2, core=True)
 @given(net=networks())
 def test_backward_matches_reference_and_torch(student, reference, net):
     X, Y, params = net
@@ -153,6 +227,8 @@ def test_backward_walkthrough_and_no_mutation(student, reference):
     call = student.call("backward", Y, params, cache)
     if not isinstance(call.value, dict):
         raise Failure("backward should return a dict of gradients with keys W1, b1, W2, b2.", ("not_array",))
-    assert_close(call.value, reference.backward(Y, params, cache), what="backward on the walk-through example",
-                 inputs={"X": X, "Y": Y})
     assert_no_mutation(call, "backward", inputs={"X": X, "Y": Y})
+    check_composite(lambda: assert_close(call.value, reference.backward(Y, params, cache),
+                                         what="backward on the walk-through example", inputs={"X": X, "Y": Y},
+                                         alternatives=backward_mistakes(reference, Y, params, cache)),
+                    student, reference, "backward", (Y, params, cache), call.value, GRADED)

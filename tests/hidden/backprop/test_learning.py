@@ -3,48 +3,79 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
+from autograder.course import load_course
+from autograder.diagnosis import StudentFailure
 from autograder.testing import Failure, assert_close, assert_no_mutation, graded
+from autograder.testing.composite import call_composite, check_composite, close_tree
 from autograder.testing.oracle import train_losses
 from autograder.testing.strategies import decimals, networks, random_network
 
+GRADED = [f.name for f in load_course().assignment("backprop").functions]
 learning_rates = decimals(0.1, 1.0, 0.1)
 
 
-@graded("sgd_step", weight=2)
+def _fitted_rate(actual, params, grads):
+    """The one step size c with actual ~= p - c * g for every key, or None."""
+    try:
+        num = sum(float(np.sum((params[k] - actual[k]) * grads[k])) for k in params)
+        den = sum(float(np.sum(grads[k] * grads[k])) for k in params)
+    except (TypeError, KeyError, ValueError):
+        return None
+    if den == 0.0:
+        return None
+    c = num / den
+    return c if close_tree(actual, {k: params[k] - c * grads[k] for k in params}) else None
+
+
+@graded("sgd_step", weight=2, core=True)
 @given(net=networks(), lr=learning_rates)
 def test_sgd_step_matches_reference(student, reference, net, lr):
     X, Y, params = net
     _, cache = reference.forward(X, params)
     grads = reference.backward(Y, params, cache)
-    alternatives = {"step_size_ignored": {k: params[k] - grads[k] for k in params},
-                    "sign_flipped": {k: params[k] + lr * grads[k] for k in params}}
     call = student.call("sgd_step", params, grads, lr)
+    alternatives = {"sign_flipped": {k: params[k] + lr * grads[k] for k in params}}
+    c = _fitted_rate(call.value, params, grads) if isinstance(call.value, dict) else None
+    if c is not None and not np.isclose(c, lr) and not np.isclose(c, -lr):
+        alternatives["step_size_ignored"] = call.value   # p - c * g with a step size that is not lr
+    assert_no_mutation(call, "sgd_step")
     assert_close(call.value, reference.sgd_step(params, grads, lr), what=f"sgd_step(params, grads, lr={lr})",
                  inputs={"lr": lr}, alternatives=alternatives)
-    assert_no_mutation(call, "sgd_step")
 
 
-def _check_train(student, reference, X, Y, params, lr, steps, tol):
-    result = student.train(X, Y, params, lr, steps)
-    if not isinstance(result, tuple) or len(result) != 2:
+def _losses(student_result, steps):
+    if not isinstance(student_result, tuple) or len(student_result) != 2:
         raise Failure("train should return a tuple (params, losses).", ("not_array",))
-    new_params, losses = result
-    expected_params, expected_losses = reference.train(X, Y, params, lr, steps)
+    new_params, losses = student_result
     if not isinstance(losses, (list, tuple, np.ndarray)) or not all(
             isinstance(v, (float, int, np.floating)) for v in np.asarray(losses, dtype=object).ravel()):
         raise Failure(f"losses should be a list of {steps + 1} floats, got {type(losses).__name__}.", ("not_array",))
-    losses = np.asarray(losses, dtype=np.float64)
+    return new_params, np.asarray(losses, dtype=np.float64)
+
+
+def _check_train(student, reference, X, Y, params, lr, steps, tol):
+    new_params, losses = _losses(call_composite(student, reference, "train", (X, Y, params, lr, steps), GRADED).value,
+                                 steps)
+    expected_params, expected_losses = reference.train(X, Y, params, lr, steps)
     expected = np.asarray(expected_losses)
     what = f"the losses of train(X, Y, params, lr={lr}, steps={steps})"
-    if losses.shape != expected.shape:
-        off_by_one = losses.shape in ((steps,), (steps + 2,))
-        raise Failure(f"{what} should hold steps + 1 = {steps + 1} values (the loss before any update, then after "
-                      f"each), got {losses.size}.", ("losses_off_by_one",) if off_by_one else ("shape",))
-    stale = reference_stale_trajectory(reference, X, Y, params, lr, steps)
-    assert_close(losses, expected, tol=tol, what=what,
-                 alternatives={"losses_off_by_one": np.append(expected[1:], expected[-1]) if steps else None,
-                               "stale_gradients": stale})
-    assert_close(new_params, expected_params, tol=tol, what="the params returned by train")
+
+    def check_losses():
+        if losses.shape != expected.shape:
+            off_by_one = losses.shape in ((steps,), (steps + 2,))
+            raise Failure(f"{what} should hold steps + 1 = {steps + 1} values (the loss before any update, then "
+                          f"after each), got {losses.size}.", ("losses_off_by_one",) if off_by_one else ("shape",))
+        stale = reference_stale_trajectory(reference, X, Y, params, lr, steps)
+        alternatives = {"losses_off_by_one": np.append(expected[1:], expected[-1]) if steps else None,
+                        "stale_gradients": stale,
+                        "step_size_ignored": np.asarray(reference.train(X, Y, params, 0.1, steps)[1])
+                        if lr != 0.1 else None}
+        assert_close(losses, expected, tol=tol, what=what, alternatives=alternatives)
+
+    check_composite(check_losses, student, reference, "train", (X, Y, params, lr, steps), losses, GRADED,
+                    pick=lambda r: np.asarray(r[1], dtype=np.float64))
+    check_composite(lambda: assert_close(new_params, expected_params, tol=tol, what="the params returned by train"),
+                    student, reference, "train", (X, Y, params, lr, steps), new_params, GRADED, pick=lambda r: r[0])
 
 
 def reference_stale_trajectory(reference, X, Y, params, lr, steps):
@@ -58,7 +89,7 @@ def reference_stale_trajectory(reference, X, Y, params, lr, steps):
     return np.array(losses)
 
 
-@graded("train", weight=2)
+@graded("train", weight=2, core=True)
 @given(net=networks(), lr=decimals(0.1, 0.5, 0.1), steps=st.integers(0, 6))
 def test_train_matches_reference(student, reference, net, lr, steps):
     X, Y, params = net
@@ -70,12 +101,32 @@ def test_train_walkthrough_trajectory_and_torch(student, reference):
     X, Y = np.array([[1.0, 0.0, 1.0, 1.0]]), np.array([[1.0, 1.0, 0.0, 1.0]])
     _check_train(student, reference, X, Y, reference.walkthrough_params(), 0.1, 30, "training")
     X, Y, params = random_network(seed=11, n=16, hidden=4, scale=0.5)
-    _, losses = student.train(X, Y, params, 0.05, 40)
-    assert_close(np.asarray(losses, dtype=np.float64), train_losses(X, Y, params, 0.05, 40), tol="training",
-                 what="train's losses vs gradient descent with torch autograd")
+    args = (X, Y, params, 0.05, 40)
+    _, losses = _losses(call_composite(student, reference, "train", args, GRADED).value, 40)
+    check_composite(lambda: assert_close(losses, train_losses(*args), tol="training",
+                                         what="train's losses vs gradient descent with torch autograd"),
+                    student, reference, "train", args, losses, GRADED, pick=lambda r: np.asarray(r[1], dtype=float))
 
 
 @graded("train")
 def test_train_keeps_its_inputs(student):
     X, Y, params = random_network(seed=5, n=4, hidden=3)
-    assert_no_mutation(student.call("train", X, Y, params, 0.1, 3), "train")
+    call = student.call("train", X, Y, params, 0.1, 3)
+    try:
+        assert_no_mutation(call, "train")
+    except Failure as failure:
+        if _sgd_step_mutates(student, params):
+            raise Failure("`train` changes the params it is given because `sgd_step`, which it calls, updates "
+                          "them in place. Fix `sgd_step` first.\n" + failure.message,
+                          ("mutates_input", "calls_wrong_part")) from None
+        raise
+
+
+def _sgd_step_mutates(student, params) -> bool:
+    """Diagnosis only: does the student's own sgd_step change its input?"""
+    grads = {k: np.ones_like(v) for k, v in params.items()}
+    try:
+        call = student.call("sgd_step", {k: v.copy() for k, v in params.items()}, grads, 0.1)
+    except StudentFailure:
+        return False
+    return bool(call.mutated)
