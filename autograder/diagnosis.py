@@ -39,7 +39,8 @@ CODES: dict[str, str] = {
     "confused_with_derivative": "The activation is used where its derivative belongs, or the reverse (relu vs relu_grad).",
     "relu_gate_at_zero": "The ReLU gate lets the gradient through at exactly z = 0 (torch gives 0 there).",
     "gate_on_wrong_input": "The ReLU gate is taken from the wrong array (e.g. h or dh instead of z1).",
-    "missing_activation_grad": "The activation's derivative (the ReLU gate) is left out of the chain rule.",
+    "missing_activation_grad": "The activation's derivative (the ReLU gate, or sigmoid'(z) = a * (1 - a)) is "
+                               "left out of the chain rule.",
     "derivative_at_activation": "The activation's derivative is taken at the activation a = sigmoid(z) instead of "
                                 "at the pre-activation z (e.g. sigmoid'(a), or z * (1 - z) where a * (1 - a) "
                                 "belongs).",

@@ -84,9 +84,11 @@ def test_output_delta_without_the_sigmoid_derivative_is_named(sigmoid, tmp_path)
     path.write_text(source.replace(mistake, "    return (Y_hat - Y) / Y.size\n"))
     tests = by_name(grade(sigmoid, path))
     assert tests["output_delta"]["score"] == 0
-    assert "Y_hat * (1 - Y_hat)" in tests["output_delta"]["output"]
-    assert tests["backward"]["score"] < tests["backward"]["max_score"]
-    assert tests["train"]["score"] < tests["train"]["max_score"]
+    assert tests["output_delta"]["tags"] == ["missing_activation_grad"]
+    assert "sigmoid'(z) = a * (1 - a)" in tests["output_delta"]["output"]
+    for composite, part in (("backward", "output_delta"), ("train", "backward")):   # they name the part to blame
+        assert tests[composite]["score"] < tests[composite]["max_score"]
+        assert "calls_wrong_part" in tests[composite]["tags"] and f"`{part}`" in tests[composite]["output"]
     untouched = set(tests) - {"output_delta", "backward", "train"}
     assert all(tests[n]["score"] == tests[n]["max_score"] for n in untouched), \
         [tests[n] for n in untouched if tests[n]["status"] != "passed"]
