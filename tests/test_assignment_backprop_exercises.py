@@ -25,7 +25,8 @@ def test_vertical_instead_of_horizontal_flip_loses_only_its_points(backprop, tmp
     tests = _graded_with(backprop, tmp_path, "    Y = X.reshape(16, 2, 2)[:, :, ::-1].reshape(16, 4)\n",
                          "    Y = X.reshape(16, 2, 2)[:, ::-1, :].reshape(16, 4)\n")
     assert tests["make_hflip_dataset"]["score"] == 0
-    assert "vertical flip" in tests["make_hflip_dataset"]["output"]
+    assert tests["make_hflip_dataset"]["tags"] == ["wrong_flip"]
+    assert "up-down" in tests["make_hflip_dataset"]["output"]
     others = [t for name, t in tests.items() if name != "make_hflip_dataset"]
     assert all(t["score"] == t["max_score"] for t in others), [t for t in others if t["status"] != "passed"]
 
@@ -35,6 +36,7 @@ def test_steps_to_reach_with_at_most_instead_of_below(backprop, tmp_path):
                          "    below = np.flatnonzero(np.asarray(losses, dtype=np.float64) < threshold)\n",
                          "    below = np.flatnonzero(np.asarray(losses, dtype=np.float64) <= threshold)\n")
     assert tests["steps_to_reach"]["score"] < tests["steps_to_reach"]["max_score"]
+    assert tests["steps_to_reach"]["tags"] == ["threshold_not_strict"]
     others = [t for name, t in tests.items() if name != "steps_to_reach"]
     assert all(t["score"] == t["max_score"] for t in others), [t for t in others if t["status"] != "passed"]
 
