@@ -44,7 +44,10 @@ def test_validate_fails_clearly_when_a_hidden_test_is_weakened(tmp_path):
     suite = root / "tests" / "hidden" / "backprop" / "test_gradients.py"
     text = suite.read_text()
     assert text.count("reference.dL_dh(dy, W2)") == 2
-    suite.write_text(text.replace("reference.dL_dh(dy, W2)", "student.dL_dh(dy, W2)"))   # compares with itself
+    assert text.count("hidden_grads(X, Y, params)[0]") == 1
+    # dL_dh's checks compare the student's answer with itself instead of the reference and torch
+    suite.write_text(text.replace("reference.dL_dh(dy, W2)", "student.dL_dh(dy, W2)")
+                     .replace("hidden_grads(X, Y, params)[0]", "actual"))
     done = run_cli("--course-file", root / "course.toml", "validate", "backprop", "--function", "dL_dh",
                    "--no-release", timeout=600)
     assert done.returncode == 1, done.stdout + done.stderr
