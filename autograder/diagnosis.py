@@ -34,9 +34,10 @@ CODES: dict[str, str] = {
     "hard_coded": "The result does not follow the input: it is a fixed answer (e.g. the walk-through's).",
     # backpropagation mistakes
     "missing_bias": "A bias is left out of the computation (e.g. z1 = X @ W1 without + b1).",
-    "missing_activation": "The activation (ReLU) is not applied where the network has one.",
+    "missing_activation": "The activation (ReLU, sigmoid) is not applied where the network has one.",
     "extra_activation": "An activation is applied where the network has none (e.g. on the linear output layer).",
-    "confused_with_derivative": "The activation is used where its derivative belongs, or the reverse (relu vs relu_grad).",
+    "confused_with_derivative": "The activation is used where its derivative belongs, or the reverse (relu vs relu_grad, "
+                                "sigmoid vs sigmoid_grad).",
     "relu_gate_at_zero": "The ReLU gate lets the gradient through at exactly z = 0 (torch gives 0 there).",
     "gate_on_wrong_input": "The ReLU gate is taken from the wrong array (e.g. h or dh instead of z1).",
     "missing_activation_grad": "The activation's derivative (the ReLU gate, or sigmoid'(z) = a * (1 - a)) is "
