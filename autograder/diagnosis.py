@@ -40,12 +40,19 @@ CODES: dict[str, str] = {
     "missing_abs": "The absolute value is left out: a signed difference where a distance is asked.",
     # backpropagation mistakes
     "missing_bias": "A bias is left out of the computation (e.g. z1 = X @ W1 without + b1).",
-    "missing_activation": "The activation (ReLU) is not applied where the network has one.",
+    "missing_activation": "The activation (ReLU, sigmoid) is not applied where the network has one.",
     "extra_activation": "An activation is applied where the network has none (e.g. on the linear output layer).",
-    "confused_with_derivative": "The activation is used where its derivative belongs, or the reverse (relu vs relu_grad).",
+    "confused_with_derivative": "The activation is used where its derivative belongs, or the reverse (relu vs relu_grad, "
+                                "sigmoid vs sigmoid_grad).",
     "relu_gate_at_zero": "The ReLU gate lets the gradient through at exactly z = 0 (torch gives 0 there).",
     "gate_on_wrong_input": "The ReLU gate is taken from the wrong array (e.g. h or dh instead of z1).",
-    "missing_activation_grad": "The activation's derivative (the ReLU gate) is left out of the chain rule.",
+    "missing_activation_grad": "The activation's derivative (the ReLU gate, or sigmoid'(z) = a * (1 - a)) is "
+                               "left out of the chain rule.",
+    "derivative_at_activation": "The activation's derivative is taken at the activation a = sigmoid(z) instead of "
+                                "at the pre-activation z (e.g. sigmoid'(a), or z * (1 - z) where a * (1 - a) "
+                                "belongs).",
+    "wrong_layer_input": "A layer's gradient uses the wrong input array (e.g. z1 or X where a1 = sigmoid(z1) "
+                         "belongs).",
     "extra_activation_grad": "The activation's derivative is multiplied in where it cancels: for sigmoid with "
                              "cross-entropy, dL/dz = (p - y) / N, with no p (1 - p) factor.",
     "clipped_probabilities": "p is clipped away from 0 and 1 before the log, which caps the loss: compute it from the logits.",
@@ -63,9 +70,19 @@ CODES: dict[str, str] = {
     "rel_error_zero_guard": "rel_error divides by zero (no 1e-8 guard) or uses the wrong denominator.",
     "losses_off_by_one": "train returns steps losses instead of steps + 1, or shifted by one update.",
     "stale_gradients": "train reuses gradients from an earlier step (or the first step's only).",
+    "start_not_reset": "Every run of a sweep should start from the same params; this one continues from where "
+                       "the previous run ended.",
+    "threshold_not_strict": "A strict comparison is written non-strict (<= instead of <): a value equal to the "
+                            "threshold counts as below it.",
+    "missing_not_found": "The case where nothing is found is not handled as asked (e.g. 0, None or len(losses) "
+                         "instead of -1).",
     # the data set and its metric
     "bit_order_reversed": "The bits are in the wrong order (least significant first instead of most).",
     "flip_not_transpose": "The image is mirrored left-right or up-down instead of flipped over its diagonal.",
+    "wrong_flip": "The image is flipped the wrong way (up-down or over the diagonal instead of left-right).",
+    "labels_inverted": "The 0/1 labels are swapped (e.g. XNOR instead of XOR, or < where > belongs).",
+    "wrong_threshold": "The 0.5 decision threshold is missing or misplaced (probabilities instead of 0/1 labels, "
+                       "z > 0.5 instead of sigmoid(z) > 0.5, or a . b2 instead of a . (b2 - 1/2)).",
     "rounding_not_clipped": "Predictions are rounded but not clipped to [0, 1] before they are compared.",
     # composites
     "calls_wrong_part": "A composite (forward, backward, train, ...) is wrong only because a function it "

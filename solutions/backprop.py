@@ -195,3 +195,47 @@ def init_params(hidden, seed):
         "W2": rng.normal(0.0, np.sqrt(1.0 / hidden), size=(hidden, 4)),
         "b2": np.zeros(4),
     }
+
+
+# -- exercises (text 001): learning rates, hidden width, a second target ---------
+
+def lr_sweep(X, Y, params, lrs, steps):
+    """Train the same start once per learning rate -> losses (len(lrs), steps + 1).
+
+    Row i is the `losses` of train(X, Y, params, lrs[i], steps). A diverging run may hold inf
+    or nan; params is left as it was.
+    """
+    return np.array([train(X, Y, params, lr, steps)[1] for lr in lrs], dtype=np.float64)
+
+
+def steps_to_reach(losses, threshold):
+    """The number of updates after which the loss first falls below `threshold` -> int.
+
+    losses[k] is the loss after k updates; -1 when no entry is below the threshold (a nan
+    never is).
+    """
+    below = np.flatnonzero(np.asarray(losses, dtype=np.float64) < threshold)
+    return int(below[0]) if below.size else -1
+
+
+def unreachable_pattern(W2, b2):
+    """The 0/1 target row that no 4 -> 3 -> 4 network with this output layer can ever hit.
+
+    W2 (3, 4) of rank 3, b2 (4,) -> (4,) float64 of 0.0 and 1.0. Every output h @ W2 + b2 lies on
+    a 3-dimensional affine subspace of R^4: the hyperplane a . (y - 1/2) = beta, where a (4,) is
+    a normal (W2 @ a = 0) and beta = a . (b2 - 1/2). A prediction rounds to 1 in entry j exactly
+    when y_j > 1/2. In the pattern with 1 where a_j * beta < 0 and 0 elsewhere, every term
+    a_j (y_j - 1/2) has the sign opposite to beta (or is 0), so their sum cannot equal beta.
+    (Assumes beta != 0 and every a_j != 0; then this pattern is the only one missed.)
+    """
+    a = np.linalg.svd(W2)[2][-1]
+    beta = a @ (b2 - 0.5)
+    return (a * beta < 0).astype(np.float64)
+
+
+def make_hflip_dataset():
+    """-> (X, Y), both (16, 4): X as in make_dataset; row i of Y is image i flipped left to right,
+    [p00, p01, p10, p11] -> [p01, p00, p11, p10]."""
+    X = np.array([[(i >> shift) & 1 for shift in (3, 2, 1, 0)] for i in range(16)], dtype=np.float64)
+    Y = X.reshape(16, 2, 2)[:, :, ::-1].reshape(16, 4)
+    return X, Y

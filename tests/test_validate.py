@@ -106,6 +106,6 @@ def test_a_mutant_submission_replaces_exactly_one_function(backprop):
     exec(compile(mutated, "mutant.py", "exec"), namespace)   # noqa: S102 - trusted test data
     assert callable(namespace["backward"]) and callable(namespace["dL_db1"])
     graded = [f.name for f in backprop.functions]
-    assert callers(source, "dL_db2", graded) == ["backward", "gradient_check", "train"]
-    assert callers(source, "relu", graded) == ["forward", "gradient_check", "train"]
+    assert callers(source, "dL_db2", graded) == ["backward", "gradient_check", "train", "lr_sweep"]
+    assert callers(source, "relu", graded) == ["forward", "gradient_check", "train", "lr_sweep"]
     assert callers(source, "accuracy", graded) == []

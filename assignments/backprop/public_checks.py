@@ -208,6 +208,52 @@ def check_accuracy(accuracy):
                              f"got {result!r}")
 
 
+
+# -- the exercises ------------------------------------------------------------------
+
+@public("lr_sweep")
+def check_lr_sweep(lr_sweep):
+    X, Y, params = _tiny()
+    losses = lr_sweep(X, Y, params, [0.0, 0.01], 2)
+    if not isinstance(losses, np.ndarray) or losses.shape != (2, 3):
+        raise AssertionError(f"lr_sweep(..., lrs=[0.0, 0.01], steps=2) should be an array of shape (2, 3), got "
+                             f"{getattr(losses, 'shape', type(losses).__name__)}")
+    _same(losses[0], [1.0, 1.0, 1.0], "row 0 (lr = 0: nothing changes, the loss stays 1)")
+    _number(losses[1, 0], 1.0, "losses[1, 0], the loss before any update")
+    if not losses[1, 2] < losses[1, 0]:
+        raise AssertionError("row 1 (lr = 0.01) should go down")
+
+
+@public("steps_to_reach")
+def check_steps_to_reach(steps_to_reach):
+    losses = np.array([1.0, 0.5, 0.2, 0.05])
+    for threshold, expected in ((0.1, 3), (0.5, 2), (0.01, -1)):
+        result = steps_to_reach(losses, threshold)
+        if result != expected or isinstance(result, bool):
+            raise AssertionError(f"steps_to_reach([1.0, 0.5, 0.2, 0.05], {threshold}) should be {expected} "
+                                 f"(strictly below; -1 if never), got {result!r}")
+
+
+@public("unreachable_pattern")
+def check_unreachable_pattern(unreachable_pattern):
+    W2 = np.array([[1.0, -1.0, 0.0, 0.0], [0.0, 1.0, -1.0, 0.0], [0.0, 0.0, 1.0, -1.0]])
+    # Each row of W2 sums to 0, so every output h @ W2 + b2 has the entries' sum of b2.
+    _same(unreachable_pattern(W2, np.ones(4)), [0.0, 0.0, 0.0, 0.0],
+          "unreachable_pattern when every output's entries sum to 4 (they cannot all be at most 1/2)")
+    _same(unreachable_pattern(W2, np.zeros(4)), [1.0, 1.0, 1.0, 1.0],
+          "unreachable_pattern when every output's entries sum to 0 (they cannot all be above 1/2)")
+
+
+@public("make_hflip_dataset")
+def check_make_hflip_dataset(make_hflip_dataset):
+    X, Y = make_hflip_dataset()
+    if X.shape != (16, 4) or Y.shape != (16, 4):
+        raise AssertionError("X and Y should both have shape (16, 4)")
+    _same(X[11], [1.0, 0.0, 1.0, 1.0], "X[11] (the bits of 11, most significant first)")
+    _same(Y[11], [0.0, 1.0, 1.0, 1.0], "Y[11] (the image [[1, 0], [1, 1]] flipped left to right)")
+    _same(Y[6], [1.0, 0.0, 0.0, 1.0], "Y[6] (the image [[0, 1], [1, 0]] flipped left to right)")
+
+
 def check(name, function):
     """Run the public checks of one function and say so; AssertionError with a hint if one fails."""
     try:

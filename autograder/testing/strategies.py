@@ -118,3 +118,33 @@ def neurons(draw, n=None, d=None):
     n = draw(sizes) if n is None else n
     d = draw(features) if d is None else d
     return draw(matrices(n, d)), draw(labels(n)), draw(matrices(1, d)), draw(vectors(1))
+# -- the 2 -> H -> 1 sigmoid network (backprop_sigmoid) -------------------------
+# Sigmoid has no kink, so no margin is needed; values stay small so exp never overflows.
+
+SIGMOID_IN, SIGMOID_OUT = 2, 1
+
+
+@st.composite
+def sigmoid_networks(draw, n=None, hidden=None):
+    """(X (N, 2), Y (N, 1), params {W1 (2, H), b1 (H,), W2 (H, 1), b2 (1,)}) on a 0.1 grid, Y in [0, 1]."""
+    n = draw(sizes) if n is None else n
+    hidden = draw(widths) if hidden is None else hidden
+    X = draw(matrices(n, SIGMOID_IN))
+    Y = draw(matrices(n, SIGMOID_OUT, 0.0, 1.0))
+    params = {
+        "W1": draw(matrices(SIGMOID_IN, hidden)),
+        "b1": draw(vectors(hidden)),
+        "W2": draw(matrices(hidden, SIGMOID_OUT)),
+        "b2": draw(vectors(SIGMOID_OUT)),
+    }
+    return X, Y, params
+
+
+def random_sigmoid_network(seed, n=5, hidden=3, scale=1.0):
+    """A float64 2 -> hidden -> 1 sigmoid network and a batch from NumPy's generator; Y in [0, 1]."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, SIGMOID_IN))
+    Y = rng.uniform(size=(n, SIGMOID_OUT))
+    params = {"W1": scale * rng.normal(size=(SIGMOID_IN, hidden)), "b1": scale * rng.normal(size=hidden),
+              "W2": scale * rng.normal(size=(hidden, SIGMOID_OUT)), "b2": scale * rng.normal(size=SIGMOID_OUT)}
+    return X, Y, params

@@ -1,0 +1,173 @@
+"""Public checks for the backprop_sigmoid assignment: fast, small, worked out by hand from the definitions.
+
+Shipped with the released notebook. In the notebook: `check("sigmoid_grad", sigmoid_grad)`.
+From a terminal: `pytest test_public.py` next to your backprop_sigmoid.ipynb or backprop_sigmoid.py.
+These checks are a first signal, not the grade: the hidden tests try many more cases.
+
+Most numbers below use sigmoid(0) = 1/2 and sigmoid(ln 3) = 1 / (1 + 1/3) = 3/4.
+"""
+import numpy as np
+
+CHECKS = {}
+LN3 = float(np.log(3.0))
+
+
+def public(name):
+    def register(function):
+        CHECKS[name] = function
+        return function
+    return register
+
+
+def _same(actual, expected, what):
+    expected = np.asarray(expected, dtype=np.float64)
+    if not isinstance(actual, np.ndarray):
+        raise AssertionError(f"{what} should be a NumPy array, got {type(actual).__name__}")
+    if actual.shape != expected.shape:
+        raise AssertionError(f"{what} should have shape {expected.shape}, got {actual.shape}")
+    if actual.dtype != np.float64:
+        raise AssertionError(f"{what} should have dtype float64, got {actual.dtype}")
+    if not np.allclose(actual, expected, rtol=1e-9, atol=1e-12):
+        raise AssertionError(f"{what} is wrong:\nexpected {expected.tolist()}\ngot      {actual.tolist()}")
+
+
+def _number(actual, expected, what):
+    if isinstance(actual, bool) or not isinstance(actual, (int, float, np.floating, np.integer)):
+        raise AssertionError(f"{what} should be a float, got {type(actual).__name__}")
+    if not np.isclose(float(actual), expected, rtol=1e-9, atol=1e-12):
+        raise AssertionError(f"{what} should be {expected!r}, got {float(actual)!r}")
+
+
+def _unchanged(before, after, what):
+    if not np.array_equal(before, after):
+        raise AssertionError(f"{what} changed its input: return new arrays, do not modify the arguments")
+
+
+def _tiny():
+    """A 2-1-1 network small enough to work out by hand: z1 = 0, a1 = 1/2, z2 = ln 3, y_hat = 3/4."""
+    X = np.array([[1.0, 2.0]])
+    Y = np.array([[1.0]])
+    params = {"W1": np.zeros((2, 1)), "b1": np.array([0.0]), "W2": np.array([[2.0 * LN3]]), "b2": np.array([0.0])}
+    return X, Y, params
+
+
+@public("sigmoid")
+def check_sigmoid(sigmoid):
+    z = np.array([[0.0, LN3, -LN3]])
+    _same(sigmoid(z), [[0.5, 0.75, 0.25]], "sigmoid([[0, ln 3, -ln 3]])")
+    _unchanged(np.array([[0.0, LN3, -LN3]]), z, "sigmoid")
+
+
+@public("sigmoid_grad")
+def check_sigmoid_grad(sigmoid_grad):
+    _same(sigmoid_grad(np.array([[0.0, LN3]])), [[0.25, 0.1875]],
+          "sigmoid_grad([[0, ln 3]]) = sigmoid * (1 - sigmoid) = [[1/2 * 1/2, 3/4 * 1/4]]")
+
+
+@public("forward")
+def check_forward(forward):
+    X, _, params = _tiny()
+    result = forward(X, params)
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise AssertionError("forward should return a tuple (Y_hat, cache)")
+    Y_hat, cache = result
+    _same(Y_hat, [[0.75]], "Y_hat")
+    if not isinstance(cache, dict) or not {"X", "z1", "a1", "z2"} <= set(cache):
+        raise AssertionError("cache should be a dict with keys 'X', 'z1', 'a1' and 'z2'")
+    _same(cache["z1"], [[0.0]], "cache['z1']")
+    _same(cache["a1"], [[0.5]], "cache['a1']")
+    _same(cache["z2"], [[LN3]], "cache['z2']")
+
+
+@public("half_mse_loss")
+def check_half_mse_loss(half_mse_loss):
+    _number(half_mse_loss(np.array([[0.75]]), np.array([[1.0]])), 0.03125, "half_mse_loss: 1/2 * (0.75 - 1)^2")
+    _number(half_mse_loss(np.array([[1.0], [0.0]]), np.zeros((2, 1))), 0.25,
+            "half_mse_loss for errors 1 and 0: the mean of 1/2 * 1 and 0")
+
+
+@public("output_delta")
+def check_output_delta(output_delta):
+    _same(output_delta(np.array([[0.75]]), np.array([[1.0]])), [[-0.046875]],
+          "output_delta(y_hat=0.75, y=1) = (0.75 - 1) * 0.75 * (1 - 0.75)")
+    _same(output_delta(np.array([[0.5], [0.5]]), np.array([[1.0], [0.0]])), [[-0.0625], [0.0625]],
+          "output_delta for two examples: (y_hat - y) / 2 * y_hat * (1 - y_hat)")
+
+
+@public("hidden_delta")
+def check_hidden_delta(hidden_delta):
+    _same(hidden_delta(np.array([[1.0]]), np.array([[2.0], [4.0]]), np.array([[0.0, LN3]])), [[0.5, 0.75]],
+          "hidden_delta(delta2=[[1]], W2=[[2], [4]], z1=[[0, ln 3]]) = [[2 * 1/4, 4 * 3/16]]")
+
+
+@public("weight_grad")
+def check_weight_grad(weight_grad):
+    _same(weight_grad(np.array([[1.0, 2.0]]), np.array([[3.0]])), [[3.0], [6.0]],
+          "weight_grad(a_prev=[[1, 2]], delta=[[3]])")
+    _same(weight_grad(np.ones((3, 2)), np.ones((3, 1))), [[3.0], [3.0]], "weight_grad summed over a batch of 3")
+
+
+@public("bias_grad")
+def check_bias_grad(bias_grad):
+    _same(bias_grad(np.array([[1.0, 2.0], [3.0, 4.0]])), [4.0, 6.0], "bias_grad summed over a batch of 2")
+
+
+@public("backward")
+def check_backward(backward):
+    X, Y, params = _tiny()
+    cache = {"X": X, "z1": np.array([[0.0]]), "a1": np.array([[0.5]]), "z2": np.array([[LN3]])}
+    grads = backward(Y, params, cache)
+    if not isinstance(grads, dict) or set(grads) != {"W1", "b1", "W2", "b2"}:
+        raise AssertionError("backward should return a dict with keys W1, b1, W2, b2")
+    delta2 = -0.046875                         # (3/4 - 1) * 3/4 * 1/4
+    delta1 = delta2 * 2.0 * LN3 * 0.25         # delta2 * W2 * sigmoid'(0)
+    _same(grads["W2"], [[0.5 * delta2]], "grads['W2'] = a1 * delta2")
+    _same(grads["b2"], [delta2], "grads['b2'] = delta2")
+    _same(grads["W1"], [[delta1], [2.0 * delta1]], "grads['W1'] = x.T * delta1")
+    _same(grads["b1"], [delta1], "grads['b1'] = delta1")
+
+
+@public("sgd_step")
+def check_sgd_step(sgd_step):
+    params = {"W": np.array([[1.0, 2.0]]), "b": np.array([0.5])}
+    grads = {"W": np.array([[10.0, -10.0]]), "b": np.array([1.0])}
+    new = sgd_step(params, grads, 0.5)
+    _same(new["W"], [[-4.0, 7.0]], "new['W'] = W - 0.5 * dW")
+    _same(new["b"], [0.0], "new['b'] = b - 0.5 * db")
+    _unchanged(np.array([[1.0, 2.0]]), params["W"], "sgd_step")
+
+
+@public("train")
+def check_train(train):
+    X, Y, params = _tiny()
+    _, losses = train(X, Y, params, 0.5, 3)
+    if len(losses) != 4:
+        raise AssertionError(f"train(..., steps=3) should return 4 losses (before any update, then after each), "
+                             f"got {len(losses)}")
+    _number(losses[0], 0.03125, "losses[0], the loss before any update")
+    if not losses[3] < losses[0]:
+        raise AssertionError("the loss should go down with a small learning rate")
+
+
+@public("xor_dataset")
+def check_xor_dataset(xor_dataset):
+    X, Y = xor_dataset()
+    _same(X, [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], "X")
+    _same(Y, [[0.0], [1.0], [1.0], [0.0]], "Y (one column)")
+
+
+@public("predict")
+def check_predict(predict):
+    X, _, params = _tiny()
+    _same(predict(X, params), [[1.0]], "predict where y_hat = 0.75")
+    params["b2"] = np.array([-2.0 * LN3])
+    _same(predict(X, params), [[0.0]], "predict where y_hat = 0.25")
+
+
+def check(name, function):
+    """Run the public checks of one function and say so; AssertionError with a hint if one fails."""
+    try:
+        CHECKS[name](function)
+    except NotImplementedError:
+        raise AssertionError(f"{name} still raises NotImplementedError: write your code in place of the stub") from None
+    print(f"{name}: public checks passed")

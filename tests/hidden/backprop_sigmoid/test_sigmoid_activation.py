@@ -1,0 +1,78 @@
+"""sigmoid and sigmoid_grad: values against the reference and torch, the derivative at z (not at a)."""
+import numpy as np
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autograder.course import load_course
+from autograder.testing import assert_close, assert_no_mutation, graded
+from autograder.testing.composite import call_composite, check_composite
+from autograder.testing.oracle import elementwise_grad
+from autograder.testing.strategies import matrices, sizes, widths
+
+GRADED = [f.name for f in load_course().assignment("backprop_sigmoid").functions]
+batches = st.tuples(sizes, widths).flatmap(lambda s: matrices(s[0], s[1], -6.0, 6.0, 0.25))
+
+
+def _sig(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def sigmoid_mistakes(z):
+    s = _sig(z)
+    return {"sign_flipped": _sig(-z), "confused_with_derivative": s * (1.0 - s)}
+
+
+@graded("sigmoid", weight=2, core=True)
+@given(z=batches)
+def test_sigmoid_matches_reference_and_torch(student, reference, z):
+    actual = student.sigmoid(z)
+    kw = dict(what="sigmoid(z)", inputs={"z": z}, alternatives=sigmoid_mistakes(z))
+    assert_close(actual, reference.sigmoid(z), **kw)
+    assert_close(actual, torch.sigmoid(torch.tensor(z)).numpy(), **{**kw, "what": "sigmoid(z) vs torch"})
+
+
+@graded("sigmoid")
+def test_sigmoid_keeps_its_input(student):
+    z = np.array([[-2.0, 0.0, 0.5], [3.0, -0.25, 1.0]])
+    assert_no_mutation(student.call("sigmoid", z), "sigmoid", inputs={"z": z})
+
+
+def sigmoid_grad_mistakes(z):
+    """What the classic derivative mistakes give: the activation's formula a (1 - a) applied to z
+    itself or to a = sigmoid(z), and sigmoid(z) returned as its own derivative."""
+    s = _sig(z)
+    at_a = _sig(s) * (1.0 - _sig(s))
+    return {"derivative_at_activation": z * (1.0 - z), ("derivative_at_activation",): at_a,
+            "confused_with_derivative": s}
+
+
+def _check_sigmoid_grad(student, reference, z, *, torch_too=False):
+    actual = call_composite(student, reference, "sigmoid_grad", (z,), GRADED).value
+    kw = dict(what="sigmoid_grad(z)", inputs={"z": z}, alternatives=sigmoid_grad_mistakes(z))
+    check_composite(lambda: assert_close(actual, reference.sigmoid_grad(z), **kw),
+                    student, reference, "sigmoid_grad", (z,), actual, GRADED)
+    if torch_too:
+        check_composite(lambda: assert_close(actual, elementwise_grad(torch.sigmoid, z),
+                                             **{**kw, "what": "sigmoid_grad(z) vs torch autograd"}),
+                        student, reference, "sigmoid_grad", (z,), actual, GRADED)
+
+
+@graded("sigmoid_grad", weight=2, core=True)
+@given(z=batches)
+def test_sigmoid_grad_matches_reference_and_torch(student, reference, z):
+    _check_sigmoid_grad(student, reference, z, torch_too=True)
+
+
+@graded("sigmoid_grad")
+def test_sigmoid_grad_at_the_walkthrough_pre_activations(student, reference):
+    """z1 = 0.78 and z2 = 0.9 * sigmoid(0.78) + 0.1 of the 2-1-1 example (the text's 0.68 is an error)."""
+    X, _ = reference.walkthrough_example()
+    _, cache = reference.forward(X, reference.walkthrough_params())
+    _check_sigmoid_grad(student, reference, np.hstack([cache["z1"], cache["z2"]]))
+
+
+@graded("sigmoid_grad")
+def test_sigmoid_grad_keeps_its_input(student):
+    z = np.array([[-1.0, 0.0, 2.0]])
+    assert_no_mutation(student.call("sigmoid_grad", z), "sigmoid_grad", inputs={"z": z})

@@ -1,0 +1,205 @@
+"""The error signals, the layer gradients and `backward`: reference, torch autograd, known mistakes named."""
+import numpy as np
+from hypothesis import given
+
+from autograder.course import load_course
+from autograder.testing import Failure, assert_close, assert_no_mutation, graded
+from autograder.testing.composite import call_composite, check_composite
+from autograder.testing.oracle_sigmoid import deltas, network_loss_and_grads
+from autograder.testing.strategies import random_sigmoid_network, sigmoid_networks
+
+GRADED = [f.name for f in load_course().assignment("backprop_sigmoid").functions]
+
+
+def _sig(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _sig_grad(z):
+    return _sig(z) * (1.0 - _sig(z))
+
+
+def _intermediates(reference, X, Y, params):
+    Y_hat, cache = reference.forward(X, params)
+    delta2 = reference.output_delta(Y_hat, Y)
+    delta1 = reference.hidden_delta(delta2, params["W2"], cache["z1"])
+    return Y_hat, cache, delta2, delta1
+
+
+def output_delta_mistakes(Y_hat, Y):
+    """dL/dY_hat without the sigmoid's derivative, and with the derivative taken at Y_hat (the activation)."""
+    err = (Y_hat - Y) / Y.size
+    return {"missing_activation_grad": err, "derivative_at_activation": err * _sig_grad(Y_hat)}
+
+
+def _check_output_delta(call, reference, Y_hat, Y, what):
+    assert_close(call.value, reference.output_delta(Y_hat, Y), what=what, inputs={"Y_hat": Y_hat, "Y": Y},
+                 alternatives=output_delta_mistakes(Y_hat, Y), factors={"wrong_mean_denominator": [Y.size]})
+    assert_no_mutation(call, "output_delta", inputs={"Y_hat": Y_hat, "Y": Y})
+
+
+@graded("output_delta", weight=2, core=True)
+@given(net=sigmoid_networks())
+def test_output_delta_matches_reference_and_torch(student, reference, net):
+    X, Y, params = net
+    Y_hat, _ = reference.forward(X, params)
+    call = student.call("output_delta", Y_hat, Y)
+    _check_output_delta(call, reference, Y_hat, Y, "output_delta(Y_hat, Y)")
+    assert_close(call.value, deltas(X, Y, params)[0], what="output_delta vs torch autograd (dL/dz2)",
+                 inputs={"Y_hat": Y_hat, "Y": Y})
+
+
+@graded("output_delta")
+def test_output_delta_walkthrough(student, reference):
+    """delta2 = (y_hat - y) * y_hat * (1 - y_hat) = -0.0723 on the 2-1-1 example (the text's -0.0736 is an error)."""
+    X, Y = reference.walkthrough_example()
+    Y_hat, _ = reference.forward(X, reference.walkthrough_params())
+    _check_output_delta(student.call("output_delta", Y_hat, Y), reference, Y_hat, Y, "output_delta on the 2-1-1 example")
+
+
+@graded("output_delta")
+def test_output_delta_on_a_batch(student, reference):
+    Y_hat, Y = np.array([[0.9], [0.2], [0.6]]), np.array([[1.0], [1.0], [0.0]])
+    _check_output_delta(student.call("output_delta", Y_hat, Y), reference, Y_hat, Y, "output_delta(Y_hat, Y)")
+
+
+def hidden_delta_mistakes(delta2, W2, z1):
+    back = delta2 @ W2.T
+    return {"missing_activation_grad": back, "derivative_at_activation": back * z1 * (1.0 - z1),
+            ("derivative_at_activation",): back * _sig_grad(_sig(z1))}
+
+
+def _check_hidden_delta(student, reference, delta2, W2, z1, torch_value=None):
+    args = (delta2, W2, z1)
+    call = call_composite(student, reference, "hidden_delta", args, GRADED)
+    kw = dict(what="hidden_delta(delta2, W2, z1)", inputs={"delta2": delta2, "W2": W2, "z1": z1},
+              alternatives=hidden_delta_mistakes(delta2, W2, z1))
+    check_composite(lambda: assert_close(call.value, reference.hidden_delta(*args), **kw),
+                    student, reference, "hidden_delta", args, call.value, GRADED)
+    if torch_value is not None:
+        check_composite(lambda: assert_close(call.value, torch_value,
+                                             **{**kw, "what": "hidden_delta vs torch autograd (dL/dz1)"}),
+                        student, reference, "hidden_delta", args, call.value, GRADED)
+    return call
+
+
+@graded("hidden_delta", weight=2, core=True)
+@given(net=sigmoid_networks())
+def test_hidden_delta_matches_reference_and_torch(student, reference, net):
+    X, Y, params = net
+    _, cache, delta2, _ = _intermediates(reference, X, Y, params)
+    _check_hidden_delta(student, reference, delta2, params["W2"], cache["z1"], deltas(X, Y, params)[1])
+
+
+@graded("hidden_delta")
+def test_hidden_delta_keeps_its_inputs(student, reference):
+    X, Y, params = random_sigmoid_network(seed=4, n=3, hidden=3)
+    _, cache, delta2, _ = _intermediates(reference, X, Y, params)
+    call = _check_hidden_delta(student, reference, delta2, params["W2"], cache["z1"])
+    assert_no_mutation(call, "hidden_delta")
+
+
+def _check_weight_grad(student, reference, a_prev, delta, layer):
+    assert_close(student.weight_grad(a_prev, delta), reference.weight_grad(a_prev, delta),
+                 what=f"weight_grad(a_prev, delta) for {layer}", inputs={"a_prev": a_prev, "delta": delta},
+                 alternatives={"outer_product_batch": np.outer(a_prev, delta)},
+                 factors={"wrong_mean_denominator": [len(a_prev)]})
+
+
+@graded("weight_grad", weight=2, core=True)
+@given(net=sigmoid_networks())
+def test_weight_grad_for_both_layers(student, reference, net):
+    X, Y, params = net
+    _, cache, delta2, delta1 = _intermediates(reference, X, Y, params)
+    for a_prev, delta, layer in ((cache["a1"], delta2, "W2"), (X, delta1, "W1")):
+        _check_weight_grad(student, reference, a_prev, delta, layer)
+
+
+@graded("weight_grad")
+def test_weight_grad_matches_torch(student, reference):
+    X, Y, params = random_sigmoid_network(seed=12, n=6, hidden=4)
+    _, cache, delta2, delta1 = _intermediates(reference, X, Y, params)
+    _check_weight_grad(student, reference, X, delta1, "W1")
+    grads = network_loss_and_grads(X, Y, params)[1]
+    assert_close(student.weight_grad(cache["a1"], delta2), grads["W2"], what="weight_grad(a1, delta2) vs torch's dL/dW2")
+    assert_close(student.weight_grad(X, delta1), grads["W1"], what="weight_grad(X, delta1) vs torch's dL/dW1")
+
+
+def bias_grad_mistakes(delta):
+    total = float(np.sum(delta))
+    return {"bias_not_summed": delta.mean(axis=0) if len(delta) > 1 else None, ("bias_not_summed",): delta,
+            "wrong_axis": delta.sum(axis=1), ("wrong_axis",): total,
+            ("wrong_axis", "not_array"): np.array([total])}   # np.sum's scalar as it crosses the wire
+
+
+def _check_bias_grad(student, reference, delta, what):
+    call = student.call("bias_grad", delta)
+    assert_close(call.value, reference.bias_grad(delta), what=what, inputs={"delta": delta},
+                 alternatives=bias_grad_mistakes(delta))
+    assert_no_mutation(call, "bias_grad", inputs={"delta": delta})
+
+
+@graded("bias_grad", weight=2, core=True)
+@given(net=sigmoid_networks())
+def test_bias_grad_for_both_layers(student, reference, net):
+    X, Y, params = net
+    _, _, delta2, delta1 = _intermediates(reference, X, Y, params)
+    for delta, layer in ((delta2, "b2"), (delta1, "b1")):
+        _check_bias_grad(student, reference, delta, f"bias_grad(delta) for {layer}")
+
+
+@graded("bias_grad")
+def test_bias_grad_sums_over_the_batch(student, reference):
+    delta = np.array([[0.1, -0.2, 0.3], [0.4, 0.1, -0.1], [-0.3, 0.0, 0.2], [0.2, 0.2, 0.1]])
+    _check_bias_grad(student, reference, delta, "bias_grad(delta)")
+
+
+def backward_mistakes(reference, Y, params, cache):
+    """The gradients that classic mistakes inside backward give (computed with the reference's parts)."""
+    def grads(Y_hat, z_for_hidden, a_for_W2):
+        delta2 = reference.output_delta(Y_hat, Y)
+        delta1 = reference.hidden_delta(delta2, params["W2"], z_for_hidden)
+        return {"W1": reference.weight_grad(cache["X"], delta1), "b1": reference.bias_grad(delta1),
+                "W2": reference.weight_grad(a_for_W2, delta2), "b2": reference.bias_grad(delta2)}
+    Y_hat, z1, a1 = _sig(cache["z2"]), cache["z1"], cache["a1"]
+    return {"wrong_layer_input": grads(Y_hat, z1, z1), "derivative_at_activation": grads(Y_hat, a1, a1),
+            "missing_activation": grads(cache["z2"], z1, a1)}
+
+
+def _check_backward(student, reference, X, Y, params):
+    _, cache = reference.forward(X, params)
+    args = (Y, params, cache)
+    inputs = {"X": X, "Y": Y, **params}
+    call = call_composite(student, reference, "backward", args, GRADED)
+    if not isinstance(call.value, dict):
+        raise Failure("backward should return a dict of gradients with keys W1, b1, W2, b2.", ("not_array",))
+    alternatives = backward_mistakes(reference, Y, params, cache)
+    check_composite(lambda: assert_close(call.value, reference.backward(*args), what="backward(Y, params, cache)",
+                                         inputs=inputs, alternatives=alternatives),
+                    student, reference, "backward", args, call.value, GRADED)
+    check_composite(lambda: assert_close(call.value, network_loss_and_grads(X, Y, params)[1],
+                                         what="backward vs torch autograd", inputs=inputs, alternatives=alternatives),
+                    student, reference, "backward", args, call.value, GRADED)
+    return call
+
+
+@graded("backward", weight=2, core=True)
+@given(net=sigmoid_networks())
+def test_backward_matches_reference_and_torch(student, reference, net):
+    X, Y, params = net
+    _check_backward(student, reference, X, Y, params)
+
+
+@graded("backward")
+def test_backward_walkthrough_and_no_mutation(student, reference):
+    """dL/dW2 = -0.0496, dL/db1 = delta1 = -0.0140 on the 2-1-1 example (the text's -0.0488, -0.0148 are errors)."""
+    X, Y = reference.walkthrough_example()
+    call = _check_backward(student, reference, X, Y, reference.walkthrough_params())
+    assert_no_mutation(call, "backward", inputs={"X": X, "Y": Y})
+
+
+@graded("backward")
+def test_backward_on_larger_random_networks(student, reference):
+    for seed in range(3):
+        X, Y, params = random_sigmoid_network(seed=200 + seed, n=8, hidden=6)
+        _check_backward(student, reference, X, Y, params)

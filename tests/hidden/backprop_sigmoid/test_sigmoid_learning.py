@@ -1,0 +1,170 @@
+"""sgd_step and train: the update rule, the 2-1-1 step with lr 0.5, trajectories against the reference and torch."""
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autograder.course import load_course
+from autograder.diagnosis import StudentFailure
+from autograder.testing import Failure, assert_close, assert_no_mutation, graded
+from autograder.testing.composite import close_tree
+from autograder.testing.composite import call_composite, check_composite
+from autograder.testing.oracle_sigmoid import train_losses
+from autograder.testing.strategies import decimals, random_sigmoid_network, sigmoid_networks
+
+GRADED = [f.name for f in load_course().assignment("backprop_sigmoid").functions]
+
+
+def sgd_step_mistakes(params, grads, lr):
+    return {"step_size_ignored": {k: params[k] - grads[k] for k in params} if lr != 1.0 else None,
+            "sign_flipped": {k: params[k] + lr * grads[k] for k in params}}
+
+
+@graded("sgd_step", weight=2, core=True)
+@given(net=sigmoid_networks(), lr=decimals(0.1, 2.0, 0.1))
+def test_sgd_step_matches_reference(student, reference, net, lr):
+    X, Y, params = net
+    _, cache = reference.forward(X, params)
+    grads = reference.backward(Y, params, cache)
+    call = student.call("sgd_step", params, grads, lr)
+    assert_no_mutation(call, "sgd_step")
+    assert_close(call.value, reference.sgd_step(params, grads, lr), what=f"sgd_step(params, grads, lr={lr})",
+                 inputs={"lr": lr}, alternatives=sgd_step_mistakes(params, grads, lr))
+
+
+@graded("sgd_step")
+def test_sgd_step_walkthrough_update(student, reference):
+    """The text's update with lr 0.5: W2 0.9 -> 0.9248, b2 0.1 -> 0.1362 (the text's 0.9244, 0.1368 are errors)."""
+    X, Y = reference.walkthrough_example()
+    params = reference.walkthrough_params()
+    _, cache = reference.forward(X, params)
+    grads = reference.backward(Y, params, cache)
+    call = student.call("sgd_step", params, grads, 0.5)
+    assert_no_mutation(call, "sgd_step")
+    assert_close(call.value, reference.sgd_step(params, grads, 0.5), what="sgd_step on the 2-1-1 example, lr = 0.5",
+                 alternatives=sgd_step_mistakes(params, grads, 0.5))
+
+
+def reference_stale_trajectory(reference, X, Y, params, lr, steps):
+    """The losses a loop gets when it keeps applying the first step's gradients."""
+    _, cache = reference.forward(X, params)
+    grads = reference.backward(Y, params, cache)
+    losses = []
+    for _ in range(steps + 1):
+        losses.append(reference.half_mse_loss(reference.forward(X, params)[0], Y))
+        params = reference.sgd_step(params, grads, lr)
+    return np.array(losses)
+
+
+def _losses(result, steps):
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise Failure("train should return a tuple (params, losses).", ("not_array",))
+    new_params, losses = result
+    if not isinstance(losses, (list, tuple, np.ndarray)) or not all(
+            isinstance(v, (float, int, np.floating)) for v in np.asarray(losses, dtype=object).ravel()):
+        raise Failure(f"losses should be a list of {steps + 1} floats, got {type(losses).__name__}.", ("not_array",))
+    return new_params, np.asarray(losses, dtype=np.float64)
+
+
+def wrong_parts(student, reference):
+    """Diagnosis only: the parts train relies on (directly or not) that are wrong on a small
+    example, by value or by changing an input. Used when comparing train with the reference's train
+    fed the student's direct parts cannot explain a failure (e.g. a sigmoid that overwrites z in
+    place changes arrays that cross from one part to the next inside the student's process)."""
+    X, Y, params = random_sigmoid_network(seed=21, n=3, hidden=2)
+    Y_hat, cache = reference.forward(X, params)
+    delta2 = reference.output_delta(Y_hat, Y)
+    grads = reference.backward(Y, params, cache)
+    probes = [("sigmoid", (cache["z1"],)), ("sigmoid_grad", (cache["z1"],)), ("forward", (X, params)),
+              ("half_mse_loss", (Y_hat, Y)), ("output_delta", (Y_hat, Y)),
+              ("hidden_delta", (delta2, params["W2"], cache["z1"])), ("weight_grad", (cache["a1"], delta2)),
+              ("bias_grad", (delta2,)), ("backward", (Y, params, cache)), ("sgd_step", (params, grads, 0.5))]
+    wrong = []
+    for name, args in probes:
+        try:
+            call = student.call(name, *args)
+        except StudentFailure:
+            wrong.append(name)
+            continue
+        if call.mutated or not close_tree(call.value, getattr(reference, name)(*args)):
+            wrong.append(name)
+    return wrong
+
+
+def _check_train(student, reference, X, Y, params, lr, steps, tol="training", blame=True):
+    try:
+        return _compare_train(student, reference, X, Y, params, lr, steps, tol, blame)
+    except StudentFailure:
+        raise
+    except Failure as failure:
+        if "calls_wrong_part" in failure.tags or "mutates_input" in failure.tags:
+            raise
+        parts = wrong_parts(student, reference)
+        if not parts:
+            raise
+        names = ", ".join(f"`{p}`" for p in parts)
+        raise Failure(f"`train` is wrong, and so is {names}, which it relies on (wrong values, or changing an "
+                      f"input in place). Fix {names} first.\n{failure.message}", ("calls_wrong_part",)) from None
+
+
+def _compare_train(student, reference, X, Y, params, lr, steps, tol, blame):
+    args = (X, Y, params, lr, steps)
+    new_params, losses = _losses(call_composite(student, reference, "train", args, GRADED).value, steps)
+    expected_params, expected_losses = reference.train(*args)
+    expected = np.asarray(expected_losses)
+    what = f"the losses of train(X, Y, params, lr={lr}, steps={steps})"
+
+    def check_losses():
+        if losses.shape != expected.shape:
+            off_by_one = losses.shape in ((steps,), (steps + 2,))
+            raise Failure(f"{what} should hold steps + 1 = {steps + 1} values (the loss before any update, then "
+                          f"after each), got {losses.size}.", ("losses_off_by_one",) if off_by_one else ("shape",))
+        assert_close(losses, expected, tol=tol, what=what,
+                     alternatives={"losses_off_by_one": np.append(expected[1:], expected[-1]) if steps else None,
+                                   "stale_gradients": reference_stale_trajectory(reference, *args)})
+
+    def check_params():
+        assert_close(new_params, expected_params, tol=tol, what="the params returned by train",
+                     alternatives={"losses_off_by_one": reference.train(X, Y, params, lr, steps + 1)[0]})
+
+    for check, actual, pick in ((check_losses, losses, lambda r: np.asarray(r[1], dtype=np.float64)),
+                                (check_params, new_params, lambda r: r[0])):
+        if blame:
+            check_composite(check, student, reference, "train", args, actual, GRADED, pick=pick)
+        else:
+            check()
+    return new_params, losses
+
+
+@graded("train", weight=2, core=True)
+@given(net=sigmoid_networks(), lr=decimals(0.5, 2.0, 0.5), steps=st.integers(0, 6))
+def test_train_matches_reference(student, reference, net, lr, steps):
+    X, Y, params = net
+    _check_train(student, reference, X, Y, params, lr, steps)
+
+
+@graded("train")
+def test_train_matches_torch(student, reference):
+    X, Y, params = random_sigmoid_network(seed=11, n=8, hidden=4)
+    _, losses = _check_train(student, reference, X, Y, params, 1.0, 40)
+    assert_close(losses, train_losses(X, Y, params, 1.0, 40), tol="training",
+                 what="train's losses vs gradient descent with torch autograd")
+
+
+@graded("train", weight=2)
+def test_train_learns_xor(student, reference):
+    """The course's XOR run (the text's start, seed 42, H = 4, lr 2.0): 4/4 correct after 2000 updates.
+    A wrong part is named by probing the parts (replaying 2000 steps part by part would be slow)."""
+    X, Y = reference.xor_dataset()
+    setup = reference.XOR_SETUP
+    params = reference.init_params(setup["hidden"], setup["seed"])
+    trained, losses = _check_train(student, reference, X, Y, params, setup["lr"], setup["steps"], tol=1e-6,
+                                   blame=False)
+    if not np.array_equal(reference.predict(X, trained), Y):
+        raise Failure("train's parameters after the XOR run do not classify all four inputs correctly.",
+                      ("wrong_values",))
+
+
+@graded("train")
+def test_train_keeps_its_inputs(student):
+    X, Y, params = random_sigmoid_network(seed=5, n=4, hidden=3)
+    assert_no_mutation(student.call("train", X, Y, params, 0.5, 3), "train")

@@ -1,0 +1,67 @@
+"""xor_dataset and predict."""
+import numpy as np
+from hypothesis import given
+
+from autograder.course import load_course
+from autograder.testing import Failure, assert_close, assert_no_mutation, graded
+from autograder.testing.composite import call_composite, check_composite
+from autograder.testing.strategies import random_sigmoid_network, sigmoid_networks
+
+GRADED = [f.name for f in load_course().assignment("backprop_sigmoid").functions]
+
+
+@graded("xor_dataset", weight=2, core=True)
+def test_xor_dataset_matches_reference(student, reference):
+    result = student.xor_dataset()
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise Failure("xor_dataset() should return a tuple (X, Y).", ("not_array",))
+    X, Y = result
+    X_ref, Y_ref = reference.xor_dataset()
+    assert_close(X, X_ref, what="X from xor_dataset()", alternatives={"bit_order_reversed": X_ref[:, ::-1]})
+    assert_close(Y, Y_ref, what="Y from xor_dataset() (one column: shape (4, 1))",
+                 alternatives={"labels_inverted": 1.0 - Y_ref})
+
+
+def _no_ties(reference, X, params):
+    """Nudge b2 until no output is within 1e-9 of 0.5 (the threshold), so rounding is never a coin flip."""
+    params = {k: v.copy() for k, v in params.items()}
+    while np.min(np.abs(reference.forward(X, params)[0] - 0.5)) < 1e-9:
+        params["b2"] = params["b2"] + 1e-3
+    return params
+
+
+def predict_mistakes(reference, X, params):
+    Y_hat, cache = reference.forward(X, params)
+    labels = reference.predict(X, params)
+    inverted, on_z2 = 1.0 - labels, (cache["z2"] > 0.5).astype(np.float64)
+    if np.array_equal(inverted, on_z2):     # every z2 in (0, 0.5]: the two mistakes give the same labels here
+        return {("labels_inverted", "wrong_threshold"): on_z2, "wrong_threshold": Y_hat}
+    return {"labels_inverted": inverted, "wrong_threshold": Y_hat, ("wrong_threshold",): on_z2}
+
+
+def _check_predict(student, reference, X, params, expected=None, what="predict(X, params)"):
+    args = (X, params)
+    call = call_composite(student, reference, "predict", args, GRADED)
+    expected = reference.predict(X, params) if expected is None else expected
+    check_composite(lambda: assert_close(call.value, expected, what=what, inputs={"X": X},
+                                         alternatives=predict_mistakes(reference, X, params)),
+                    student, reference, "predict", args, call.value, GRADED)
+    return call
+
+
+@graded("predict", weight=2, core=True)
+@given(net=sigmoid_networks())
+def test_predict_matches_reference(student, reference, net):
+    X, _, params = net
+    _check_predict(student, reference, X, _no_ties(reference, X, params))
+
+
+@graded("predict")
+def test_predict_on_a_trained_xor_network_and_no_mutation(student, reference):
+    X, Y = reference.xor_dataset()
+    setup = reference.XOR_SETUP
+    trained, _ = reference.train(X, Y, reference.init_params(setup["hidden"], setup["seed"]), setup["lr"], 1000)
+    call = _check_predict(student, reference, X, trained, Y, "predict(X, params) on a network trained on XOR")
+    assert_no_mutation(call, "predict", inputs={"X": X})
+    X, _, params = random_sigmoid_network(seed=8, n=7, hidden=3, scale=2.0)
+    _check_predict(student, reference, X, _no_ties(reference, X, params))

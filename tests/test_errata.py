@@ -1,0 +1,299 @@
+"""assignments/ERRATA.md cannot drift: every `name = value` it states is recomputed here (reference + torch).
+
+The note writes each computed value as `name = value` (a number, or a [list] of numbers). This test
+collects them all, requires exactly the names it knows how to compute, and compares each with the
+value computed now, to the precision the note states it (half a unit of its last decimal; for
+1.2e-3 style, half a unit of its last significant digit; integers exactly).
+"""
+import math
+import re
+import warnings
+from functools import lru_cache
+
+import numpy as np
+import pytest
+import torch
+
+from autograder.course import PROJECT_ROOT
+from solutions import backprop as bp
+from solutions import backprop_sigmoid as sg
+
+NOTE = PROJECT_ROOT / "assignments" / "ERRATA.md"
+CLAIM = re.compile(r"`([a-z][a-z0-9_]*) = ([^`]+)`")
+NUMBER = re.compile(r"^[-−]?\d+(\.\d+)?(e[-+−]?\d+)?$")
+WALK_X = np.array([[1.0, 0.0, 1.0, 1.0]])
+WALK_Y = np.array([[1.0, 1.0, 0.0, 1.0]])
+
+
+# -- text 002: the 2-1-1 sigmoid network --------------------------------------------
+
+def _chain(z1, x=(0.5, 0.8), y=1.0, W1=(0.4, 0.6), b1=0.1, W2=0.9, b2=0.1, lr=0.5):
+    """Every number of the 2-1-1 example from a given z1, by torch autograd in float64 (z1 as a leaf)."""
+    z1_t = torch.tensor(z1, dtype=torch.float64, requires_grad=True)
+    a1 = torch.sigmoid(z1_t)
+    a1.retain_grad()
+    z2 = W2 * a1 + b2
+    z2.retain_grad()
+    y_hat = torch.sigmoid(z2)
+    y_hat.retain_grad()
+    loss = 0.5 * (y_hat - y) ** 2
+    loss.backward()
+    d1 = z1_t.grad.item()
+    v = {"z1": z1, "a1": a1.item(), "z2": z2.item(), "y_hat": y_hat.item(), "loss": loss.item(),
+         "dl_dyhat": y_hat.grad.item(), "sigma_prime_z2": y_hat.item() * (1 - y_hat.item()),
+         "delta2": z2.grad.item(), "dl_dw2": z2.grad.item() * a1.item(), "dl_db2": z2.grad.item(),
+         "dl_da1": a1.grad.item(), "sigma_prime_z1": a1.item() * (1 - a1.item()), "delta1": d1,
+         "dl_dw11": d1 * x[0], "dl_dw12": d1 * x[1], "dl_db1": d1}
+    v.update(new_w2=W2 - lr * v["dl_dw2"], new_b2=b2 - lr * v["dl_db2"], new_w11=W1[0] - lr * v["dl_dw11"],
+             new_w12=W1[1] - lr * v["dl_dw12"], new_b1=b1 - lr * v["dl_db1"])
+    return v
+
+
+def _walkthrough_reference():
+    """The same numbers from the course's reference solution (which computes z1 itself)."""
+    X, Y = sg.walkthrough_example()
+    params = sg.walkthrough_params()
+    Y_hat, cache = sg.forward(X, params)
+    delta2 = sg.output_delta(Y_hat, Y)
+    delta1 = sg.hidden_delta(delta2, params["W2"], cache["z1"])
+    grads = sg.backward(Y, params, cache)
+    new = sg.sgd_step(params, grads, 0.5)
+    return {"z1": cache["z1"].item(), "a1": cache["a1"].item(), "z2": cache["z2"].item(), "y_hat": Y_hat.item(),
+            "loss": sg.half_mse_loss(Y_hat, Y), "delta2": delta2.item(), "dl_dw2": grads["W2"].item(),
+            "dl_db2": grads["b2"].item(), "delta1": delta1.item(), "dl_dw11": grads["W1"][0, 0],
+            "dl_dw12": grads["W1"][1, 0], "dl_db1": grads["b1"].item(), "new_w2": new["W2"].item(),
+            "new_b2": new["b2"].item(), "new_w11": new["W1"][0, 0], "new_w12": new["W1"][1, 0],
+            "new_b1": new["b1"].item()}
+
+
+def _texts_torch_code_float32():
+    """Text 002's PyTorch program as written (float32, column vectors): its gradients and updated weights."""
+    x = torch.tensor([[0.5], [0.8]])
+    y = torch.tensor([[1.0]])
+    W1 = torch.tensor([[0.4, 0.6]], requires_grad=True)
+    b1 = torch.tensor([[0.1]], requires_grad=True)
+    W2 = torch.tensor([[0.9]], requires_grad=True)
+    b2 = torch.tensor([[0.1]], requires_grad=True)
+    y_hat = torch.sigmoid(W2 @ torch.sigmoid(W1 @ x + b1) + b2)
+    (0.5 * (y_hat - y) ** 2).sum().backward()
+    return {"dl_dw2": W2.grad.item(), "dl_db2": b2.grad.item(), "dl_dw11": W1.grad[0, 0].item(),
+            "dl_dw12": W1.grad[0, 1].item(), "dl_db1": b1.grad.item(),
+            "new_w2": (W2 - 0.5 * W2.grad).item(), "new_b2": (b2 - 0.5 * b2.grad).item(),
+            "new_b1": (b1 - 0.5 * b1.grad).item()}
+
+
+def _texts_xor_loop():
+    """Text 002's XOR program as written (legacy global seed 42, column layout, 5000 epochs)."""
+    state = np.random.get_state()
+    try:
+        X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float).T
+        Y = np.array([[0, 1, 1, 0]], dtype=float)
+        np.random.seed(42)
+        W1 = np.random.randn(4, 2) * 0.5
+        b1 = np.zeros((4, 1))
+        W2 = np.random.randn(1, 4) * 0.5
+        b2 = np.zeros((1, 1))
+    finally:
+        np.random.set_state(state)
+    printed = {}
+    for epoch in range(5000):
+        a1 = 1 / (1 + np.exp(-(W1 @ X + b1)))
+        y_hat = 1 / (1 + np.exp(-(W2 @ a1 + b2)))
+        if epoch % 1000 == 0:
+            printed[epoch] = float(np.mean(0.5 * (y_hat - Y) ** 2))
+        delta2 = (y_hat - Y) * y_hat * (1 - y_hat) / 4
+        delta1 = (W2.T @ delta2) * a1 * (1 - a1)
+        W2, b2 = W2 - 2.0 * delta2 @ a1.T, b2 - 2.0 * delta2.sum(axis=1, keepdims=True)
+        W1, b1 = W1 - 2.0 * delta1 @ X.T, b1 - 2.0 * delta1.sum(axis=1, keepdims=True)
+    return printed, y_hat.ravel()
+
+
+def _xor_course():
+    X, Y = sg.xor_dataset()
+    s = sg.XOR_SETUP
+    params = sg.init_params(s["hidden"], s["seed"])
+    for k in range(s["steps"] + 1):
+        Y_hat, cache = sg.forward(X, params)
+        if np.array_equal((Y_hat > 0.5).astype(float), Y):
+            return k, sg.train(X, Y, sg.init_params(s["hidden"], s["seed"]), s["lr"], s["steps"])
+        params = sg.sgd_step(params, sg.backward(Y, params, cache), s["lr"])
+    raise AssertionError("the course's XOR run never reaches 4/4")
+
+
+# -- texts 000 and 001: the 4-3-4 ReLU network ----------------------------------------
+
+def _torch_layout(dtype, text_code):
+    """z1, loss and dL/db1 of the walk-through by torch, then the loss after one SGD step (lr 0.1).
+
+    text_code: the texts' nn.Linear layout (weight (3, 4), 1-D x: x @ W.T + b); otherwise the
+    course's layout (X (1, 4) @ W1 (4, 3) + b1)."""
+    p = bp.walkthrough_params()
+    if text_code:
+        # nn.Linear's weight, filled with copy_ as the text does: contiguous (out, in) storage. (A
+        # non-contiguous transposed view takes another summation path and gives z1[0] = 0.0 instead.)
+        layer1, layer2 = torch.nn.Linear(4, 3).to(dtype), torch.nn.Linear(3, 4).to(dtype)
+        with torch.no_grad():
+            for layer, w, b in ((layer1, p["W1"], p["b1"]), (layer2, p["W2"], p["b2"])):
+                layer.weight.copy_(torch.tensor(w.T.tolist(), dtype=dtype))
+                layer.bias.copy_(torch.tensor(b.tolist(), dtype=dtype))
+        t = {"W1": layer1.weight.detach().clone(), "b1": layer1.bias.detach().clone(),
+             "W2": layer2.weight.detach().clone(), "b2": layer2.bias.detach().clone()}
+        assert t["W1"].is_contiguous()
+        x, y = torch.tensor(WALK_X[0], dtype=dtype), torch.tensor(WALK_Y[0], dtype=dtype)
+        lin = torch.nn.functional.linear
+        net = lambda t: lin(torch.relu(lin(x, t["W1"], t["b1"])), t["W2"], t["b2"])  # noqa: E731
+        z1 = lambda t: lin(x, t["W1"], t["b1"])  # noqa: E731
+    else:
+        t = {k: torch.tensor(v, dtype=dtype) for k, v in p.items()}
+        x, y = torch.tensor(WALK_X, dtype=dtype), torch.tensor(WALK_Y, dtype=dtype)
+        net = lambda t: torch.relu(x @ t["W1"] + t["b1"]) @ t["W2"] + t["b2"]  # noqa: E731
+        z1 = lambda t: (x @ t["W1"] + t["b1"]).reshape(-1)  # noqa: E731
+    for v in t.values():
+        v.requires_grad_(True)
+    loss = torch.mean((net(t) - y) ** 2)
+    loss.backward()
+    with torch.no_grad():
+        after = torch.mean((net({k: v - 0.1 * v.grad for k, v in t.items()}) - y) ** 2).item()
+        return z1(t)[0].item(), loss.item(), t["b1"].grad.numpy().copy(), after
+
+
+def _texts_full_dataset_run():
+    """Text 001's 16-image PyTorch program as written: seed 42, 4-3-4, SGD lr 0.05, 501 updates."""
+    torch.manual_seed(42)
+    layer1, layer2 = torch.nn.Linear(4, 3), torch.nn.Linear(3, 4)
+    X, Y = (torch.tensor(a, dtype=torch.float32) for a in bp.make_dataset())
+    params = [*layer1.parameters(), *layer2.parameters()]
+    for _ in range(501):
+        loss = torch.mean((layer2(torch.relu(layer1(X))) - Y) ** 2)
+        for p in params:
+            p.grad = None
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= 0.05 * p.grad
+    with torch.no_grad():
+        return int((torch.round(layer2(torch.relu(layer1(X)))).clamp(0, 1) == Y).all(dim=1).sum())
+
+
+def _lr_runs():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return {lr: bp.train(WALK_X, WALK_Y, bp.walkthrough_params(), lr, 200)[1] for lr in (0.01, 2.0, 4.0, 5.0)}
+
+
+def _one_step_z1():
+    p = bp.walkthrough_params()
+    _, cache = bp.forward(WALK_X, p)
+    new = bp.sgd_step(p, bp.backward(WALK_Y, p, cache), 0.1)
+    changed = sum(int(np.sum(new[k] != p[k])) for k in p)
+    total = sum(v.size for v in p.values())
+    return bp.forward(WALK_X, new)[1]["z1"][0], changed, total - changed, new
+
+
+@lru_cache(maxsize=1)
+def computed():
+    """name -> the value the note should state."""
+    v = {}
+    right, from_068 = _walkthrough_reference(), _chain(0.68)
+    torch_right = _chain(0.4 * 0.5 + 0.6 * 0.8 + 0.1)
+    for key, value in torch_right.items():
+        if key in right:
+            assert math.isclose(right[key], value, rel_tol=1e-12), key     # reference == torch
+        v[f"s002_{key}"] = value
+    for key in ("y_hat", "loss", "delta2", "dl_dw2", "delta1"):
+        v[f"s002_from_068_{key}"] = from_068[key]
+    for key, value in _texts_torch_code_float32().items():
+        v[f"s002_torch32_{key}"] = value
+    printed, outputs = _texts_xor_loop()
+    for epoch, loss in printed.items():
+        v[f"s002_xor_text_loss_{epoch}"] = loss
+    v["s002_xor_text_outputs"] = list(outputs)
+    first, (_, losses) = _xor_course()
+    v["s002_xor_course_first_correct"] = first
+    v["s002_xor_course_final_loss"] = losses[-1]
+
+    z_np = (WALK_X @ bp.walkthrough_params()["W1"] + bp.walkthrough_params()["b1"])[0, 0]
+    v["s001_z1_0_numpy"] = z_np
+    z32, loss0, db1_32, after32 = _torch_layout(torch.float32, text_code=False)
+    z64, _, db1_64, after64 = _torch_layout(torch.float64, text_code=False)
+    zt32, _, db1_t32, after_t32 = _torch_layout(torch.float32, text_code=True)
+    v.update(s001_z1_0_torch32_course_layout=z32, s001_z1_0_torch64_course_layout=z64,
+             s001_db1_torch32_course_layout=list(db1_32), s001_loss_after_unit0_alive=after32,
+             s001_z1_0_torch32_text_code=zt32,
+             s001_db1_torch32_text_code=list(db1_t32), s001_loss_after_text_torch_code=after_t32)
+    assert math.isclose(after32, after64, rel_tol=1e-6) and np.allclose(db1_32, db1_64)
+    _, losses = bp.train(WALK_X, WALK_Y, bp.walkthrough_params(), 0.1, 1)
+    v.update(s001_loss_before=losses[0], s001_loss_after_one_step=losses[1],
+             s001_improvement_percent=100 * (1 - losses[1] / losses[0]))
+    v["s001_text_code_accuracy"] = _texts_full_dataset_run()
+    for h in (1, 2, 3):
+        v[f"s001_max_patterns_h{h}"] = sum(math.comb(4, i) for i in range(h + 1))
+    runs = _lr_runs()
+    v.update(s001_lr001_loss_200=runs[0.01][200], s001_lr2_loss_1=runs[2.0][1], s001_lr2_loss_2=runs[2.0][2],
+             s001_lr4_loss_200=runs[4.0][200], s001_lr5_loss_200=runs[5.0][200])
+    p = bp.walkthrough_params()
+    after_lr2 = bp.sgd_step(p, bp.backward(WALK_Y, p, bp.forward(WALK_X, p)[1]), 2.0)
+    v["s001_lr2_z1_2_after_1"] = bp.forward(WALK_X, after_lr2)[1]["z1"][0, 2]
+
+    z1_new, changed, unchanged, new = _one_step_z1()
+    v.update(s000_z1_after_one_step=list(z1_new), s000_params_changed=changed, s000_params_unchanged=unchanged,
+             s000_y_hat_after_one_step=list(bp.forward(WALK_X, new)[0][0]))
+    return v
+
+
+# -- reading the note -------------------------------------------------------------------
+
+def _numbers(text):
+    text = text.strip()
+    items = [s.strip() for s in text[1:-1].split(",")] if text.startswith("[") and text.endswith("]") else [text]
+    for item in items:
+        if not NUMBER.match(item):
+            raise AssertionError(f"not a number in ERRATA.md: {item!r} (in `{text}`)")
+    return [item.replace("−", "-") for item in items]
+
+
+def _matches(stated: str, value) -> bool:
+    value = float(value)
+    if "e" in stated:
+        mantissa, exponent = stated.split("e")
+        digits = len(mantissa.split(".")[1]) if "." in mantissa else 0
+        return abs(value - float(stated)) <= 0.5 * 10.0 ** (int(exponent) - digits) * (1 + 1e-9)
+    if "." not in stated:
+        return value == int(stated)
+    digits = len(stated.split(".")[1])
+    return abs(value - float(stated)) <= 0.5 * 10.0 ** -digits * (1 + 1e-9)
+
+
+def claims():
+    return [(m.group(1), m.group(2)) for m in CLAIM.finditer(NOTE.read_text(encoding="utf-8"))]
+
+
+def test_the_note_states_exactly_the_computed_names():
+    stated = {name for name, _ in claims()}
+    assert stated == set(computed()), (f"stated but not computed: {sorted(stated - set(computed()))}; "
+                                       f"computed but not stated: {sorted(set(computed()) - stated)}")
+
+
+@pytest.mark.parametrize("name, text", claims())
+def test_every_stated_value_is_recomputed(name, text):
+    value = computed()[name]
+    stated = _numbers(text)
+    values = value if isinstance(value, list) else [value]
+    assert len(stated) == len(values), f"{name}: states {len(stated)} numbers, computed {len(values)}"
+    for s, x in zip(stated, values):
+        assert _matches(s, x), f"ERRATA.md states {name} = {text}, but it computes to {values}"
+
+
+def test_bias_only_gradient_descent_is_stable_below_lr_4():
+    """The note's explanation of exercise 1: with every hidden unit dead, only b2 learns, each entry's loss
+    is (b2_j + c_j - y_j)^2 / 4 (curvature 1/2), so plain gradient descent converges iff lr < 2 / (1/2) = 4."""
+    p = bp.walkthrough_params()
+    p["b1"] = np.array([-5.0, -5.0, -5.0])             # every unit dead for this input
+    for lr, trend in ((3.9, "down"), (4.0, "flat"), (4.1, "up")):
+        _, losses = bp.train(WALK_X, WALK_Y, p, lr, 200)
+        if trend == "down":
+            assert losses[-1] < 1e-6 * losses[0]
+        elif trend == "flat":
+            np.testing.assert_allclose(losses, losses[0], rtol=1e-12)
+        else:
+            assert losses[-1] > 10 * losses[0]
