@@ -29,7 +29,7 @@ import numpy as np
 # builtins.len, ... in the child afterwards does not change how messages are written.
 _dumps, _loads = json.dumps, json.loads
 _pack, _unpack_from, _unpack = struct.pack, struct.unpack_from, struct.unpack
-_save, _load, _asarray, _contiguous = np.save, np.load, np.asarray, np.ascontiguousarray
+_save, _load, _asarray, _array = np.save, np.load, np.asarray, np.array
 _ndarray, _generic, _BytesIO = np.ndarray, np.generic, io.BytesIO
 _isfinite, _all = np.isfinite, np.all
 _write, _read, _select, _monotonic = os.write, os.read, select.select, time.monotonic
@@ -93,7 +93,7 @@ class _Encoder:
             if array.dtype.kind not in ARRAY_KINDS or array.dtype.hasobject:
                 return self.opaque(value)
             buffer = _BytesIO()
-            _save(buffer, _contiguous(array), allow_pickle=False)
+            _save(buffer, _array(array, order="C"), allow_pickle=False)   # keeps 0-d arrays 0-d
             self.arrays.append(buffer.getvalue())
             return {"a": len(self.arrays) - 1} if type(value) is _ndarray else {"a": len(self.arrays) - 1, "s": 1}
         if callable(value) and self.callables is not None:
