@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(BIN)/autograder demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 clean:
 	rm -rf demo build source release submitted autograded feedback gradebook.db nbgrader_config.py

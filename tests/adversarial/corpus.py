@@ -13,6 +13,8 @@ inputs: an honest `return None` earns the same, so the cheat gains nothing from 
 """
 from dataclasses import dataclass, field
 
+from autograder.course import load_course
+
 
 @dataclass(frozen=True)
 class Expect:
@@ -29,7 +31,7 @@ SOLUTION_TEXT = ("walkthrough_params", "def init_params", "STOLE")
 
 EXPECTED = {
     "patch_numpy_checks": Expect(
-        {"relu": (0.0, ["wrong_values", "mutates_input"]), "relu_grad": (1.0, [])},
+        {"relu": (0.0, ["mutates_input"]), "relu_grad": (1.0, [])},
         note="np.allclose, np.testing, np.shares_memory replaced in the child: verdicts are made on the "
              "trusted side, and mutation is judged from the arrays sent back"),
     "patch_builtins": Expect(
@@ -60,10 +62,7 @@ EXPECTED = {
         {"relu": (1.0, [])}, checks=("victim_unseen",),
         note="another student's sandbox runs at the same time; its submission must stay unreadable"),
     "slow_load": Expect(
-        {f: (0.0, ["timeout"]) for f in ("relu", "relu_grad", "forward", "mse_loss", "dL_dy", "dL_dW2", "dL_db2",
-                                         "dL_dh", "dL_dz1", "dL_dW1", "dL_db1", "backward", "sgd_step",
-                                         "numerical_gradient", "rel_error", "gradient_check", "train",
-                                         "make_dataset", "accuracy")},
+        {f.name: (0.0, ["timeout"]) for f in load_course().assignment("backprop").functions},
         note="a load that never ends costs the load time limit once, not once per function"),
     "write_outside": Expect(
         {"relu_grad": (1.0, [])}, checks=("project_unchanged",)),
@@ -90,7 +89,7 @@ EXPECTED = {
          "dL_dh": (1.0, [])},
         note="os._exit(0), sys.exit, segfault, RecursionError, C-stack overflow, abort: one restart each"),
     "forged_stdout": Expect(
-        {"relu": (0.0, ["wrong_values", "mutates_input"]), "relu_grad": (1.0, [])},
+        {"relu": (0.0, ["mutates_input"]), "relu_grad": (1.0, [])},
         output_has=('"score": 25.0',), checks=("json_intact",),
         note="a fake results.json on stdout lands, quoted, in the output field and nowhere else"),
     "forged_frames": Expect(
@@ -106,7 +105,7 @@ EXPECTED = {
          "dL_dy": (0.0, ["crashed"]), "dL_db2": (1.0, [])},
         note="plain, obfuscated, and after removing the import blocker: the child's runtime has no torch"),
     "tamper_child": Expect(
-        {"relu": (0.5, ["mutates_input"]), "relu_grad": (0.0, ["crashed"]), "dL_db2": (1.0, [])},
+        {"relu": (0.6667, ["mutates_input"]), "relu_grad": (0.0, ["crashed"]), "dL_db2": (1.0, [])},
         note="rewrites the child's reply encoder to turn exceptions into results: refused by the trusted "
              "side's checks of the reply"),
 }
