@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from .course import Assignment
+from .testing.compare import EXACT_OVERRIDE
 from .diagnosis import Failure
 
 STUDENT = pytest.StashKey()   # config.stash[STUDENT]: the student under grading
@@ -57,6 +58,7 @@ class GradingPlugin:
         self.student = student
         self.only = None if only is None else ({only} if isinstance(only, str) else set(only))
         self.functions = list(functions)
+        self.tolerances: dict = {}
         self.outcomes: list[TestOutcome] = []
         self.errors: list[str] = []
 
@@ -81,6 +83,17 @@ class GradingPlugin:
     def pytest_collectreport(self, report):
         if report.failed:
             self.errors.append(f"collecting {report.nodeid} failed:\n{report.longreprtext}")
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item):
+        """course.toml's `tolerance` of the graded function becomes its checks' "exact" tolerance."""
+        marker = item.get_closest_marker("graded")
+        tolerance = self.tolerances.get(marker.args[0]) if marker is not None and marker.args else None
+        token = EXACT_OVERRIDE.set(tolerance)
+        try:
+            yield
+        finally:
+            EXACT_OVERRIDE.reset(token)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -115,6 +128,7 @@ def run_suite(assignment: Assignment, student, only=None) -> list[TestOutcome]:
     if not suite.is_dir():
         raise SuiteError(f"no hidden suite for {assignment.name!r} at {suite}")
     plugin = GradingPlugin(student, [f.name for f in assignment.functions], only)
+    plugin.tolerances = {f.name: f.tolerance for f in assignment.functions}
     args = [str(suite), "-q", "--no-header", "-p", "no:cacheprovider", "-p", "no:randomly",
             "-o", "addopts=", "-o", "console_output_style=classic", "--tb=no", "-s",
             "--import-mode=importlib", "--rootdir", str(suite.parent), "--confcutdir", str(suite.parent), "-W", "ignore"]

@@ -7,6 +7,7 @@ trusted side) pick the diagnosis tag.
 """
 from __future__ import annotations
 
+import contextvars
 import math
 import numbers
 
@@ -39,7 +40,14 @@ def describe(value) -> str:
     return repr(value)
 
 
+# The "exact" tolerance of the function under test: course.toml's `tolerance` for it, set by the
+# grading plugin around each hidden test (None: the default above).
+EXACT_OVERRIDE: contextvars.ContextVar = contextvars.ContextVar("exact_override", default=None)
+
+
 def _tol(tol) -> float:
+    if tol == "exact" and EXACT_OVERRIDE.get() is not None:
+        return float(EXACT_OVERRIDE.get())
     return TOLERANCES[tol] if isinstance(tol, str) else float(tol)
 
 
