@@ -12,7 +12,9 @@ batches = st.tuples(sizes, widths).flatmap(lambda s: matrices(*s))
 
 
 def relu_mistakes(z):
-    return {"sign_flipped": np.minimum(0.0, z), "confused_with_derivative": (z > 0).astype(float)}
+    # Returning z unchanged equals np.minimum(0, z) on an all-negative input: named first, it wins there.
+    return {"missing_activation": z.copy(), "sign_flipped": np.minimum(0.0, z),
+            "confused_with_derivative": (z > 0).astype(float)}
 
 
 def relu_grad_mistakes(z):
