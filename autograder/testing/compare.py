@@ -94,10 +94,14 @@ def _factor_candidates(factors) -> list[tuple[float, list[str]]]:
 
 
 def diagnose_values(actual, expected, *, alternatives=None, factors=None) -> list[str]:
-    """Tags that explain why `actual` differs from `expected` (same shape, both finite)."""
-    for tag, value in (alternatives or {}).items():
-        if value is not None and _close(actual, value, TOLERANCES["diagnosis"]):
-            return [tag] if isinstance(tag, str) else list(tag)
+    """Tags that explain why `actual` differs from `expected` (same shape, both finite).
+
+    A value that two different known mistakes both give on this input (e.g. relu returning z and
+    np.minimum(0, z) on an all-negative z) names neither: another test's input tells them apart."""
+    named = [tuple([tag] if isinstance(tag, str) else tag) for tag, value in (alternatives or {}).items()
+             if value is not None and _close(actual, value, TOLERANCES["diagnosis"])]
+    if len(set(named)) == 1:
+        return list(named[0])
     a = np.asarray(actual, dtype=np.float64)
     e = np.asarray(expected, dtype=np.float64)
     if a.ndim == 2 and a.shape[0] == a.shape[1] and a.shape[0] > 1 and _close(a, e.T, TOLERANCES["diagnosis"]):

@@ -105,7 +105,7 @@ EXPECTED = {
          "dL_dy": (0.0, ["crashed"]), "dL_db2": (1.0, [])},
         note="plain, obfuscated, and after removing the import blocker: the child's runtime has no torch"),
     "tamper_child": Expect(
-        {"relu": (0.6667, ["mutates_input"]), "relu_grad": (0.0, ["crashed"]), "dL_db2": (1.0, [])},
+        {"relu": (0.75, ["mutates_input"]), "relu_grad": (0.0, ["crashed"]), "dL_db2": (1.0, [])},
         note="rewrites the child's reply encoder to turn exceptions into results: refused by the trusted "
              "side's checks of the reply"),
 }

@@ -12,7 +12,6 @@ batches = st.tuples(sizes, widths).flatmap(lambda s: matrices(*s))
 
 
 def relu_mistakes(z):
-    # Returning z unchanged equals np.minimum(0, z) on an all-negative input: named first, it wins there.
     return {"missing_activation": z.copy(), "sign_flipped": np.minimum(0.0, z),
             "confused_with_derivative": (z > 0).astype(float)}
 
@@ -27,6 +26,14 @@ def test_relu_matches_reference_and_torch(student, reference, z):
     actual = student.relu(z)
     assert_close(actual, reference.relu(z), what="relu(z)", inputs={"z": z}, alternatives=relu_mistakes(z))
     assert_close(actual, torch.relu(torch.tensor(z)).numpy(), what="relu(z) vs torch", inputs={"z": z})
+
+
+@graded("relu")
+def test_relu_on_both_sides_of_zero(student, reference):
+    """Negative, zero and positive entries: every known mistake gives its own value here."""
+    z = np.array([[-1.5, 0.0, 2.0], [0.5, -0.25, 3.0]])
+    assert_close(student.relu(z), reference.relu(z), what="relu(z)", inputs={"z": z},
+                 alternatives=relu_mistakes(z))
 
 
 @graded("relu")

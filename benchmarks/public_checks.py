@@ -1,0 +1,88 @@
+"""How fast a student's public check answers, against the 1 s target (DESIGN.md, Targets), one run.
+
+    .venv/bin/python benchmarks/public_checks.py [--repeat 5]
+
+For every assignment of course.toml and every function with a public check, prints side by side:
+the target, the median time of `check(name, fn)` in a running kernel (what a grade cell costs a
+student in the notebook) and of a fresh `pytest test_public.py -k name` next to the reference
+module (what a student pays from a terminal, Python start-up and NumPy import included).
+"""
+import argparse
+import contextlib
+import io
+import importlib
+import importlib.util
+import inspect
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from autograder.course import load_course  # noqa: E402
+
+TARGET = 1.0
+
+
+def _public_checks(folder: Path):
+    spec = importlib.util.spec_from_file_location(f"public_checks_{folder.name}", folder / "public_checks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _median_call(check, name, function, repeat) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        with contextlib.redirect_stdout(io.StringIO()):
+            check(name, function)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def _terminal(assignment, name, workdir: Path) -> float:
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_public.py",
+                           "-k", f"test_public and {name}"], cwd=workdir, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{assignment.name}.{name}: the public check fails on the reference:\n{done.stdout}")
+    return elapsed
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    rows = []
+    for assignment in load_course().assignments.values():
+        folder = assignment.source_notebook.parent
+        checks = _public_checks(folder)
+        reference = importlib.import_module(assignment.solution)
+        with tempfile.TemporaryDirectory() as tmp:
+            workdir = Path(tmp)
+            for helper in ("public_checks.py", "test_public.py"):
+                shutil.copy(folder / helper, workdir / helper)
+            (workdir / f"{Path(assignment.notebook).stem}.py").write_text(inspect.getsource(reference))
+            for name in checks.CHECKS:
+                in_kernel = _median_call(checks.check, name, getattr(reference, name), args.repeat)
+                rows.append((assignment.name, name, in_kernel, _terminal(assignment, name, workdir)))
+    print(f"public checks on the reference, median of {args.repeat} calls (target: under {TARGET:g} s each)")
+    print(f"{'assignment':<18}{'function':<22}{'target':>8}{'in kernel':>12}{'terminal':>11}")
+    for assignment, name, in_kernel, terminal in rows:
+        print(f"{assignment:<18}{name:<22}{TARGET:>7.1f}s{in_kernel * 1000:>10.1f}ms{terminal:>10.2f}s")
+    worst_kernel = max(rows, key=lambda r: r[2])
+    worst_terminal = max(rows, key=lambda r: r[3])
+    print(f"slowest in kernel: {worst_kernel[0]}.{worst_kernel[1]} {worst_kernel[2] * 1000:.1f} ms; "
+          f"slowest from a terminal: {worst_terminal[0]}.{worst_terminal[1]} {worst_terminal[3]:.2f} s; "
+          f"{len(rows)} checks, {sum(r[3] < TARGET for r in rows)} from a terminal under {TARGET:g} s")
+
+
+if __name__ == "__main__":
+    main()
