@@ -18,6 +18,7 @@ from .course import Assignment, Course
 
 SECRET_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "autograder.hidden", "run_hidden")
 RELEASED_FILES = ("public_checks.py", "test_public.py")   # besides the notebook
+SHARED_FILES = ("test_public.py",)   # one copy in assignments/, the same for every assignment
 
 
 class ReleaseError(RuntimeError):
@@ -63,6 +64,12 @@ def nbgrader_api(course: Course, course_dir: Path):
     return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
 
 
+def released_file(assignment: Assignment, name: str) -> Path:
+    """Where a file that ships with the notebook lives: the assignment's folder, or assignments/ if shared."""
+    folder = assignment.source_notebook.parent
+    return folder.parent / name if name in SHARED_FILES else folder / name
+
+
 def check_notebook(r: Release) -> Release:
     """Every graded function has one answer cell and one grade cell, and nothing else is graded."""
     nb = nbformat.read(r.assignment.source_notebook, as_version=4)
@@ -84,12 +91,11 @@ def stage_source(r: Release) -> Release:
     if r.source_dir.exists():
         shutil.rmtree(r.source_dir)
     r.source_dir.mkdir(parents=True)
-    folder = r.assignment.source_notebook.parent
     for name in (r.assignment.notebook, *RELEASED_FILES):
-        if not (folder / name).exists():
-            raise ReleaseError(f"{folder / name} is missing")
+        if not released_file(r.assignment, name).exists():
+            raise ReleaseError(f"{released_file(r.assignment, name)} is missing")
     for name in RELEASED_FILES:
-        shutil.copy2(folder / name, r.source_dir / name)
+        shutil.copy2(released_file(r.assignment, name), r.source_dir / name)
     nb = nbformat.read(r.assignment.source_notebook, as_version=4)
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})

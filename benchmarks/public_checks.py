@@ -4,8 +4,9 @@
 
 For every assignment of course.toml and every function with a public check, prints side by side:
 the target, the median time of `check(name, fn)` in a running kernel (what a grade cell costs a
-student in the notebook) and of a fresh `pytest test_public.py -k name` next to the reference
-module (what a student pays from a terminal, Python start-up and NumPy import included).
+student in the notebook), and from a terminal next to the reference module, as a new process each
+(Python start-up and NumPy import included): `pytest test_public.py -k NAME` (pytest's start-up and
+whatever plugins the environment has) and `python test_public.py NAME`.
 """
 import argparse
 import contextlib
@@ -25,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from autograder.course import load_course  # noqa: E402
+from autograder.release import RELEASED_FILES, released_file  # noqa: E402
 
 TARGET = 1.0
 
@@ -46,14 +48,17 @@ def _median_call(check, name, function, repeat) -> float:
     return statistics.median(times)
 
 
-def _terminal(assignment, name, workdir: Path) -> float:
+def _terminal(assignment, name, workdir: Path, command) -> float:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_public.py",
-                           "-k", f"test_public and {name}"], cwd=workdir, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, *command], cwd=workdir, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"{assignment.name}.{name}: the public check fails on the reference:\n{done.stdout}")
     return elapsed
+
+
+def _pytest(name):
+    return ["-m", "pytest", "-q", "-p", "no:cacheprovider", "test_public.py", "-k", f"test_public and {name}"]
 
 
 def main():
@@ -67,22 +72,23 @@ def main():
         reference = importlib.import_module(assignment.solution)
         with tempfile.TemporaryDirectory() as tmp:
             workdir = Path(tmp)
-            for helper in ("public_checks.py", "test_public.py"):
-                shutil.copy(folder / helper, workdir / helper)
+            for helper in RELEASED_FILES:
+                shutil.copy(released_file(assignment, helper), workdir / helper)
             (workdir / f"{Path(assignment.notebook).stem}.py").write_text(inspect.getsource(reference))
             for name in checks.CHECKS:
                 in_kernel = _median_call(checks.check, name, getattr(reference, name), args.repeat)
-                rows.append((assignment.name, name, in_kernel, _terminal(assignment, name, workdir)))
+                rows.append((assignment.name, name, in_kernel, _terminal(assignment, name, workdir, _pytest(name)),
+                             _terminal(assignment, name, workdir, ["test_public.py", name])))
     print(f"public checks on the reference, median of {args.repeat} calls (target: under {TARGET:g} s each)")
-    print(f"{'assignment':<18}{'function':<22}{'target':>8}{'in kernel':>12}{'terminal':>11}")
-    for assignment, name, in_kernel, terminal in rows:
-        print(f"{assignment:<18}{name:<22}{TARGET:>7.1f}s{in_kernel * 1000:>10.1f}ms{terminal:>10.2f}s")
-    worst_kernel = max(rows, key=lambda r: r[2])
-    worst_terminal = max(rows, key=lambda r: r[3])
-    print(f"slowest in kernel: {worst_kernel[0]}.{worst_kernel[1]} {worst_kernel[2] * 1000:.1f} ms; "
-          f"slowest from a terminal: {worst_terminal[0]}.{worst_terminal[1]} {worst_terminal[3]:.2f} s; "
-          f"{len(rows)} checks, {sum(r[3] < TARGET for r in rows)} from a terminal under {TARGET:g} s")
-
+    print(f"{'assignment':<18}{'function':<22}{'target':>8}{'in kernel':>12}{'pytest -k':>11}{'python':>9}")
+    for assignment, name, in_kernel, with_pytest, plain in rows:
+        print(f"{assignment:<18}{name:<22}{TARGET:>7.1f}s{in_kernel * 1000:>10.1f}ms{with_pytest:>10.2f}s"
+              f"{plain:>8.2f}s")
+    for column, label in ((2, "in the notebook"), (3, "pytest test_public.py -k NAME"),
+                          (4, "python test_public.py NAME")):
+        worst = max(rows, key=lambda r: r[column])
+        under = sum(r[column] < TARGET for r in rows)
+        print(f"{label:<32} slowest {worst[0]}.{worst[1]} {worst[column]:.4f} s; {under}/{len(rows)} under {TARGET:g} s")
 
 if __name__ == "__main__":
     main()

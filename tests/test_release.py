@@ -64,8 +64,8 @@ def test_a_notebook_missing_a_grade_cell_is_refused(tmp_path, course):
     nb = nbformat.read(source, as_version=4)
     nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "test_relu"]
     nbformat.write(nb, folder / "backprop.ipynb")
-    for name in ("public_checks.py", "test_public.py"):
-        (folder / name).write_text((source.parent / name).read_text())
+    (folder / "public_checks.py").write_text((source.parent / "public_checks.py").read_text())
+    (folder.parent / "test_public.py").write_text((source.parent.parent / "test_public.py").read_text())
     (tmp_path / "course.toml").write_text((course.root / "course.toml").read_text())
     from autograder.course import load_course as load
     moved = load(tmp_path / "course.toml")
@@ -91,3 +91,24 @@ def test_public_checks_pass_on_the_reference_and_name_the_stub(course_dir, tmp_p
                           cwd=folder, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
     assert "relu still raises NotImplementedError" in done.stdout
+
+
+def test_one_function_from_a_terminal_without_pytest(course_dir, tmp_path, backprop):
+    """`python test_public.py relu_grad dL_dy`: only those functions, a failure named, exit 1."""
+    folder = tmp_path / "student"
+    folder.mkdir()
+    for name in ("public_checks.py", "test_public.py"):
+        (folder / name).write_text((course_dir / "release" / "backprop" / name).read_text())
+    source = (COURSE.root / "solutions" / "backprop.py").read_text()
+    (folder / "backprop.py").write_text(source.replace("(z > 0)", "(z >= 0)", 1))
+    done = subprocess.run([sys.executable, "test_public.py", "relu_grad", "dL_dy"], cwd=folder,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "relu_grad: FAILED" in done.stdout and "dL_dy: public checks passed" in done.stdout
+    assert "relu:" not in done.stdout
+    done = subprocess.run([sys.executable, "test_public.py", "relu"], cwd=folder, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0 and "relu: public checks passed" in done.stdout
+    done = subprocess.run([sys.executable, "test_public.py", "relu_gradient"], cwd=folder, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2 and "no public check for relu_gradient" in done.stdout

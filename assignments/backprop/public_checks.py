@@ -1,10 +1,12 @@
 """Public checks for the backprop assignment: fast, small, worked out by hand from the definitions.
 
 Shipped with the released notebook. In the notebook: `check("relu_grad", relu_grad)`.
-From a terminal: `pytest test_public.py` next to your backprop.ipynb or backprop.py.
+From a terminal: `pytest test_public.py` (or `python test_public.py NAME`) next to your backprop.ipynb or backprop.py.
 These checks are a first signal, not the grade: the hidden tests try many more cases.
 """
 import numpy as np
+
+SUBMISSION = "backprop"   # your backprop.ipynb, or a backprop.py module of the same functions
 
 CHECKS = {}
 

@@ -1,10 +1,12 @@
 """Public checks for the gradients assignment: fast, small, worked out by hand from the definitions.
 
 Shipped with the released notebook. In the notebook: `check("gradient", gradient)`.
-From a terminal: `pytest test_public.py` next to your gradients.ipynb or gradients.py.
+From a terminal: `pytest test_public.py` (or `python test_public.py NAME`) next to your gradients.ipynb or gradients.py.
 These checks are a first signal, not the grade: the hidden tests try many more cases.
 """
 import numpy as np
+
+SUBMISSION = "gradients"   # your gradients.ipynb, or a gradients.py module of the same functions
 
 CHECKS = {}
 

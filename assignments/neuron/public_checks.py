@@ -1,10 +1,12 @@
 """Public checks for the neuron assignment: fast, small, worked out by hand from the definitions.
 
 Shipped with the released notebook. In the notebook: `check("bce_grads", bce_grads)`.
-From a terminal: `pytest test_public.py` next to your neuron.ipynb or neuron.py.
+From a terminal: `pytest test_public.py` (or `python test_public.py NAME`) next to your neuron.ipynb or neuron.py.
 These checks are a first signal, not the grade: the hidden tests try many more cases.
 """
 import numpy as np
+
+SUBMISSION = "neuron"   # your neuron.ipynb, or a neuron.py module of the same functions
 
 CHECKS = {}
 
