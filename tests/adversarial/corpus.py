@@ -7,9 +7,9 @@ sources are filled in by the test: __PROJECT_ROOT__ (the grader's own folder, as
 who knows the layout would write it) and __PORT__ (a TCP listener the test runs on the grader's
 machine).
 
-Partial credit of 0.5 / 0.25 / 0.3333 on a function whose values are garbage comes from the
-hidden suite's "keeps its input" tests, which pass for any result that is not one of the
-inputs: an honest `return None` earns the same, so the cheat gains nothing from its trick.
+A function whose values are garbage (objects, NaN, constants) scores exactly 0: its core check
+(the randomized comparison with the reference) fails, and without it no other check counts
+(autograder/results.py), so properties garbage can fake ("keeps its input") earn nothing.
 """
 from dataclasses import dataclass, field
 
@@ -35,18 +35,18 @@ EXPECTED = {
         note="np.allclose, np.testing, np.shares_memory replaced in the child: verdicts are made on the "
              "trusted side, and mutation is judged from the arrays sent back"),
     "patch_builtins": Expect(
-        {"relu": (0.5, ["wrong_values"]), "dL_dy": (1.0, [])},
+        {"relu": (0.0, ["wrong_values"]), "dL_dy": (1.0, [])},
         note="builtins replaced; the child restores them after loading, so it still answers"),
     "always_equal_object": Expect(
-        {"relu": (0.5, ["not_array"]), "relu_grad": (0.25, ["not_array"]), "mse_loss": (0.3333, ["not_array"]),
+        {"relu": (0.0, ["not_array"]), "relu_grad": (0.0, ["not_array"]), "mse_loss": (0.0, ["not_array"]),
          "dL_db2": (1.0, [])},
         note="objects with __eq__ -> True and __array__, an ndarray subclass: they cross as Opaque"),
     "object_and_odd_arrays": Expect(
-        {"relu": (0.5, ["not_array"]), "relu_grad": (0.25, ["not_array"]), "dL_dy": (0.3333, ["not_array"]),
+        {"relu": (0.0, ["not_array"]), "relu_grad": (0.0, ["not_array"]), "dL_dy": (0.0, ["not_array"]),
          "sgd_step": (0.0, ["not_array"]), "dL_db2": (1.0, [])},
         note="object, structured and string arrays; a dict subclass whose items() raises"),
     "nan_and_inf": Expect(
-        {"relu": (0.5, ["not_finite"]), "relu_grad": (0.25, ["not_finite"]), "mse_loss": (0.3333, ["not_finite"]),
+        {"relu": (0.0, ["not_finite"]), "relu_grad": (0.0, ["not_finite"]), "mse_loss": (0.0, ["not_finite"]),
          "rel_error": (0.0, ["rel_error_zero_guard"]), "dL_db2": (1.0, [])}),
     "read_solutions": Expect(
         {}, output_lacks=SOLUTION_TEXT,
@@ -96,10 +96,10 @@ EXPECTED = {
         {"relu": (0.0, ["crashed"]), "relu_grad": (0.0, ["crashed"]), "dL_dy": (0.0, ["crashed"])},
         note="frames without the request's nonce, a non-message, a 2**62-byte length: all refused"),
     "hardcoded_walkthrough": Expect(
-        {"mse_loss": (0.3333, ["wrong_values"]), "dL_dW2": (0.0, ["shape"]), "dL_dW1": (0.0, ["shape"]),
+        {"mse_loss": (0.0, ["wrong_values"]), "dL_dW2": (0.0, ["shape"]), "dL_dW1": (0.0, ["shape"]),
          "dL_db2": (1.0, [])},
-        note="constant walk-through answers; mse_loss keeps the share of its one fixed-input check that "
-             "a constant happens to answer, the randomized checks catch the rest"),
+        note="constant walk-through answers; mse_loss's one fixed-input check a constant happens to "
+             "answer earns nothing once the randomized core check fails"),
     "torch_import": Expect(
         {"relu": (0.0, ["forbidden_import"]), "relu_grad": (0.0, ["forbidden_import"]),
          "dL_dy": (0.0, ["crashed"]), "dL_db2": (1.0, [])},
