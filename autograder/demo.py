@@ -4,8 +4,10 @@
     -> grade them all in parallel into the gradebook -> show the grade table
     -> write feedback (nbgrader generate_feedback) and export grades for the LMS
 
-The demo class for each assignment: the reference answers, the untouched release, and for
-`backprop` a set of realistic mistakes, each a student notebook made from the release.
+The demo class for each assignment: the reference answers (ada, and kofi as a .py module), the
+untouched release (bo), and students who each make one realistic mistake in a notebook made from
+the release: for `backprop` the hand-written ones below, for the others a few entries of the
+assignment's mutant catalogue (tests/mutants/<assignment>.toml).
 """
 from __future__ import annotations
 
@@ -35,10 +37,42 @@ BACKPROP_MISTAKES = {
     "hana": ("train", "    losses.append(mse_loss(forward(X, params)[0], Y))\n    return",
              "    return", "forgets the last loss"),
     "ivan": ("numerical_gradient", "x[index] = original - h\n        f_minus = f(x)",
-             "x[index] = original\n        f_minus = f(x)", "a one-sided difference"),
+             "x[index] = original\n        f_minus = f(x)", "forgets the x - h nudge"),
     "jun": ("sgd_step", "{key: params[key] - lr * grads[key] for key in params}",
             "{key: params[key].__isub__(lr * grads[key]) for key in params}", "updates in place"),
 }
+
+
+CATALOGUE_STUDENTS = ("lena", "mo", "nia")   # one catalogued mistake each, in the other assignments
+
+
+def _catalogue_mistakes(assignment: Assignment) -> dict[str, tuple[str, str, str]]:
+    """student -> (function, its wrong source, what the student did), from the mutant catalogue:
+    the first mutant of functions spread evenly over the assignment."""
+    from .validate import catalogue_path, load_catalogue
+    if not catalogue_path(assignment).exists():
+        return {}
+    first = {}
+    for mutant in load_catalogue(assignment):
+        first.setdefault(mutant.function, mutant)
+    names = [f.name for f in assignment.functions if f.name in first]
+    step = max(1, len(names) // len(CATALOGUE_STUDENTS))
+    picked = [first[n] for n in names[::step]][:len(CATALOGUE_STUDENTS)]
+    return {student: (m.function, m.source.strip() + "\n", m.description[0].lower() + m.description[1:].rstrip("."))
+            for student, m in zip(CATALOGUE_STUDENTS, picked)}
+
+
+def demo_mistakes(assignment: Assignment) -> dict[str, tuple[str, str, str]]:
+    """student -> (function, the wrong answer cell's source, what the student did)."""
+    if assignment.name != "backprop":
+        return _catalogue_mistakes(assignment)
+    answers = _reference_answers(assignment)
+    out = {}
+    for student, (function, old, new, what) in BACKPROP_MISTAKES.items():
+        if old not in answers[function]:
+            raise RuntimeError(f"demo mistake for {student}: {old!r} not in the reference {function}")
+        out[student] = (function, answers[function].replace(old, new), what)
+    return out
 
 
 def _reference_answers(assignment: Assignment) -> dict[str, str]:
@@ -64,13 +98,8 @@ def make_demo_class(course_dir: Path, assignment: Assignment) -> list[str]:
         "ada": _student_notebook(released, answers),
         "bo": nbformat.read(released, as_version=4),
     }
-    if assignment.name == "backprop":
-        for student, (function, old, new, _) in BACKPROP_MISTAKES.items():
-            changed = dict(answers)
-            if old not in changed[function]:
-                raise RuntimeError(f"demo mistake for {student}: {old!r} not in the reference {function}")
-            changed[function] = changed[function].replace(old, new)
-            students[student] = _student_notebook(released, changed)
+    for student, (function, source, _) in demo_mistakes(assignment).items():
+        students[student] = _student_notebook(released, {**answers, function: source})
     for student, nb in students.items():
         folder = course_dir / "submitted" / student / assignment.name
         folder.mkdir(parents=True, exist_ok=True)
@@ -98,11 +127,10 @@ def run_demo(course: Course, *, course_dir: Path, isolation: str = "auto", worke
         console.print(f"demo class: {', '.join(students)}")
         summary = grade_class(course, assignment, course_dir=course_dir, isolation=isolation, workers=workers)
         print_grade_table(summary, assignment, console)
-        if assignment.name == "backprop":
-            for student, (function, _, _, what) in BACKPROP_MISTAKES.items():
-                test = next(t for t in summary[student]["tests"] if t["name"] == function)
-                console.print(f"  {student} ({what}): {function} {test['score']:.2f}/{test['max_score']:g}"
-                              f"  tags: {', '.join(test['tags'])}", highlight=False, markup=False)
+        for student, (function, _, what) in demo_mistakes(assignment).items():
+            test = next(t for t in summary[student]["tests"] if t["name"] == function)
+            console.print(f"  {student} ({what}): {function} {test['score']:.2f}/{test['max_score']:g}"
+                          f"  tags: {', '.join(test['tags'])}", highlight=False, markup=False)
         feedback = generate_feedback(course, course_dir, assignment)
         grades = export_csv(course_dir, course.id, assignment, course_dir / "exports" / f"{assignment.name}.csv")
         console.print(f"feedback: {feedback}/<student>/{assignment.name}/   grades for the LMS: {grades}")

@@ -28,6 +28,7 @@ class Call:
     value: object
     mutated: list[str] = field(default_factory=list)
     aliased: list[str] = field(default_factory=list)
+    after: dict = field(default_factory=dict)   # sandboxed: path -> a changed input array as the call left it
 
 
 @dataclass
@@ -85,6 +86,12 @@ class LocalStudent(_Functions):
 
     def close(self):
         pass
+
+
+def input_leaves(args, kwargs) -> list[tuple[str, np.ndarray]]:
+    """(path, array) for every array in a call's arguments, e.g. ("args[2]['W1']", W1): the paths a
+    sandboxed Call's `mutated` and `after` use."""
+    return list(_leaves(list(args), "args")) + list(_leaves(kwargs, "kwargs"))
 
 
 def _leaves(value, path):
@@ -254,7 +261,7 @@ class SandboxedStudent(_Functions):
         nonce = secrets.token_hex(16)
         request = wire.encode({"op": "call", "name": name, "args": list(args), "kwargs": kwargs,
                                "nonce": nonce}, callables)
-        sent = list(_leaves(list(args), "args")) + list(_leaves(kwargs, "kwargs"))
+        sent = input_leaves(args, kwargs)
         deadline = time.monotonic() + limit
         try:
             wire.write_frame(child.to_child, request, deadline)
@@ -314,7 +321,8 @@ class SandboxedStudent(_Functions):
             mutated = [path for (path, before), now in zip(sent, after)
                        if type(now) is not np.ndarray or now.shape != before.shape or now.dtype != before.dtype
                        or not np.array_equal(now, before, equal_nan=True)]
-            return Call(reply.get("value"), mutated, _strings(reply.get("aliased")))
+            changed = {path: now for (path, _), now in zip(sent, after) if path in mutated and type(now) is np.ndarray}
+            return Call(reply.get("value"), mutated, _strings(reply.get("aliased")), changed)
         if op == "missing":
             raise self._not_defined(name, _text(reply.get("why"), 200))
         if op == "raised":

@@ -17,6 +17,7 @@ import types
 import numpy as np
 
 from ..diagnosis import Failure, StudentFailure
+from ..sandbox.proxy import input_leaves
 from .compare import TOLERANCES
 
 
@@ -61,12 +62,13 @@ def close_tree(a, b, tol=TOLERANCES["diagnosis"]) -> bool:
 def _student_part(student, name):
     def part(*args, **kwargs):
         call = student.call(name, *args, **kwargs)
-        # An in-place part changed its input in the student's process, not here: replay the usual
-        # pattern (change the argument, return it) so the composite sees what the student's saw.
-        for i, arg in enumerate(args):
-            if f"args[{i}]" in call.mutated and isinstance(arg, np.ndarray) and \
-                    isinstance(call.value, np.ndarray) and call.value.shape == arg.shape:
-                np.copyto(arg, call.value)
+        # An in-place part changed its inputs in the student's process, not here: copy the changed
+        # arrays (any depth: params['W1'] too) into ours, so the composite sees what the student's saw.
+        here = dict(input_leaves(args, kwargs)) if call.after else {}
+        for path, now in call.after.items():
+            target = here.get(path)
+            if target is not None and target.shape == now.shape and target.dtype == now.dtype:
+                np.copyto(target, now)
         return call.value
     part.__name__ = name
     return part

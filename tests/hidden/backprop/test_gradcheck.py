@@ -34,6 +34,13 @@ def _one_sided(f, x, h):
     return grad
 
 
+def _difference_mistakes(f, x, h):
+    """What the classic finite-difference slips give: forward differences, and f(x + h) - f(x) over
+    2h (the x - h nudge forgotten: f is evaluated at x where x - h belongs)."""
+    forward = _one_sided(f, x, h)
+    return {"one_sided_difference": forward, "wrong_difference": forward / 2.0}
+
+
 def _cubic(x):
     return float(np.sum(x ** 3) + 0.5 * np.sum(x ** 2))
 
@@ -50,8 +57,7 @@ def test_numerical_gradient_is_exact_on_quadratics(student, reference, x):
     assert_close(student.numerical_gradient(f, x.copy(), 1e-4), exact, tol="gradcheck",
                  what="numerical_gradient(f, x, h=1e-4)",
                  inputs={"x": x, "f": "sum(c * x**2) - sum(x) with c = 1, 2, 3, ..."},
-                 alternatives={"one_sided_difference": _one_sided(lambda v: np.sum(scale * v * v) - np.sum(v),
-                                                                  x, 1e-4)},
+                 alternatives=_difference_mistakes(lambda v: np.sum(scale * v * v) - np.sum(v), x, 1e-4),
                  factors={"missing_factor_2": [2]})
 
 
@@ -77,7 +83,7 @@ def test_numerical_gradient_uses_its_step_size(student, reference, x, h):
     assert_close(student.numerical_gradient(Counted(_cubic), x.copy(), h), expected, tol="gradcheck",
                  what=f"numerical_gradient(f, x, h={h})", inputs={"x": x, "f": "sum(x**3) + 0.5 * sum(x**2)"},
                  alternatives={"step_size_ignored": reference.numerical_gradient(Counted(_cubic), x.copy()),
-                               "one_sided_difference": _one_sided(_cubic, x, h)})
+                               **_difference_mistakes(_cubic, x, h)})
 
 
 def rel_error_mistakes(a, b):

@@ -1,0 +1,32 @@
+"""The demo class of every assignment, graded as a batch: what `make demo` shows is what it claims."""
+import pytest
+
+from autograder.batch import grade_class
+from autograder.course import load_course
+from autograder.demo import demo_mistakes, make_demo_class
+from autograder.release import generate
+from autograder.validate import load_catalogue
+
+COURSE = load_course()
+
+
+@pytest.mark.parametrize("assignment", list(COURSE.assignments.values()), ids=lambda a: a.name)
+def test_each_demo_student_loses_points_only_where_the_mistake_is(assignment, tmp_path):
+    generate(COURSE, assignment, course_dir=tmp_path)
+    students = make_demo_class(tmp_path, assignment)
+    mistakes = demo_mistakes(assignment)
+    assert len(mistakes) >= 3 and set(mistakes) <= set(students)
+    summary = grade_class(COURSE, assignment, course_dir=tmp_path, workers=2, show_progress=False)
+    assert summary["ada"]["score"] == summary["kofi"]["score"] == assignment.max_score
+    assert summary["bo"]["score"] == 0
+    tags_of = {(m.function, m.source.strip()): set(m.tags) for m in load_catalogue(assignment)}
+    for student, (function, source, what) in mistakes.items():
+        tests = {t["name"]: t for t in summary[student]["tests"]}
+        assert tests[function]["score"] < tests[function]["max_score"], (student, what)
+        expected = tags_of.get((function, source.strip()))
+        if expected is not None:                       # a catalogued mistake is named as the catalogue says
+            assert expected <= set(tests[function]["tags"]), (student, what, tests[function]["tags"])
+        wrong_elsewhere = [t["name"] for t in tests.values()
+                           if t["score"] < t["max_score"] and t["name"] != function
+                           and "calls_wrong_part" not in t["tags"]]
+        assert not wrong_elsewhere, (student, what, wrong_elsewhere)
