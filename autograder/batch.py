@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -118,13 +119,22 @@ def _store(course: Course, course_dir: Path, assignment: Assignment, submission:
                                             "graded_at": datetime.now(timezone.utc).isoformat()}))
 
 
-def _warm_up() -> None:
-    """Import the heavy modules once in the parent, so forked workers start with them loaded."""
-    import hypothesis  # noqa: F401
-    import pytest  # noqa: F401
-    import torch  # noqa: F401
+# Workers are forked from a fork server that has imported the heavy modules but run nothing: a
+# worker forked from the caller itself would inherit whatever threads torch's OpenMP pool had
+# started there, and hang in its first parallel torch call.
+PRELOAD = ["numpy", "torch", "hypothesis", "pytest", "autograder.grade"]
 
-    from . import grade  # noqa: F401
+
+def _worker_init() -> None:
+    """One intra-op thread per worker: the batch is parallel across workers, tensors are tiny."""
+    import torch
+    torch.set_num_threads(1)
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init)
 
 
 def _run_local(jobs, workers, on_result):
@@ -133,8 +143,7 @@ def _run_local(jobs, workers, on_result):
     for attempt in range(2):
         if not pending:
             return
-        _warm_up()
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with _pool(workers) as pool:
             futures = {pool.submit(grade_job, *args): key for key, args in pending.items()}
             try:
                 for future in as_completed(futures):

@@ -122,3 +122,25 @@ def test_batch_before_release_says_what_to_do(tmp_path):
     from helpers import run_cli
     done = run_cli("grade", "backprop", "--course-dir", tmp_path)
     assert done.returncode == 2 and "has not been released" in done.stderr and "autograder generate" in done.stderr
+
+
+def test_a_batch_started_after_torch_ran_threads_here_finishes(tmp_path, course):
+    """Workers must not inherit this process's OpenMP threads (a forked copy hangs in its first
+    parallel torch call): the neuron suite calls torch in every submission."""
+    import torch
+    torch.set_num_threads(2)
+    torch.ones(256, 256) @ torch.ones(256, 256)          # OpenMP's pool is now running here
+    neuron = course.assignment("neuron")
+    generate(course, neuron, course_dir=tmp_path)
+    make_demo_class(tmp_path, neuron)
+
+    def hung(signum, frame):
+        raise TimeoutError("the batch hung")
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(300)                                     # a hang guard, not a timing
+    try:
+        summary = grade_class(course, neuron, course_dir=tmp_path, workers=2, show_progress=False)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert summary["ada"]["score"] == neuron.max_score
