@@ -58,7 +58,13 @@ def conventional_asserts(name: str) -> str:
             "backward": (Y, params, cache), "sgd_step": (params, ref.backward(Y, params, cache), 0.1),
             "rel_error": (X, X + 1e-3), "gradient_check": (X, Y, params), "train": (X, Y, params, 0.1, 5),
             "make_dataset": (), "accuracy": (Y_hat, Y),
+            "lr_sweep": (X, Y, params, [0.05, 0.1], 5), "steps_to_reach": (ref.train(X, Y, params, 0.1, 10)[1], 0.5),
+            "unreachable_pattern": (params["W2"], params["b2"]), "make_hflip_dataset": (),
         }
+        missing = [f.name for f in load_course().assignment("backprop").functions
+                   if f.name not in args and f.name != "numerical_gradient"]
+        if missing:
+            raise SystemExit(f"the baseline has no asserts for {missing}: add their arguments here")
         if name == "numerical_gradient":
             x = rng.normal(size=(2, 3))
             lines.append(f"_x = {literal(x)}")
