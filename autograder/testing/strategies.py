@@ -7,6 +7,8 @@ at least 0.005 from 0 (DESIGN.md, Numerics), with no `assume` and no redraw.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
@@ -34,8 +36,11 @@ def decimals(low=-2.0, high=2.0, step=0.1):
     return st.integers(int(round(low / step)), int(round(high / step))).map(lambda k: round(k * step, 10))
 
 
+@functools.lru_cache(maxsize=None)
 def _grid_arrays(shape, low, high, step):
-    """float64 arrays on a grid, drawn as small integers and scaled at once (fast to generate)."""
+    """float64 arrays on a grid, drawn as small integers and scaled at once (fast to generate).
+    One strategy object per (shape, grid), built once: hypothesis draws from it exactly as from a
+    new one, without re-validating it on every draw."""
     return arrays(np.int16, shape, elements=st.integers(int(round(low / step)), int(round(high / step)))).map(
         lambda a: np.round(a * step, 10))
 
