@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cases import SecretError, case_seed, course_secret
 from .course import Assignment
 from .results import FunctionResult, results_json, score_functions, zero_results
 from .sandbox import launcher
@@ -34,6 +35,7 @@ class Grading:
     only: frozenset[str] | None = None  # grade just these functions (e.g. a mutant's and its callers)
     started: float = field(default_factory=time.monotonic)
     extracted: Extracted | None = None
+    case_seed: int | None = None        # the seed of this file's randomized cases (autograder/cases.py)
     student: SandboxedStudent | None = None
     outcomes: list[TestOutcome] = field(default_factory=list)
     functions: list[FunctionResult] = field(default_factory=list)
@@ -46,6 +48,12 @@ def read_submission(g: Grading) -> Grading:
     except UnreadableSubmission as err:
         g.result = zero_results(g.assignment, str(err), "unreadable",
                                 execution_time=time.monotonic() - g.started)
+        return g
+    try:
+        secret = course_secret(g.assignment.root)
+    except (SecretError, OSError) as err:
+        raise GraderError(f"the case secret cannot be used: {err}") from None
+    g.case_seed = case_seed(secret, g.path.read_bytes())
     return g
 
 
@@ -66,7 +74,7 @@ def start_sandbox(g: Grading) -> Grading:
 
 def run_hidden_suite(g: Grading) -> Grading:
     try:
-        g.outcomes = run_suite(g.assignment, g.student, only=g.only)
+        g.outcomes = run_suite(g.assignment, g.student, only=g.only, seed=g.case_seed)
     except SuiteError as err:
         raise GraderError(str(err)) from None
     finally:

@@ -3,6 +3,10 @@
 The suite's `student` fixture is supplied by `GradingPlugin`; each test carries
 `@graded(function, weight=...)`. The plugin records one `TestOutcome` per test, with the
 student-facing message and diagnosis tags of the failure that ended it.
+
+With a case seed (autograder/cases.py), each hypothesis test draws its cases from its own seed
+derived from it instead of hypothesis's derandomized ones, and failure messages of randomized
+tests leave out the expected values (docs/cases.md).
 """
 from __future__ import annotations
 
@@ -12,9 +16,11 @@ import os
 from dataclasses import dataclass, field
 
 import pytest
+from hypothesis.internal.detection import is_hypothesis_test
 
+from .cases import per_test_seed
 from .course import Assignment
-from .testing.compare import EXACT_OVERRIDE
+from .testing.compare import EXACT_OVERRIDE, SHOW_EXPECTED
 from .diagnosis import Failure
 
 STUDENT = pytest.StashKey()   # config.stash[STUDENT]: the student under grading
@@ -54,8 +60,9 @@ def _failure_in(exc: BaseException) -> Failure | None:
 class GradingPlugin:
     """Supplies `student` to the suite and records outcomes per graded function."""
 
-    def __init__(self, student, functions, only=None):
+    def __init__(self, student, functions, only=None, seed=None):
         self.student = student
+        self.seed = seed          # the submission's case seed; None: hypothesis's derandomized cases
         self.only = None if only is None else ({only} if isinstance(only, str) else set(only))
         self.functions = list(functions)
         self.tolerances: dict = {}
@@ -86,14 +93,25 @@ class GradingPlugin:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item):
-        """course.toml's `tolerance` of the graded function becomes its checks' "exact" tolerance."""
+        """Around each test: course.toml's `tolerance` of the graded function becomes its checks' "exact"
+        tolerance; a hypothesis test draws from its own seed (given a case seed); expected values
+        are shown only on fixed cases, unless `@graded(..., answer_shown=False)`."""
         marker = item.get_closest_marker("graded")
         tolerance = self.tolerances.get(marker.args[0]) if marker is not None and marker.args else None
         token = EXACT_OVERRIDE.set(tolerance)
+        randomized = is_hypothesis_test(item.obj)
+        shown = SHOW_EXPECTED.set(not randomized and (marker is None or marker.kwargs.get("answer_shown", True)))
+        seeded = randomized and self.seed is not None
+        if seeded:   # the test function object outlives this run (pytest caches modules): put it back after
+            before = item.obj._hypothesis_internal_use_seed
+            item.obj._hypothesis_internal_use_seed = per_test_seed(self.seed, item.nodeid)
         try:
             yield
         finally:
             EXACT_OVERRIDE.reset(token)
+            SHOW_EXPECTED.reset(shown)
+            if seeded:
+                item.obj._hypothesis_internal_use_seed = before
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -121,13 +139,14 @@ class GradingPlugin:
             self.outcomes.append(TestOutcome(item.name, function, weight, False, message, tuple(tags), core))
 
 
-def run_suite(assignment: Assignment, student, only=None) -> list[TestOutcome]:
+def run_suite(assignment: Assignment, student, only=None, seed: int | None = None) -> list[TestOutcome]:
     """Run the hidden suite of `assignment` with `student` -> one outcome per test, in file order.
-    only: run just the tests of this graded function (a name) or of these functions (a collection)."""
+    only: run just the tests of this graded function (a name) or of these functions (a collection).
+    seed: the submission's case seed (autograder/cases.py); None keeps the derandomized cases."""
     suite = assignment.suite_dir
     if not suite.is_dir():
         raise SuiteError(f"no hidden suite for {assignment.name!r} at {suite}")
-    plugin = GradingPlugin(student, [f.name for f in assignment.functions], only)
+    plugin = GradingPlugin(student, [f.name for f in assignment.functions], only, seed)
     plugin.tolerances = {f.name: f.tolerance for f in assignment.functions}
     args = [str(suite), "-q", "--no-header", "-p", "no:cacheprovider", "-p", "no:randomly",
             "-o", "addopts=", "-o", "console_output_style=classic", "--tb=no", "-s",

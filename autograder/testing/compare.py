@@ -1,7 +1,9 @@
 """One `assert_close` for every hidden check, with named tolerances and a diagnosis on failure.
 
 A failure message shows the call, the input, the worst entry and its absolute and relative
-error. When the value is wrong, the generic classifiers (transpose, sign, constant factors) and
+error. On a randomized case (drawn per submission) it shows the student's value, where it is
+worst and the order of its error, but not the expected value: a table of answers built from
+feedback must not replay (docs/cases.md). When the value is wrong, the generic classifiers (transpose, sign, constant factors) and
 any `alternatives` the test supplies (the value a known mistake would give, computed by the
 trusted side) pick the diagnosis tag.
 """
@@ -43,6 +45,24 @@ def describe(value) -> str:
 # The "exact" tolerance of the function under test: course.toml's `tolerance` for it, set by the
 # grading plugin around each hidden test (None: the default above).
 EXACT_OVERRIDE: contextvars.ContextVar = contextvars.ContextVar("exact_override", default=None)
+
+
+# Whether failure messages may print the expected value: on fixed, public-style cases yes; on
+# randomized ones (and functions whose answer is their whole output) no. Set by the grading
+# plugin around each hidden test.
+SHOW_EXPECTED: contextvars.ContextVar = contextvars.ContextVar("show_expected", default=True)
+HIDDEN_NOTE = ("\n(This case was drawn for your submission; its expected value is not shown: work it out for "
+               "this input from the definition.)")
+
+
+def expected_shown() -> bool:
+    """May a failure message print the expected value? (see SHOW_EXPECTED)"""
+    return bool(SHOW_EXPECTED.get())
+
+
+def _about(rel: float) -> str:
+    """The order of magnitude of an error, e.g. 'about 1e-02': enough to tell a slip from a rounding."""
+    return f"about {10.0 ** round(math.log10(rel)):.0e}" if rel > 0 and math.isfinite(rel) else f"{rel:.0e}"
 
 
 def _tol(tol) -> float:
@@ -128,6 +148,8 @@ def _worst(actual: np.ndarray, expected: np.ndarray) -> str:
     a, e = actual[index], expected[index]
     rel = abs(a - e) / max(abs(e), 1e-12)
     where = f" at index {tuple(int(i) for i in index)}" if index else ""
+    if not expected_shown():
+        return f"Worst entry{where}: got {a:.8g} (rel. error {_about(rel)})."
     return f"Worst entry{where}: expected {e:.8g}, got {a:.8g} (abs. error {abs(a - e):.2e}, rel. error {rel:.2e})."
 
 
@@ -199,7 +221,8 @@ def _check_array(actual, expected, tol, what, context, alternatives, factors):
     as_float = actual.astype(np.float64)
     if _max_rel(as_float, expected) > tol:
         tags = diagnose_values(as_float, expected, alternatives=alternatives, factors=factors)
-        raise Failure(f"{what} is wrong.{context}\nExpected: {describe(expected)}\nGot:      "
+        shown = f"\nExpected: {describe(expected)}" if expected_shown() else HIDDEN_NOTE
+        raise Failure(f"{what} is wrong.{context}{shown}\nGot:      "
                       f"{describe(actual)}\n{_worst(as_float, expected)}{_cause(tags)}", tuple(tags))
     if actual.dtype != np.float64:
         raise Failure(f"{what} has the right values but dtype {actual.dtype}; use float64.{context}", ("dtype",))
@@ -221,8 +244,12 @@ def _check_number(actual, expected, tol, what, context, alternatives, factors):
         tags = diagnose_values(np.array([actual]), np.array([expected]),
                                alternatives={t: (None if v is None else np.array([float(v)]))
                                              for t, v in (alternatives or {}).items()}, factors=factors)
-        raise Failure(f"{what} is wrong.{context}\nExpected: {expected:.10g}\nGot:      {actual:.10g} "
-                      f"(rel. error {abs(actual - expected) / scale:.2e}){_cause(tags)}", tuple(tags))
+        rel = abs(actual - expected) / scale
+        if expected_shown():
+            shown = f"\nExpected: {expected:.10g}\nGot:      {actual:.10g} (rel. error {rel:.2e})"
+        else:
+            shown = f"{HIDDEN_NOTE}\nGot:      {actual:.10g} (rel. error {_about(rel)})"
+        raise Failure(f"{what} is wrong.{context}{shown}{_cause(tags)}", tuple(tags))
 
 
 def assert_no_mutation(call, name: str, *, inputs=None, may_return_inputs=False) -> None:

@@ -3,10 +3,11 @@ import numpy as np
 from hypothesis import given
 
 from autograder.testing import Failure, assert_close, assert_no_mutation, graded
+from autograder.testing.compare import expected_shown
 from autograder.testing.strategies import matrices
 
 
-@graded("make_dataset", weight=2, core=True)
+@graded("make_dataset", weight=2, core=True, answer_shown=False)
 def test_make_dataset_matches_reference(student, reference):
     result = student.make_dataset()
     if not isinstance(result, tuple) or len(result) != 2:
@@ -44,7 +45,8 @@ def _check_accuracy(student, reference, Y_hat, Y):
              and sum(v == actual for v in mistakes.values()) == 1]
     tag = named[0] if named else "wrong_values"
     tags = [tag] if isinstance(tag, str) else list(tag)
-    raise Failure(f"accuracy(Y_hat, Y) is {actual}, expected {expected}: a row counts when its rounded, "
+    raise Failure(f"accuracy(Y_hat, Y) is {actual}{f', expected {expected}' if expected_shown() else ''}: a row "
+                  f"counts when its rounded, "
                   f"clipped prediction equals Y in all four entries.\nInput: Y_hat = {np.round(Y_hat, 3)}, "
                   f"Y = {Y}", tuple(tags))
 

@@ -1,11 +1,12 @@
 """numerical_gradient, rel_error and gradient_check: exactness, call counts, restoring x, the guard."""
 import numpy as np
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograder.course import load_course
 from autograder.diagnosis import CODES
-from autograder.testing import Failure, assert_close, assert_no_mutation, graded
+from autograder.testing import Failure, assert_close, assert_no_mutation, describe, graded
+from autograder.testing.compare import HIDDEN_NOTE, expected_shown
 from autograder.testing.composite import blame_part, call_composite, with_parts
 from autograder.testing.strategies import matrices, random_network, vectors
 
@@ -163,7 +164,9 @@ def _check_gradient_check(student, reference, X, Y, params, h, what):
     shown = ", ".join(f"{k}: {float(v):.3g}" if isinstance(v, (float, int, np.floating)) else f"{k}: {v!r}"
                       for k, v in errors.items())
     message = (f"{what}: gradient_check gave {{{shown}}}, expected about "
-               f"{{{', '.join(f'{k}: {v:.3g}' for k, v in expected.items())}}}.")
+               f"{{{', '.join(f'{k}: {v:.3g}' for k, v in expected.items())}}}." if expected_shown() else
+               f"{what}: gradient_check gave {{{shown}}}, which is wrong.{HIDDEN_NOTE}")
+    message += "\nInput: " + ", ".join(f"{k} = {describe(v)}" for k, v in {"X": X, "Y": Y, **params}.items())
     parts = blame_part(student, reference, "gradient_check", (X, Y, params, h), errors, GRADED)
     if parts:
         names = " and ".join(f"`{p}`" for p in parts)
@@ -176,7 +179,24 @@ def _check_gradient_check(student, reference, X, Y, params, h, what):
     raise Failure(message, ("wrong_values",))
 
 
+def _near_a_kink(seed, h):
+    """A random network with z1[0, 0] = 0.3 h: nudges of size h cross that ReLU's kink, so the errors
+    of W1 and b1 are large and depend on the network (no constant answers them), while every
+    pre-activation stays clear of the last bits of rounding."""
+    X, Y, params = random_network(seed=seed, n=4, hidden=3)
+    params["b1"] = params["b1"] + np.array([0.3 * h - float(X[0] @ params["W1"][:, 0] + params["b1"][0]), 0.0, 0.0])
+    return X, Y, params
+
+
 @graded("gradient_check", weight=2, core=True)
+@settings(max_examples=4)
+@given(seed=st.integers(0, 2**31 - 1), h=st.sampled_from([1e-3, 1e-4, 1e-5]))
+def test_gradient_check_near_a_kink(student, reference, seed, h):
+    X, Y, params = _near_a_kink(seed, h)
+    _check_gradient_check(student, reference, X, Y, params, h, f"Near a ReLU kink, h = {h}")
+
+
+@graded("gradient_check", weight=2)
 def test_gradient_check_is_small_for_correct_gradients(student, reference):
     X, Y, params = random_network(seed=21, n=4, hidden=3)
     _check_gradient_check(student, reference, X, Y, params, 1e-5, "For correct gradients")

@@ -10,7 +10,7 @@ from autograder.testing.strategies import random_sigmoid_network, sigmoid_networ
 GRADED = [f.name for f in load_course().assignment("backprop_sigmoid").functions]
 
 
-@graded("xor_dataset", weight=2, core=True)
+@graded("xor_dataset", weight=2, core=True, answer_shown=False)
 def test_xor_dataset_matches_reference(student, reference):
     result = student.xor_dataset()
     if not isinstance(result, tuple) or len(result) != 2:
