@@ -78,15 +78,11 @@ def check_result(result, expect, assignment, isolation):
     points = {f.name: f.points for f in assignment.functions}
     for name, test in tests.items():
         score, tags = expect.functions.get(name, (0.0, ["not_defined"]))
-        if score >= points[name] or score == 0.0:
-            # honest work keeps all its points; nothing earns more than nothing
-            assert test["score"] == pytest.approx(score, abs=1e-4) and set(tags) <= set(test["tags"]), (name, test["score"], test["tags"], test["output"][:300])
-        else:
-            # garbage values: never more than the listed ceiling (what `return None` earns), and the
-            # expected tags; the all-or-nothing core rule (results.py) may give less
-            assert test["score"] <= score + 1e-4 and set(tags) <= set(test["tags"]), (name, test["score"], test["tags"], test["output"][:300])
+        # exactly what the honest part of the work earns: a partial score is a score, not a ceiling
+        assert test["score"] == pytest.approx(score, abs=1e-4) and set(tags) <= set(test["tags"]), (
+            name, test["score"], test["tags"], test["output"][:300])
         assert test["score"] <= points[name]
-    assert result["score"] <= sum(s for s, _ in expect.functions.values()) + 1e-3
+    assert result["score"] == pytest.approx(sum(s for s, _ in expect.functions.values()), abs=1e-3)
     for text in expect.output_has:
         assert text in result["output"], text
     for text in expect.output_lacks:
