@@ -92,3 +92,25 @@ def test_every_graded_function_with_inputs_has_a_core_test_drawn_per_submission(
         with_inputs = {f.name for f in assignment.functions
                        if inspect.signature(getattr(reference, f.name)).parameters}
         assert with_inputs <= seeded.get(assignment.name, set()), (assignment.name, with_inputs - seeded[assignment.name])
+
+
+def test_a_randomized_failure_shows_input_value_and_where_but_not_the_answer():
+    import numpy as np
+
+    from autograder.diagnosis import Failure
+    from autograder.testing.compare import SHOW_EXPECTED, assert_close
+    E = np.array([[0.25, -1.5], [3.125, 0.75]])
+    token = SHOW_EXPECTED.set(False)
+    try:
+        with pytest.raises(Failure) as array_failure:
+            assert_close(2 * E, E, what="dL_dW2(h, dy)", inputs={"h": E})
+        with pytest.raises(Failure) as number_failure:
+            assert_close(0.1234567, 0.1234, what="mse_loss(Y_hat, Y)", inputs={"Y": E})
+    finally:
+        SHOW_EXPECTED.reset(token)
+    text = array_failure.value.message
+    assert "Input: h =" in text and "Got:" in text and "Worst entry at index (1, 0): got 6.25 (rel. error about 1e+00)" in text
+    assert "Expected" not in text and "expected 3.125" not in text
+    assert array_failure.value.tags == ("missing_factor_2",)          # the diagnosis is kept
+    text = number_failure.value.message
+    assert "Got:      0.1234567 (rel. error about 1e-03)" in text and "0.1234 " not in text and "Expected" not in text
