@@ -50,6 +50,16 @@ def test_dL_dy_matches_reference_and_torch(student, reference, net):
 
 
 @graded("dL_dy")
+def test_dL_dy_on_a_batch_of_three(student, reference):
+    """N = 3: the factors 2, 4 and N all differ here, so every forgotten one is named whichever batch
+    size the randomized check met first (with N = 2, 2N and 4 are the same factor)."""
+    Y_hat = np.array([[0.1, -0.1, -0.05, -0.25], [0.3, 0.2, 0.9, 0.4], [1.2, -0.4, 0.0, 0.6]])
+    Y = np.array([[1.0, 1.0, 0.0, 1.0], [0.0, 1.0, 1.0, 0.0], [1.0, 0.0, 0.0, 1.0]])
+    assert_close(student.dL_dy(Y_hat, Y), reference.dL_dy(Y_hat, Y), what="dL_dy(Y_hat, Y) for a batch of 3",
+                 inputs={"Y_hat": Y_hat, "Y": Y}, factors={"wrong_mean_denominator": [3, 4, 12]})
+
+
+@graded("dL_dy")
 def test_dL_dy_keeps_its_inputs(student):
     Y_hat, Y = np.array([[0.1, -0.1, -0.05, -0.25]]), np.array([[1.0, 1.0, 0.0, 1.0]])
     assert_no_mutation(student.call("dL_dy", Y_hat, Y), "dL_dy", inputs={"Y_hat": Y_hat, "Y": Y})
