@@ -19,7 +19,7 @@ from .diagnosis import StudentFailure
 from .results import FunctionResult, note_wrong_parts, results_json, score_functions, zero_results
 from .sandbox import launcher
 from .sandbox.proxy import SandboxedStudent
-from .submission import Extracted, UnreadableSubmission, extract
+from .submission import DISPLAY_MODULES, Extracted, UnreadableSubmission, extract
 from .suite import SuiteError, TestOutcome, run_suite
 from .testing.composite import close_tree
 
@@ -65,6 +65,7 @@ def start_sandbox(g: Grading) -> Grading:
         blocked=g.extracted.blocked,
         files={g.path.name: g.path.read_bytes()},
         parts=parts.plan(g.assignment)[1],
+        inert=DISPLAY_MODULES,
     )
     return g
 

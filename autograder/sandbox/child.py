@@ -7,7 +7,7 @@ hidden suites or the solutions is importable here. Its stdout and stderr go to a
 requests and replies cross only on the two descriptors, as `wire` frames.
 
 Requests (grader -> child), each with a fresh "nonce" that the reply must carry back:
-    {"op": "load", "units": [{"name", "source"}], "forbidden": [module, ...]}
+    {"op": "load", "units": [{"name", "source"}], "forbidden": [module, ...], "inert": [module, ...]}
     {"op": "call", "name", "args": [...], "kwargs": {...}, "parts": {name: callable}}
     {"op": "callback_result", "value", "inputs_after"} / {"op": "callback_error", "message"}
     {"op": "invoke", "id", "args": [...], "inputs_now": [array, ...]}
@@ -102,7 +102,51 @@ class ForbiddenImports(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         pass
 
 
+class Inert(types.ModuleType):
+    """A display-only module (matplotlib, IPython) in the sandbox: importing it works, and every
+    attribute, call, item or context of it is another inert value, so drawing code does nothing."""
+
+    def __getattr__(self, attr):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return self
+
+    def __call__(self, *args, **kwargs):
+        return self
+
+    def __getitem__(self, key):
+        return self
+
+    def __iter__(self):             # fig, ax = plt.subplots()
+        return iter((self, self))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+class InertImports(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def __init__(self, names):
+        self.names = set(names)
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.partition(".")[0] in self.names:
+            return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+        return None
+
+    def create_module(self, spec):
+        module = Inert(spec.name)
+        module.__path__ = []
+        return module
+
+    def exec_module(self, module):
+        pass
+
+
 BLOCKER = ForbiddenImports(())
+INERT = InertImports(())
 BUILTINS = dict(builtins.__dict__)   # as they were before any student code
 
 
@@ -111,7 +155,7 @@ def restore_builtins():
     for name in [k for k in builtins.__dict__ if k not in BUILTINS]:
         del builtins.__dict__[name]
     builtins.__dict__.update(BUILTINS)
-NAMESPACE = {"__name__": "__submission__", "__builtins__": builtins}
+NAMESPACE = {"__name__": "__submission__", "__builtins__": builtins, "get_ipython": Inert("IPython")}
 
 
 def send(message):
@@ -143,11 +187,13 @@ def describe_exception(err):
     return {"type": type(err).__name__, "message": message, "where": where}
 
 
-def load(units, forbidden):
+def load(units, forbidden, inert=()):
     """Execute each unit in one shared namespace; a broken unit costs only what it defines."""
     BLOCKER.names = set(forbidden)
-    if BLOCKER not in sys.meta_path:
-        sys.meta_path.insert(0, BLOCKER)
+    INERT.names = set(inert) - BLOCKER.names
+    for finder in (INERT, BLOCKER):
+        if finder not in sys.meta_path:
+            sys.meta_path.insert(0, finder)
     report = []
     for index, unit in enumerate(units):
         send({"op": "loading", "index": index})
@@ -295,7 +341,7 @@ def serve():
             continue
         op = request.get("op")
         if op == "load":
-            reply = load(request["units"], request.get("forbidden", ()))
+            reply = load(request["units"], request.get("forbidden", ()), request.get("inert", ()))
         elif op == "call":
             parts = request.get("parts")
             parts = {k: v for k, v in dict.items(parts) if type(k) is str and callable(v)} if type(parts) is dict else {}

@@ -259,6 +259,7 @@ class SandboxedStudent(_Functions):
     units: the student's code in order; time_limits: function -> seconds per call;
     blocked: function -> (tag, message) for functions refused before any call (e.g. forbidden imports);
     files: name -> bytes copied into the child's scratch folder (the submission itself);
+    inert: display-only modules (matplotlib) that import as inert stand-ins;
     parts: composite -> {part: reference function} that may be lent to it during its calls (error
     carried forward: a composite is scored on its own logic; see docs/scoring.md). Only the parts
     in `broken_parts` (those that lost points of their own, graded first) are lent; correct parts
@@ -271,8 +272,10 @@ class SandboxedStudent(_Functions):
     """
 
     def __init__(self, units, *, time_limits, default_time_limit, load_time_limit,
-                 config: launcher.SandboxConfig, forbidden=(), blocked=None, files=None, parts=None):
+                 config: launcher.SandboxConfig, forbidden=(), blocked=None, files=None, parts=None,
+                 inert=()):
         self._files = dict(files or {})
+        self._inert = list(inert)
         self._parts = dict(parts or {})        # composite -> {part name: trusted reference function}
         self.broken_parts: set[str] = set()    # functions that lost points so far: only these are lent
         self.composite_calls: dict[str, list] = {}   # composite -> [(args, kwargs, value)] scored
@@ -313,7 +316,7 @@ class SandboxedStudent(_Functions):
                 wire.write_frame(child.to_child, wire.encode(
                     {"op": "load", "units": [{"name": self._units[i].name, "source": self._units[i].source}
                                              for i in kept],
-                     "forbidden": self._forbidden, "nonce": nonce}), deadline)
+                     "forbidden": self._forbidden, "inert": self._inert, "nonce": nonce}), deadline)
                 while True:
                     reply = self._receive(child, deadline, nonce)
                     index = reply.get("index")
