@@ -125,6 +125,8 @@ def report(g: Grading) -> Grading:
                          "the functions it defines score 0.")
         elif unit.get("status") == "error":
             lines.append(f"{unit['name']} stopped with {unit.get('type')}: {unit.get('message')}.")
+        elif unit.get("status") == "timeout":
+            lines.append(f"{unit['name']} {unit.get('message')}; the functions it defines score 0.")
     printed = g.student.output()
     if printed.strip():
         cut = printed[:OUTPUT_SHOWN] + ("\n[... more output not shown]" if len(printed) > OUTPUT_SHOWN else "")
