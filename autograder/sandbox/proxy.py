@@ -447,6 +447,11 @@ class SandboxedStudent(_Functions):
                 reply = self._await(exchange, 0)
             except _Broken as broken:
                 raise broken.error from None
+            if exchange.refused:
+                raise StudentFailure(
+                    f"`{name}` called a reference function outside the call that offered it "
+                    f"({exchange.refused[0]}). The grader lends a composite the reference parts only while "
+                    "that composite runs; nothing it returned was used.", ("reference_part_misused",))
             outcome = self._interpret(name, reply, sent)
         except TimeoutError:
             status = self._stop_child()
@@ -463,11 +468,6 @@ class SandboxedStudent(_Functions):
             return fail(name, StudentFailure(
                 f"Calling `{name}`: the process running your code sent the grader a malformed reply "
                 f"({err}); nothing it sent was used.", ("crashed",)))
-        if exchange.refused:
-            raise StudentFailure(
-                f"`{name}` called a reference function outside the call that offered it "
-                f"({exchange.refused[0]}). The grader lends a composite the reference parts only while "
-                "that composite runs; nothing it returned was used.", ("reference_part_misused",))
         return outcome
 
     def _await(self, exchange, depth) -> dict:
