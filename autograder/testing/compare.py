@@ -18,7 +18,7 @@ from ..sandbox.wire import Opaque
 from .types import as_number
 
 TOLERANCES = {
-    "exact": 1e-9,        # student vs reference, same formula in float64 (DESIGN.md, Numerics)
+    "exact": 1e-9,        # student vs reference, same formula in float64 (docs/numerics.md)
     "training": 1e-7,     # trajectories: rounding differences grow over many steps
     "gradcheck": 1e-6,    # finite differences, compared with the reference's own
     "diagnosis": 1e-6,    # how close a value must be to a known mistake to be named after it

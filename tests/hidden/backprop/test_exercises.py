@@ -15,7 +15,7 @@ WALK_Y = np.array([[1.0, 1.0, 0.0, 1.0]])
 
 def _walkthrough_off_the_kink(reference):
     """The walk-through start with b1[0] 1e-12 lower: z1[0] is then clearly below 0 in every library
-    and summation order (it is 0 in exact arithmetic; DESIGN.md errata)."""
+    and summation order (it is 0 in exact arithmetic; docs/numerics.md)."""
     params = reference.walkthrough_params()
     params["b1"] = params["b1"] - np.array([1e-12, 0.0, 0.0])
     return params
