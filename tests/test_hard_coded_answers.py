@@ -11,6 +11,7 @@ answer, its whole output: the table then holds only the entries its public check
 import importlib
 import importlib.util
 import inspect
+import sys
 
 import numpy as np
 import pytest
@@ -162,16 +163,26 @@ class Recorder(LocalStudent):
         return call
 
 
+def public_checks(assignment, name):
+    """The assignment's public_checks module, imported as a student's terminal would (beside public_base)."""
+    folder = assignment.root / "assignments"
+    sys.path.insert(0, str(folder))
+    try:
+        spec = importlib.util.spec_from_file_location(name, folder / assignment.name / "public_checks.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(folder))
+    return module
+
+
 def visible_answers(assignment):
     """{function: [(input key, answer)]}: every call of the public checks and of the hidden suite on the
     reference; for a function without inputs, only the entries its public check reads."""
     reference = importlib.import_module(assignment.solution)
     recorder = Recorder(reference)
     run_suite(assignment, recorder)                       # fixed cases and derandomized draws
-    spec = importlib.util.spec_from_file_location(
-        f"public_checks_{assignment.name}", assignment.root / "assignments" / assignment.name / "public_checks.py")
-    checks = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(checks)
+    checks = public_checks(assignment, f"public_checks_{assignment.name}")
     whole = set()
     for f in assignment.functions:
         function = getattr(reference, f.name)
@@ -233,10 +244,7 @@ def test_hard_coded_answers_on_visible_cases_earn_nothing(name, tmp_path):
     # The generated file is a real attacker: it passes every public check (it is trusted, run here).
     module = {}
     exec(compile(source, "hard_coded.py", "exec"), module)
-    spec = importlib.util.spec_from_file_location(
-        "public_checks_again", assignment.root / "assignments" / name / "public_checks.py")
-    checks = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(checks)
+    checks = public_checks(assignment, f"public_checks_again_{name}")
     for function, check in checks.CHECKS.items():
         check(module[function])
 
