@@ -3,9 +3,9 @@
 A failure message shows the call, the input, the worst entry and its absolute and relative
 error. On a randomized case (drawn per submission) it shows the student's value, where it is
 worst and the order of its error, but not the expected value: a table of answers built from
-feedback must not replay (docs/cases.md). When the value is wrong, the generic classifiers (transpose, sign, constant factors) and
-any `alternatives` the test supplies (the value a known mistake would give, computed by the
-trusted side) pick the diagnosis tag.
+feedback must not replay (docs/cases.md). When the value is wrong, the generic classifiers
+(transpose, sign, constant factors) and any `alternatives` the test supplies (the value a known
+mistake would give, computed by the trusted side) pick the diagnosis tag.
 """
 from __future__ import annotations
 
