@@ -335,10 +335,16 @@ class Report:
             if not v.full_marks:
                 lines.append(f"                {v.variant.description}")
             for name, t in v.lost.items():
-                said = next((line for line in t["output"].splitlines() if line.strip()), "")
+                said = _first_line(t["output"])
                 lines.append(f"                {name} {t['score']:g}/{t['max_score']:g} "
                              f"[{', '.join(t['tags'])}]: {said[:300]}")
         return lines
+
+
+def _first_line(output: str) -> str:
+    """The first line of a test's message that says what is wrong (not the "k of n checks passed" count)."""
+    lines = [line for line in output.splitlines() if line.strip() and not line.endswith("checks passed.")]
+    return lines[0] if lines else output.strip()
 
 
 def _full_marks(result: dict) -> tuple[bool, str]:
