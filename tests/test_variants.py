@@ -29,8 +29,10 @@ KNOWN_UNFAIR = {
         f"train 2.25/3 [calls_wrong_part] in test_train_walkthrough_trajectory_and_torch: {KINK}; the message "
         "blames forward, which scored full marks",
     "backprop:forward__row_loop":
-        f"gradient_check 1.2/2 [calls_wrong_part] in test_gradient_check_sees_the_kink: {KINK} (row by row, "
-        "z1[0, 0] is exactly 0); the message blames forward, which scored full marks",
+        "gradient_check 1.2/2 [calls_wrong_part] in test_gradient_check_sees_the_kink: the check sets b1[0] = "
+        "-(X[0] @ W1)[0], so z1[0, 0] is 0 in exact arithmetic; row by row it is exactly 0.0, the reference's "
+        "X @ W1 + b1 gives +5.6e-17, so relu_grad's gate differs and the errors expected from the reference's "
+        "side (W1, b1 about 0.333) are 1; the message blames forward, which scored full marks",
     "backprop:train__inlined_einsum":
         f"train 2.25/3 [wrong_values] in test_train_walkthrough_trajectory_and_torch: {KINK}",
 }
