@@ -19,23 +19,12 @@ COURSE = load_course()
 VARIANTS = [(a, v) for a in COURSE.assignments.values() for v in load_variants(a)]
 STATS: dict[str, list] = {}
 
-# Correct variants that lose points today (test id -> why). Each is a grading bug, not a wrong
-# variant: remove its entry once the fix lands (the mark is strict, so a variant that starts
-# scoring full marks fails until its entry is removed).
-KINK = ("the walk-through's z1[0] is 0 in exact arithmetic; this order of operations puts it on the other side "
-        "of the ReLU kink than the reference's, and the check compares with the reference's side only")
-KNOWN_UNFAIR = {
-    "backprop:forward__einsum":
-        f"train 2.25/3 [calls_wrong_part] in test_train_walkthrough_trajectory_and_torch: {KINK}; the message "
-        "blames forward, which scored full marks",
-    "backprop:forward__row_loop":
-        "gradient_check 1.2/2 [calls_wrong_part] in test_gradient_check_sees_the_kink: the check sets b1[0] = "
-        "-(X[0] @ W1)[0], so z1[0, 0] is 0 in exact arithmetic; row by row it is exactly 0.0, the reference's "
-        "X @ W1 + b1 gives +5.6e-17, so relu_grad's gate differs and the errors expected from the reference's "
-        "side (W1, b1 about 0.333) are 1; the message blames forward, which scored full marks",
-    "backprop:train__inlined_einsum":
-        f"train 2.25/3 [wrong_values] in test_train_walkthrough_trajectory_and_torch: {KINK}",
-}
+# Correct variants that lose points today (test id -> the check that takes them and why). Each
+# is a grading bug, not a wrong variant: remove its entry once the fix lands (the mark is strict,
+# so a variant that starts scoring full marks fails until its entry is removed). Empty: the last
+# ones (forward with einsum or row by row, train inlined with einsum: the walk-through's ReLU kink
+# seen from the other side) score full marks since the walk-through checks accept either side.
+KNOWN_UNFAIR: dict[str, str] = {}
 
 
 def _case(assignment, variant):
