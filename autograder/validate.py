@@ -367,9 +367,10 @@ def _zero(result: dict) -> tuple[bool, str]:
 def check_variants(assignment: Assignment) -> tuple[Check, list[Variant]]:
     """The correct-variants catalogue's structure and coverage -> (its Check, its variants)."""
     path = variants_path(assignment)
+    where = path.relative_to(assignment.root)
     if not path.exists():
         return Check("correct-variants catalogue", False,
-                     f"{path} does not exist: add at least {MIN_VARIANTS} [[variant]] tables per graded "
+                     f"{where} does not exist: add at least {MIN_VARIANTS} [[variant]] tables per graded "
                      f"function"), []
     try:
         variants = load_variants(assignment)
@@ -377,7 +378,7 @@ def check_variants(assignment: Assignment) -> tuple[Check, list[Variant]]:
         return Check("correct-variants catalogue", False, str(err)), []
     thin = [f"{name} ({n})" for name, n in coverage(assignment, variants).items() if n < MIN_VARIANTS]
     return Check(f"correct-variants catalogue: {len(variants)} variants, at least {MIN_VARIANTS} per graded function",
-                 not thin, f"too few correct variants for {', '.join(thin)}: add [[variant]] tables to {path.name}"
+                 not thin, f"too few correct variants for {', '.join(thin)}: add [[variant]] tables to {where}"
                  if thin else ""), variants
 
 
