@@ -175,7 +175,9 @@ def _check_gradient_check(student, reference, X, Y, params, h, what):
 def _near_a_kink(seed, h):
     """A random network with z1[0, 0] = 0.3 h: nudges of size h cross that ReLU's kink, so the errors
     of W1 and b1 are large and depend on the network (no constant answers them), while every
-    pre-activation stays clear of the last bits of rounding."""
+    pre-activation stays clear of the last bits of rounding. h is at least 1e-3: that unit's h is
+    then at least 3e-4, so the tiny W2 gradients it makes stay far above rounding noise (with h = 1e-5
+    a correct forward written as a row loop got a W2 error of 8e-6 where the reference's was 1e-10)."""
     X, Y, params = random_network(seed=seed, n=4, hidden=3)
     params["b1"] = params["b1"] + np.array([0.3 * h - float(X[0] @ params["W1"][:, 0] + params["b1"][0]), 0.0, 0.0])
     return X, Y, params
@@ -183,7 +185,7 @@ def _near_a_kink(seed, h):
 
 @graded("gradient_check", weight=2, core=True)
 @settings(max_examples=4)
-@given(seed=st.integers(0, 2**31 - 1), h=st.sampled_from([1e-3, 1e-4, 1e-5]))
+@given(seed=st.integers(0, 2**31 - 1), h=st.sampled_from([1e-2, 1e-3]))
 def test_gradient_check_near_a_kink(student, reference, seed, h):
     X, Y, params = _near_a_kink(seed, h)
     _check_gradient_check(student, reference, X, Y, params, h, f"Near a ReLU kink, h = {h}")
