@@ -49,14 +49,15 @@ def load_json(text):
     return json.loads(text)
 
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def rendered_text(html_path, screenshot=None):
     """What a person sees: the page's visible text in a real headless Chromium (Playwright)."""
     from playwright.sync_api import sync_playwright
+
+    from guarantees import CHROMIUM
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
