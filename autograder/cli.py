@@ -73,7 +73,7 @@ def cmd_codes(args) -> int:
 def cmd_validate(args) -> int:
     from .validate import main as validate_main
     return validate_main(_course(args), assignments=args.assignment, functions=args.function,
-                         release=not args.no_release, isolation=args.isolation)
+                         per_function=args.per_function, release=not args.no_release, isolation=args.isolation)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -118,6 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
                                         "the release zero, every catalogued mutant is caught and named")
     p.add_argument("assignment", nargs="*", help="assignments to validate (default: all in course.toml)")
     p.add_argument("--function", action="append", help="only the mutants of this function (repeatable)")
+    p.add_argument("--per-function", type=int, metavar="N",
+                   help="a quick check: only the first N catalogued mutants of each function")
     p.add_argument("--no-release", action="store_true", help="skip releasing and grading the untouched release")
     with_isolation(p)
     p.set_defaults(run=cmd_validate)

@@ -4,6 +4,7 @@ from types import SimpleNamespace
 import pytest
 
 import guarantees
+from helpers import MUTANT_OUTCOME
 from autograder.course import load_course
 from autograder.release import generate
 
@@ -35,6 +36,7 @@ def released_notebook(course_dir, backprop):
 # -- what this run could not check (tests/guarantees.py) -------------------------------------
 
 _unchecked: dict[str, set[str]] = {}     # what went unchecked -> the tests concerned
+_mutants: dict[str, list[int]] = {}       # assignment -> [graded, caught, named] (test_mutants.py)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -55,9 +57,19 @@ def pytest_runtest_logreport(report):
             texts.append(reason.removeprefix("unchecked here: "))
     for text in texts:
         _unchecked.setdefault(text, set()).add(report.nodeid)
+    if report.when == "call":
+        for key, value in report.user_properties:
+            if key == MUTANT_OUTCOME:
+                name, caught, named = value.split()
+                counts = _mutants.setdefault(name, [0, 0, 0])
+                counts[0], counts[1], counts[2] = counts[0] + 1, counts[1] + int(caught), counts[2] + int(named)
 
 
 def pytest_terminal_summary(terminalreporter):
+    if _mutants:
+        terminalreporter.write_sep("=", "mutant catalogue (tests/test_mutants.py, all workers)")
+        for name, (n, caught, named) in sorted(_mutants.items()):
+            terminalreporter.write_line(f"{name}: {n} mutants graded, caught {caught}/{n}, named {named}/{n}")
     if not _unchecked:
         return
     tests = set().union(*_unchecked.values())

@@ -1,5 +1,6 @@
 """`autograder validate`: passes on the course as it is; fails with a clear report when a hidden
 test is weakened, when the catalogue is thin or malformed."""
+import re
 import shutil
 import textwrap
 
@@ -24,19 +25,24 @@ def copy_course(tmp_path, assignment="backprop"):
     return root
 
 
-def test_validate_passes_for_the_course(tmp_path):
-    """Every assignment with a catalogue: reference full marks, release zero, the mutants of two
-    functions caught and named (test_mutants.py grades the whole catalogue)."""
-    course = load_course()
-    for name, assignment in course.assignments.items():
-        if not catalogue_path(assignment).exists():
-            continue
-        some = sorted({m.function for m in load_catalogue(assignment)})[:2]
-        done = run_cli("validate", name, *[a for f in some for a in ("--function", f)], timeout=900)
-        assert done.returncode == 0, done.stdout + done.stderr
-        assert "PASSED" in done.stdout and "[ok] untouched release scores zero" in done.stdout
-        assert "[ok] reference solution scores full marks" in done.stdout
-        assert "named correctly" in done.stdout
+@pytest.mark.parametrize("name", [a.name for a in load_course().assignments.values()])
+def test_validate_passes_for_the_course_on_one_mutant_per_function(name):
+    """`autograder validate` end to end, for every assignment (one test each, spread over the xdist
+    workers): the catalogue covers every function, the reference scores full marks, the release
+    zero, and the first mutant of every graded function is caught and named. The full catalogue,
+    every mutant with stricter checks, is graded by tests/test_mutants.py in the same run."""
+    assignment = load_course().assignment(name)
+    assert catalogue_path(assignment).exists(), f"{name} has no mutant catalogue"
+    done = run_cli("validate", name, "--per-function", "1", timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "PASSED" in out and "[ok] untouched release scores zero" in out
+    assert "[ok] reference solution scores full marks" in out
+    assert "[ok] mutant catalogue" in out
+    graded = [f.name for f in assignment.functions]
+    checked = re.findall(r"^\s*\[\s{2,}ok\s{2,}\] (\S+)", out, flags=re.MULTILINE)
+    assert sorted(m.split("__")[0] for m in checked) == sorted(graded), checked
+    assert f"named correctly {len(graded)}/{len(graded)}" in out
 
 
 def test_validate_fails_clearly_when_a_hidden_test_is_weakened(tmp_path):
