@@ -4,7 +4,7 @@ from types import SimpleNamespace
 import pytest
 
 import guarantees
-from helpers import MUTANT_OUTCOME
+from guarantees import MUTANT_OUTCOME
 from autograder.course import load_course
 from autograder.release import generate
 

@@ -15,6 +15,7 @@ import pytest
 CHROMIUM = "/usr/bin/chromium"
 CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 UNCHECKED = "unchecked"          # the user_properties key the summary collects
+MUTANT_OUTCOME = "mutant_outcome"    # test_mutants.py's, "assignment caught named", summed in the summary
 
 _current: list = []              # the running test's node (set by an autouse fixture in conftest.py)
 

@@ -11,7 +11,6 @@ from autograder.course import PROJECT_ROOT
 from autograder.grade import grade_submission
 
 AUTOGRADER = [sys.executable, "-m", "autograder"]
-MUTANT_OUTCOME = "mutant_outcome"    # test_mutants.py's record_property key: "assignment caught named"
 
 
 def grade(assignment, path, **kwargs):

@@ -7,7 +7,7 @@ points and carry the expected tags; a caller that loses points must say which pa
 """
 import pytest
 
-from helpers import MUTANT_OUTCOME
+from guarantees import MUTANT_OUTCOME
 
 from autograder.course import load_course
 from autograder.validate import MIN_MUTANTS, catalogue_path, coverage, grade_mutant, load_catalogue, \
