@@ -32,7 +32,8 @@ sys.path.insert(0, str(ROOT))
 
 from autograder.course import load_course  # noqa: E402
 from autograder.demo import BACKPROP_MISTAKES, _reference_answers  # noqa: E402
-from autograder.release import generate, write_nbgrader_config  # noqa: E402
+from autograder.gradebook import db_url  # noqa: E402
+from autograder.release import RELEASED_FILES, SHARED_FILES, generate, write_nbgrader_config  # noqa: E402
 from autograder.sandbox import launcher  # noqa: E402
 from autograder.sandbox.proxy import LocalStudent  # noqa: E402
 from autograder.suite import run_suite  # noqa: E402
@@ -127,7 +128,11 @@ def baseline_course(course, assignment, root: Path, cases: dict[str, int], *, mi
     minimal: keep only the set-up, answer and grade cells, and no public checks."""
     folder = root / "source" / assignment.name
     folder.mkdir(parents=True)
-    shutil.copy(assignment.source_notebook.parent / "public_checks.py", folder)
+    for name in RELEASED_FILES:               # the public checks and what they import
+        shared = assignment.source_notebook.parent.parent / name
+        source = shared if name in SHARED_FILES and shared.exists() else assignment.source_notebook.parent / name
+        if source.exists():
+            shutil.copy(source, folder)
     nb = nbformat.read(assignment.source_notebook, as_version=4)
     kept = []
     for cell in nb.cells:
@@ -166,7 +171,20 @@ def submit(root: Path, assignment, students: int) -> None:
         folder = root / "submitted" / f"student{i:03d}" / assignment.name
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / assignment.notebook)
-        shutil.copy(released.parent / "public_checks.py", folder)
+        for name in RELEASED_FILES:
+            if (released.parent / name).exists():
+                shutil.copy(released.parent / name, folder)
+
+
+def check_baseline(root: Path, assignment, kind: str) -> None:
+    """The baseline really graded: the right answers (student000) full marks, the stubs (student001) zero."""
+    from nbgrader.api import Gradebook
+    with Gradebook(db_url(root)) as gb:
+        right = gb.find_submission(assignment.name, "student000").score
+        stubs = gb.find_submission(assignment.name, "student001").score
+    if right != assignment.max_score or stubs != 0:
+        raise SystemExit(f"the {kind} baseline did not grade as expected: right answers {right}, "
+                         f"stubs {stubs} of {assignment.max_score}")
 
 
 def timed(command, cwd) -> float:
@@ -198,6 +216,7 @@ def main():
             baseline_course(course, assignment, theirs, cases, minimal=kind == "minimal")
             submit(theirs, assignment, n)
             seconds[kind] = timed([sys.executable, "-m", "nbgrader", "autograde", assignment.name, "--force"], theirs)
+            check_baseline(theirs, assignment, kind)
         for workers in (1, 2):
             seconds[workers] = timed([sys.executable, "-m", "autograder", "grade", assignment.name, "--course-dir",
                                       str(ours), "--workers", str(workers), "--isolation", "bwrap", "--regrade"], ROOT)
