@@ -16,7 +16,9 @@ from __future__ import annotations
 import ast
 import copy
 import functools
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,8 +46,17 @@ class Extracted:
 
 
 def _nbgrader(cell) -> dict:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
+    metadata = cell.get("metadata", {})
+    meta = metadata.get("nbgrader", {}) if isinstance(metadata, dict) else {}
     return meta if isinstance(meta, dict) else {}
+
+
+def _source(cell) -> str | None:
+    """A cell's source as text (nbformat allows a list of lines), None when it is anything else."""
+    source = cell.get("source", "")
+    if isinstance(source, list) and all(isinstance(line, str) for line in source):
+        source = "".join(source)
+    return source if isinstance(source, str) else None
 
 
 def _defines(source: str) -> tuple[str, ...]:
@@ -62,15 +73,29 @@ def _release_view(source_notebook: str, mtime: float):
     return nb, released
 
 
-def read_text(path: Path) -> str:
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, refusing what is not a plain file: a symbolic link is never followed
+    (the grader runs as root; a link to the solutions must not be graded), nor is a FIFO or a
+    device opened for reading (they could block or never end)."""
+    path = Path(path)
+    if path.is_symlink():
+        raise UnreadableSubmission(f"{path.name!r} is a symbolic link; submit the file itself.")
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as err:
         raise UnreadableSubmission(f"The submission could not be opened: {err.strerror}.") from None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise UnreadableSubmission(f"{path.name!r} is not a regular file; submit the file itself.")
+        return f.read(MAX_BYTES + 1)
+
+
+def read_text(path: Path) -> str:
+    data = read_bytes(path)
     if not data.strip():
         raise UnreadableSubmission("The submission is empty.")
     if len(data) > MAX_BYTES:
-        raise UnreadableSubmission(f"The submission is {len(data) / 2**20:.1f} MiB, over the "
+        raise UnreadableSubmission(f"The submission is over the "
                                    f"{MAX_BYTES // 2**20} MiB limit (clear large outputs and resubmit).")
     try:
         return data.decode("utf-8")
@@ -126,18 +151,14 @@ def _extract_notebook(text: str, assignment: Assignment) -> Extracted:
                 extracted.notes.append(f"Answer cell '{grade_id}' is missing from the notebook "
                                        "(was it deleted, or its metadata removed?).")
                 continue
-            student_source = mine[0].get("source", "")
-            if isinstance(student_source, list):
-                student_source = "".join(student_source)
-            if not isinstance(student_source, str) or mine[0].get("cell_type") != "code":
+            student_source = _source(mine[0])
+            if student_source is None or mine[0].get("cell_type") != "code":
                 extracted.notes.append(f"Answer cell '{grade_id}' is not a code cell.")
                 continue
             extracted.units.append(Unit(f"cell '{grade_id}'", student_source, _defines(student_source)))
         elif meta.get("locked") or meta.get("grade"):
             expected = released_cell.get("source", "")
-            actual = mine[0].get("source", "") if mine else None
-            if isinstance(actual, list):
-                actual = "".join(actual)
+            actual = (_source(mine[0]) or "\0not text") if mine else None
             if actual is not None and meta.get("grade"):
                 actual = _without_hidden_tests(actual)
             if actual is None or actual.strip() != expected.strip():
@@ -167,8 +188,8 @@ def _block_forbidden(extracted: Extracted, assignment: Assignment) -> None:
     for unit in extracted.units:
         try:
             tree = ast.parse(unit.source)
-        except (SyntaxError, ValueError):
-            continue
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue      # the child cannot compile it either: it defines nothing
         trees.append(tree)
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):

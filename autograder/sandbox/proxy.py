@@ -144,8 +144,12 @@ class SandboxedStudent(_Functions):
     """
 
     def __init__(self, units, *, time_limits, default_time_limit, load_time_limit,
-                 config: launcher.SandboxConfig, forbidden=(), blocked=None, files=None):
+                 config: launcher.SandboxConfig, forbidden=(), blocked=None, files=None,
+                 total_time_limit=None):
         self._files = dict(files or {})
+        # The whole submission's wall-clock budget: once spent, calls fail at once (`timeout`).
+        self._total_time_limit = total_time_limit
+        self._budget_ends = None if total_time_limit is None else time.monotonic() + total_time_limit
         self._units = list(units)
         self._time_limits = dict(time_limits)
         self._default_time_limit = default_time_limit
@@ -166,9 +170,10 @@ class SandboxedStudent(_Functions):
             return self._child
         if self._load_failure is not None:     # loading is deterministic: never pay its limit twice
             raise self._load_failure
+        self._check_budget()
         child = launcher.start(self._config, self._files)
         self._child = child
-        deadline = time.monotonic() + self._load_time_limit
+        deadline = self._within_budget(time.monotonic() + self._load_time_limit)
         nonce = secrets.token_hex(16)
         try:
             wire.write_frame(child.to_child, wire.encode(
@@ -196,6 +201,22 @@ class SandboxedStudent(_Functions):
                                           defined=_strings(reply.get("defined")),
                                           forbidden=_strings(reply.get("forbidden")))
         return child
+
+    def _within_budget(self, deadline: float) -> float:
+        return deadline if self._budget_ends is None else min(deadline, self._budget_ends)
+
+    def _budget_spent(self) -> bool:
+        return self._budget_ends is not None and time.monotonic() >= self._budget_ends
+
+    def _budget_failure(self) -> StudentFailure:
+        return StudentFailure(
+            f"Grading stopped here: your submission used up its total time budget of "
+            f"{self._total_time_limit:g} s, so this function was not reached (or not finished). "
+            "Make the slow functions faster.", ("timeout",))
+
+    def _check_budget(self) -> None:
+        if self._budget_spent():
+            raise self._budget_failure()
 
     @staticmethod
     def _receive(child, deadline, nonce) -> dict:
@@ -256,13 +277,14 @@ class SandboxedStudent(_Functions):
         if name in self._sticky:
             raise self._sticky[name]
         limit = self._time_limits.get(name, self._default_time_limit)
+        self._check_budget()
         child = self._ensure_child()
         callables: dict = {}
         nonce = secrets.token_hex(16)
         request = wire.encode({"op": "call", "name": name, "args": list(args), "kwargs": kwargs,
                                "nonce": nonce}, callables)
         sent = input_leaves(args, kwargs)
-        deadline = time.monotonic() + limit
+        deadline = self._within_budget(time.monotonic() + limit)
         try:
             wire.write_frame(child.to_child, request, deadline)
             while True:
@@ -273,6 +295,8 @@ class SandboxedStudent(_Functions):
             outcome = self._interpret(name, reply, sent)
         except TimeoutError:
             status = self._stop_child()
+            if self._budget_spent():
+                raise self._budget_failure() from None
             return self._stick(name, StudentFailure(
                 f"`{name}` did not return within its time limit of {limit:g} s ({status}).", ("timeout",)))
         except (EOFError, OSError):
