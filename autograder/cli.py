@@ -33,12 +33,14 @@ def cmd_grade(args) -> int:
     course = _course(args)
     assignment = course.assignment(args.assignment)
     if args.path:
-        from .grade import GraderError, grade_submission
+        from .grade import GraderError, grade_submission, isolation_notice
         try:
-            result = grade_submission(assignment, args.path, isolation=args.isolation)
+            result = grade_submission(assignment, args.path, isolation=args.isolation,
+                                      hidden=(Path(args.course_dir).resolve(),))
         except GraderError as err:
             print(f"autograder: could not grade {args.path}: {err}", file=sys.stderr)
             return 2
+        _instructor_notice(isolation_notice(assignment, args.isolation))
         if args.json:
             json.dump(result, sys.stdout, indent=2)
             sys.stdout.write("\n")
@@ -46,7 +48,8 @@ def cmd_grade(args) -> int:
             from .report import print_result
             print_result(result, title=f"{args.assignment}: {args.path}")
         return 0
-    from .batch import BatchError, grade_class
+    from .batch import BatchError, Interrupted, grade_class
+    from .grade import isolation_notice
     from .report import print_grade_table
     try:
         summary = grade_class(course, assignment, course_dir=Path(args.course_dir), isolation=args.isolation,
@@ -54,14 +57,35 @@ def cmd_grade(args) -> int:
     except BatchError as err:
         print(f"autograder: {err}", file=sys.stderr)
         return 2
+    except Interrupted as stop:
+        print(f"autograder: {stop}", file=sys.stderr)
+        return 130
     print_grade_table(summary, assignment)
+    _instructor_notice(isolation_notice(assignment, args.isolation))
+    failed = sorted(student for student, result in summary.items() if "error" in result)
+    if failed:       # the grader's failures: reported here, never stored as the students' grades
+        print(f"autograder: {len(failed)} submission(s) could not be graded and were not recorded "
+              f"({', '.join(failed[:20])}{', ...' if len(failed) > 20 else ''}); the reasons are in the "
+              "table above. Fix the cause and run the same command again.", file=sys.stderr)
+        return 1
     return 0
 
 
+def _instructor_notice(text) -> None:
+    """What the sandbox lacks on this machine: for the instructor's console, never a student."""
+    if text:
+        print(f"autograder: {text}", file=sys.stderr)
+
+
 def cmd_demo(args) -> int:
+    from .batch import BatchError
     from .demo import run_demo
-    return run_demo(load_course(args.course_file), course_dir=Path(args.course_dir), isolation=args.isolation,
-                    workers=args.workers)
+    try:
+        return run_demo(load_course(args.course_file), course_dir=Path(args.course_dir), isolation=args.isolation,
+                        workers=args.workers)
+    except BatchError as err:
+        print(f"autograder: {err}", file=sys.stderr)
+        return 2
 
 
 def cmd_codes(args) -> int:
@@ -87,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def with_isolation(p):
         p.add_argument("--isolation", choices=["auto", "bwrap", "none"], default="auto",
-                       help="sandbox for student code: bubblewrap when available (auto), required, or off")
+                       help="sandbox for student code: bubblewrap (auto: required by a batch, used when "
+                            "available for one file), required (bwrap), or the weaker fallback (none)")
 
     p = sub.add_parser("generate", help="release an assignment with nbgrader")
     p.add_argument("assignment")
@@ -131,6 +156,9 @@ def main(argv=None) -> int:
     except CourseError as err:
         print(f"autograder: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("autograder: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

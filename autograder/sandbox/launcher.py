@@ -127,7 +127,7 @@ def isolation_warning(config: SandboxConfig, protected=()) -> str | None:
     why = ("bubblewrap disabled" if config.isolate == "none" else
            "bubblewrap (bwrap) is not available here; install it with `apt-get install -y bubblewrap`")
     text = (f"Sandbox: {why}. Student code ran in a plain child process with rlimits and a seccomp "
-            "filter only (no network namespace, no private filesystem view)")
+            "filter (no network or PID namespace)")
     if os.geteuid() != 0:
         user = pwd.getpwuid(os.geteuid()).pw_name
         text += f", as the grader's own user {user!r}, who can read everything the grader can."
