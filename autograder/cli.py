@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -59,7 +60,7 @@ def cmd_grade(args) -> int:
         return 2
     except Interrupted as stop:
         print(f"autograder: {stop}", file=sys.stderr)
-        return 130
+        _exit_now(130)
     print_grade_table(summary, assignment)
     _instructor_notice(isolation_notice(assignment, args.isolation))
     failed = sorted(student for student, result in summary.items() if "error" in result)
@@ -69,6 +70,15 @@ def cmd_grade(args) -> int:
               "table above. Fix the cause and run the same command again.", file=sys.stderr)
         return 1
     return 0
+
+
+def _exit_now(code: int) -> None:
+    """End at once after Ctrl-C: every result is on disk, the workers are killed and the fork
+    server dies with this process, so waiting for the interpreter's own shutdown (which a second
+    Ctrl-C could leave hanging) buys nothing."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _instructor_notice(text) -> None:

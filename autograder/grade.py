@@ -17,7 +17,7 @@ from pathlib import Path
 from .course import Assignment
 from .results import FunctionResult, results_json, score_functions, zero_results
 from .sandbox import launcher
-from .sandbox.proxy import SandboxedStudent
+from .sandbox.proxy import THREAD_RULE, SandboxedStudent
 from .submission import Extracted, UnreadableSubmission, extract, read_bytes
 from .suite import SuiteError, TestOutcome, run_suite
 
@@ -102,10 +102,13 @@ def report(g: Grading) -> Grading:
     lines = list(g.extracted.notes)      # for the student: nothing about the server (isolation_notice)
     for unit in g.student.load_report.units:
         if unit.get("status") == "syntax_error":
-            lines.append(f"{unit['name']} has a syntax error at line {unit.get('lineno')}: {unit.get('message')}; "
+            at = f" at line {unit['lineno']}" if unit.get("lineno") is not None else ""
+            lines.append(f"{unit['name']} has a syntax error{at}: {unit.get('message')}; "
                          "the functions it defines score 0.")
         elif unit.get("status") == "error":
             lines.append(f"{unit['name']} stopped with {unit.get('type')}: {unit.get('message')}.")
+            if "can't start new thread" in str(unit.get("message")):
+                lines.append(f"It tried to start a thread: {THREAD_RULE}")
     printed = g.student.output()
     if printed.strip():
         cut = printed[:OUTPUT_SHOWN] + ("\n[... more output not shown]" if len(printed) > OUTPUT_SHOWN else "")

@@ -231,6 +231,7 @@ def command(config: SandboxConfig, scratch: Path, in_fd: int, out_fd: int, secco
         # /tmp first: the binds below may lie under /tmp (a checkout in /tmp) and must stay visible
         "--size", str(config.tmp_mb * 2**20), "--tmpfs", "/tmp",
         "--proc", "/proc", "--dev", "/dev",
+        "--size", str(config.tmp_mb * 2**20), "--perms", "1777", "--tmpfs", "/dev/shm",   # bwrap's is unlimited
         *_system_binds(),
         # the child's own folder: a tmpfs of the same size (a disk quota), gone with the child
         "--size", str(config.tmp_mb * 2**20), "--perms", "0777", "--tmpfs", SANDBOX_HOME,
@@ -242,7 +243,7 @@ def command(config: SandboxConfig, scratch: Path, in_fd: int, out_fd: int, secco
 
 _LIBC = ctypes.CDLL(None, use_errno=True)
 CLONE_NEWNS = 0x00020000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 0x4000, 0x40000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 0x1000, 0x4000, 0x40000
 PR_SET_PDEATHSIG = 1
 SCRATCH_PREFIX = "autograder-sandbox-"
 
@@ -282,9 +283,10 @@ class _PrivateView:
                 f.write(data)
             os.chown(path, self.uid, self.uid)
         os.chdir(self.work)           # the cwd keeps the folder reachable once /tmp is covered
-        for folder in ("/tmp", "/var/tmp", "/dev/shm"):
+        _mount(b"tmpfs", "/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, size + b",mode=1777")
+        for folder in ("/var/tmp", "/dev/shm"):       # the same tmpfs: one quota for all three
             if os.path.isdir(folder) and not os.path.islink(folder):
-                _mount(b"tmpfs", folder, b"tmpfs", MS_NOSUID | MS_NODEV, size + b",mode=1777")
+                _mount(b"/tmp", folder, None, MS_BIND, None)
         for folder in self.hidden:
             _mount(b"tmpfs", folder, b"tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, b"size=4k,mode=0555")
         try:    # processes of other users invisible in /proc (each child has its own uid)

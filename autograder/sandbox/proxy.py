@@ -105,6 +105,10 @@ def _leaves(value, path):
             yield from _leaves(v, f"{path}[{k!r}]")
 
 
+THREAD_RULE = ("the grader runs each submission as one single thread, so threads and subprocesses "
+               "cannot start there (the rule is in docs/sandbox.md). Compute it directly with NumPy.")
+
+
 class ProtocolError(ValueError):
     """A reply that is not what the grader asked for (wrong nonce, wrong shape): the child lied."""
 
@@ -361,6 +365,8 @@ class SandboxedStudent(_Functions):
                 raise StudentFailure(
                     f"`{name}` tried to import {', '.join(forbidden)}, which this assignment "
                     "forbids: write it with NumPy.", ("forbidden_import",))
+            if kind == "RuntimeError" and "can't start new thread" in (message or ""):
+                raise StudentFailure(f"`{name}` tried to start a thread{at}: {THREAD_RULE}", ("crashed",))
             raise StudentFailure(f"`{name}` raised {kind}: {message}{at}", ("crashed",))
         raise StudentFailure(f"`{name}`: unexpected reply from the sandbox.", ("crashed",))
 
@@ -369,7 +375,8 @@ class SandboxedStudent(_Functions):
             if name in unit.defines and entry.get("status") == "syntax_error":
                 return StudentFailure(
                     f"`{name}` is not defined because {unit.name} has a syntax error "
-                    f"(line {entry.get('lineno')}: {entry.get('message')}).", ("syntax_error",))
+                    f"({'line ' + str(entry.get('lineno')) + ': ' if entry.get('lineno') is not None else ''}"
+                    f"{entry.get('message')}).", ("syntax_error",))
             if name in unit.defines and entry.get("status") == "error" and \
                     "may not be used in this assignment" in str(entry.get("message")):
                 return StudentFailure(

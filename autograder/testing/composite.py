@@ -61,9 +61,26 @@ def close_tree(a, b, tol=TOLERANCES["diagnosis"]) -> bool:
     return float(np.max(np.abs(x - y), initial=0.0)) / scale <= tol
 
 
-def _student_part(student, name):
+def same_layout(value, like) -> bool:
+    """`value` has the structure and array shapes of `like` (dicts, tuples, lists, arrays): checked
+    before a student's value enters trusted arithmetic, where a (M, 1, 1) array would broadcast."""
+    if isinstance(like, dict):
+        return isinstance(value, dict) and set(value) == set(like) and all(same_layout(value[k], like[k]) for k in like)
+    if isinstance(like, (tuple, list)):
+        return isinstance(value, (tuple, list)) and len(value) == len(like) and all(
+            same_layout(v, w) for v, w in zip(value, like))
+    if isinstance(like, np.ndarray):
+        return isinstance(value, np.ndarray) and value.shape == like.shape
+    return not isinstance(value, np.ndarray) or value.size == 1
+
+
+def _student_part(student, name, reference=None):
     def part(*args, **kwargs):
+        if reference is not None:
+            like = getattr(reference, name)(*copy.deepcopy(args), **copy.deepcopy(kwargs))
         call = student.call(name, *args, **kwargs)
+        if reference is not None and not same_layout(call.value, like):
+            raise ValueError(f"your `{name}` returned a value of another shape than the reference's")
         # An in-place part changed its inputs in the student's process, not here: copy the changed
         # arrays (any depth: params['W1'] too) into ours, so the composite sees what the student's saw.
         here = dict(input_leaves(args, kwargs)) if call.after else {}
@@ -87,7 +104,7 @@ def blame_part(student, reference, name: str, args: tuple, actual, graded, *, pi
     trials = [[p] for p in parts] + ([parts] if len(parts) > 1 else [])
     for chosen in trials:
         try:
-            value = pick(with_parts(function, reference, {p: _student_part(student, p) for p in chosen})(
+            value = pick(with_parts(function, reference, {p: _student_part(student, p, reference) for p in chosen})(
                 *copy.deepcopy(args)))
         except (StudentFailure, Exception):  # noqa: BLE001 - a crashing part explains nothing here
             continue
@@ -125,7 +142,7 @@ def call_composite(student, reference, name: str, args: tuple, graded):
         function = getattr(reference, name)
         for part in [p for p in callees(function, graded) if p != name]:
             try:
-                with_parts(function, reference, {part: _student_part(student, part)})(*copy.deepcopy(args))
+                with_parts(function, reference, {part: _student_part(student, part, reference)})(*copy.deepcopy(args))
             except StudentFailure as err:   # the part itself gives no value (missing, crashing, ...)
                 why = err.message
             except Exception as err:  # noqa: BLE001 - the part makes the reference crash as well
