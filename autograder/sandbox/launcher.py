@@ -54,6 +54,9 @@ class SandboxConfig:
     hidden: tuple[str, ...] = ()    # without bwrap: folders covered by an empty one in the child's view
 
 
+_TRUE = next((p for p in ("/usr/bin/true", "/bin/true") if os.path.exists(p)), "true")
+
+
 def bwrap_path() -> str | None:
     """bubblewrap's absolute path, found on the grader's PATH (the child's PATH is not searched)."""
     path = shutil.which("bwrap")
@@ -67,7 +70,7 @@ def _bwrap_probe(path: str | None) -> str | None:
         return "bwrap is not on the PATH"
     try:
         probe = subprocess.run([path, "--unshare-all", "--ro-bind", "/", "/", "--dev", "/dev",
-                                "--proc", "/proc", "true"], capture_output=True, timeout=20)
+                                "--proc", "/proc", _TRUE], capture_output=True, timeout=20)
     except (OSError, subprocess.TimeoutExpired) as err:
         return f"{path} could not run: {err}"
     if probe.returncode != 0:
