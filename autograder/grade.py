@@ -84,6 +84,8 @@ def run_hidden_suite(g: Grading) -> Grading:
         raise GraderError(str(err)) from None
     finally:
         g.student.close()
+    if g.student.grader_error:
+        raise GraderError(g.student.grader_error)
     return g
 
 

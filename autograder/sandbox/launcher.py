@@ -291,6 +291,8 @@ class _PrivateView:
             if os.path.isdir(folder) and not os.path.islink(folder):
                 _mount(b"/tmp", folder, None, MS_BIND, None)
         for folder in self.hidden:
+            if not os.path.isdir(folder):        # under /tmp: already out of sight
+                continue
             _mount(b"tmpfs", folder, b"tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, b"size=4k,mode=0555")
         try:    # processes of other users invisible in /proc (each child has its own uid)
             _mount(b"proc", "/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, b"hidepid=2")

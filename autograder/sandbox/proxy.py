@@ -109,6 +109,10 @@ THREAD_RULE = ("the grader runs each submission as one single thread, so threads
                "cannot start there (the rule is in docs/sandbox.md). Compute it directly with NumPy.")
 
 
+class SandboxUnavailable(RuntimeError):
+    """The sandbox could not start: the grader's failure (grade.py turns it into GraderError)."""
+
+
 class ProtocolError(ValueError):
     """A reply that is not what the grader asked for (wrong nonce, wrong shape): the child lied."""
 
@@ -167,6 +171,7 @@ class SandboxedStudent(_Functions):
         self._outputs: list[str] = []
         self.load_report = LoadReport()
         self.restarts = 0
+        self.grader_error: str | None = None     # set when the sandbox itself failed: no grade stands
 
     # -- lifecycle -----------------------------------------------------------------
     def _ensure_child(self) -> launcher.Child:
@@ -175,7 +180,11 @@ class SandboxedStudent(_Functions):
         if self._load_failure is not None:     # loading is deterministic: never pay its limit twice
             raise self._load_failure
         self._check_budget()
-        child = launcher.start(self._config, self._files)
+        try:
+            child = launcher.start(self._config, self._files)
+        except Exception as err:  # noqa: BLE001 - the grader's failure, never the student's zero
+            self.grader_error = f"the sandbox could not start ({type(err).__name__}: {err})"
+            raise SandboxUnavailable(self.grader_error) from None
         self._child = child
         deadline = self._within_budget(time.monotonic() + self._load_time_limit)
         nonce = secrets.token_hex(16)
