@@ -337,3 +337,27 @@ def test_a_sandbox_that_cannot_start_is_the_graders_error(backprop, monkeypatch)
     monkeypatch.setattr(launcher, "start", broken)
     with pytest.raises(GraderError, match="the sandbox could not start.*No space left"):
         grade_submission(backprop, PROJECT_ROOT / "solutions" / "backprop.py", isolation=ISOLATION)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the fallback's own uid and namespace need a root grader")
+def test_fallback_children_are_never_dumpable_nor_visible_to_one_another(tmp_path):
+    """Without bubblewrap: a child is not dumpable from its first instruction (its /proc entries
+    belong to root even before child.py runs), and a sibling cannot see it in /proc at all."""
+    from autograder.sandbox.proxy import SandboxedStudent, Unit
+    config = launcher.SandboxConfig(isolate="none")
+    victim = launcher.start(config, {"victim.py": b"# SECRET\n"})
+    try:
+        assert os.stat(f"/proc/{victim.process.pid}/status").st_uid == 0     # at once, before any prctl
+        peek = ("import os\ndef peek(pid):\n    out = []\n    for what in ('cwd', 'environ', 'status'):\n"
+                "        try:\n            out.append(str(os.listdir(f'/proc/{pid}/{what}') if what == 'cwd' "
+                "else open(f'/proc/{pid}/{what}').read()[:100]))\n"
+                "        except OSError as err:\n            out.append(type(err).__name__)\n"
+                "    return out + [str(pid) in os.listdir('/proc')]\n")
+        attacker = SandboxedStudent([Unit("peek.py", peek, ("peek",))], time_limits={}, default_time_limit=10,
+                                    load_time_limit=20, config=config)
+        try:
+            assert attacker.peek(victim.process.pid) == ["FileNotFoundError"] * 3 + [False]
+        finally:
+            attacker.close()
+    finally:
+        victim.cleanup()
