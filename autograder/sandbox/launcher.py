@@ -2,11 +2,12 @@
 
 Under bubblewrap the child sees only: the system libraries (/usr), its private Python runtime
 (`runtime.py`: interpreter, standard library, NumPy, child.py, wire.py; no torch, no project),
-a scratch folder with a copy of the submission, a small private /tmp, and its own /proc and
-/dev. It has no network, its own PID namespace, no capabilities, a stripped environment and
-the unprivileged uid. Without bubblewrap it runs as a plain child process, as the unprivileged
-user when the grader is root and the runtime is readable by that user, and
-`isolation_warning()` says exactly what is missing.
+its own folder (a size-limited tmpfs) with a copy of the submission, a small private /tmp, and
+its own /proc and /dev. It has no network, its own PID namespace, no capabilities, a stripped
+environment and the unprivileged uid. Without bubblewrap it runs as a plain child process; when
+the grader is root, as a uid of its own in a private mount namespace (`_PrivateView`), and
+`isolation_warning()` says exactly what is missing (for the instructor; docs/sandbox.md lists
+what the fallback does not protect).
 
 Both paths get rlimits (address space, CPU seconds, file size, open files, processes, no core
 files) and a seccomp filter (`seccomp.py`: no new processes or threads, no signals to other
