@@ -23,12 +23,12 @@ from .text import safe_text
 
 
 def _answers_from_notebook(path: Path) -> dict[str, str]:
-    """grade_id -> source of the first cell carrying that grade_id: the copy the grader graded
-    (submission.py), whatever its other metadata says."""
+    """grade_id -> source of the first code cell carrying that grade_id: the copy the grader
+    graded (submission.py), whatever its other metadata says."""
     nb = nbformat.reads(read_text(path), as_version=4)
     answers = {}
     for cell in nb.cells:
-        if not isinstance(cell, dict):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell.get("metadata"), dict) else {}
         if isinstance(meta, dict) and isinstance(meta.get("grade_id"), str):

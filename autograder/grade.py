@@ -1,6 +1,7 @@
 """Grading one submission: an ordered list of small steps, declared once in `STEPS`.
 
-    read the submission -> start the sandbox -> run the hidden suite -> score -> report
+    read the submission -> start the sandbox -> run the hidden suite -> score
+    -> note the parts to fix first -> report
 
 Each step takes and returns the `Grading` state. A submission that cannot be read ends the
 pipeline early with a zero and a reason; only a broken grader (e.g. a hidden suite that does
@@ -14,12 +15,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import parts
 from .course import Assignment
-from .results import FunctionResult, results_json, score_functions, zero_results
+from .diagnosis import StudentFailure
+from .results import FunctionResult, note_wrong_parts, results_json, score_functions, zero_results
 from .sandbox import launcher
 from .sandbox.proxy import THREAD_RULE, SandboxedStudent
-from .submission import Extracted, UnreadableSubmission, extract, read_bytes
+from .submission import DISPLAY_MODULES, Extracted, UnreadableSubmission, extract, read_bytes
 from .suite import SuiteError, TestOutcome, run_suite
+from .testing.composite import close_tree
 
 OUTPUT_SHOWN = 4000   # characters of the student's own printed output kept in results.json
 
@@ -73,6 +77,8 @@ def start_sandbox(g: Grading) -> Grading:
         blocked=g.extracted.blocked,
         files=g.files,
         total_time_limit=limits.total_time_limit,
+        parts=parts.plan(g.assignment)[1],
+        inert=DISPLAY_MODULES,
     )
     return g
 
@@ -81,10 +87,10 @@ def run_hidden_suite(g: Grading) -> Grading:
     try:
         g.outcomes = run_suite(g.assignment, g.student, only=g.only)
     except SuiteError as err:
-        raise GraderError(str(err)) from None
-    finally:
         g.student.close()
+        raise GraderError(str(err)) from None
     if g.student.grader_error:
+        g.student.close()
         raise GraderError(g.student.grader_error)
     return g
 
@@ -100,6 +106,34 @@ def score(g: Grading) -> Grading:
     return g
 
 
+def note_parts_to_fix(g: Grading) -> Grading:
+    """A composite whose parts lost points: when the student's own parts change its result, say
+    which to fix first (`calls_wrong_part`, information only: the score stands)."""
+    try:
+        graph, _ = parts.plan(g.assignment)
+        scored = {f.name: f for f in g.functions}
+        for result in g.functions:
+            failed = [p for p in graph.get(result.name, ()) if p in scored and scored[p].score < scored[p].max_score]
+            if failed and own_parts_change_result(g.student, result.name):
+                note_wrong_parts(result, failed)
+    finally:
+        g.student.close()
+    return g
+
+
+def own_parts_change_result(student, name: str) -> bool:
+    """True when the student's composite, run on its first scored inputs with the student's own
+    parts, gives another result than with the reference parts (or gives none)."""
+    for args, kwargs, value in student.composite_calls.get(name, []):
+        try:
+            own = student.call_with_own_parts(name, args, kwargs)
+        except StudentFailure:
+            return True
+        if not close_tree(own.value, value):
+            return True
+    return False
+
+
 def report(g: Grading) -> Grading:
     lines = list(g.extracted.notes)      # for the student: nothing about the server (isolation_notice)
     for unit in g.student.load_report.units:
@@ -111,6 +145,8 @@ def report(g: Grading) -> Grading:
             lines.append(f"{unit['name']} stopped with {unit.get('type')}: {unit.get('message')}.")
             if "can't start new thread" in str(unit.get("message")):
                 lines.append(f"It tried to start a thread: {THREAD_RULE}")
+        elif unit.get("status") == "timeout":
+            lines.append(f"{unit['name']} {unit.get('message')}; the functions it defines score 0.")
     printed = g.student.output()
     if printed.strip():
         cut = printed[:OUTPUT_SHOWN] + ("\n[... more output not shown]" if len(printed) > OUTPUT_SHOWN else "")
@@ -148,7 +184,7 @@ def protected_paths(assignment: Assignment) -> list[Path]:
     return paths
 
 
-STEPS = [read_submission, start_sandbox, run_hidden_suite, score, report]
+STEPS = [read_submission, start_sandbox, run_hidden_suite, score, note_parts_to_fix, report]
 
 
 # One submission at a time per process: pytest, hypothesis and the suite's plugin keep global
@@ -167,8 +203,12 @@ def grade_submission(assignment: Assignment, path: Path | str, *, isolation: str
     g = Grading(assignment, Path(path), isolation, None if only is None else frozenset(only),
                 hidden=(assignment.root, *map(Path, hidden)))
     with _ONE_AT_A_TIME:
-        for step in STEPS:
-            g = step(g)
-            if g.result is not None:
-                break
+        try:
+            for step in STEPS:
+                g = step(g)
+                if g.result is not None:
+                    break
+        finally:
+            if g.student is not None:      # a step that raised (GraderError) leaves no child behind
+                g.student.close()
     return g.result

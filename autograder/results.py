@@ -85,6 +85,20 @@ def score_functions(assignment: Assignment, outcomes: list[TestOutcome],
     return results
 
 
+def note_wrong_parts(result: FunctionResult, parts: list[str]) -> None:
+    """Say that `result`'s composite gives another result with the student's own `parts`, which
+    lost points of their own: fix them first. Information only (error carried forward)."""
+    names = " and ".join(f"`{p}`" for p in parts)
+    one = len(parts) == 1
+    result.output += (f"\nNote: with your own {names}, your `{result.name}` gives a different result. "
+                      f"{'It has' if one else 'They have'} mistakes of {'its' if one else 'their'} own "
+                      f"(see {'its' if one else 'their'} checks): fix {'it' if one else 'them'} first. "
+                      f"`{result.name}` itself was graded with the reference's {names} and loses nothing "
+                      "for them.")
+    if "calls_wrong_part" not in result.tags:
+        result.tags.append("calls_wrong_part")
+
+
 def results_json(assignment: Assignment, functions: list[FunctionResult], *, execution_time: float,
                  output: str = "") -> dict:
     """The results.json dict: score, max_score, execution_time, output, tests."""

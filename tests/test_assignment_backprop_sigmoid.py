@@ -75,8 +75,8 @@ def test_predict_returning_booleans_loses_only_predicts_points(sigmoid, tmp_path
 
 
 def test_output_delta_without_the_sigmoid_derivative_is_named(sigmoid, tmp_path):
-    """A realistic slip: delta2 = dL/dY_hat, forgetting sigmoid'(z2). It costs output_delta, and the composites
-    that call the student's own output_delta (backward, train); every other function keeps its points."""
+    """A realistic slip: delta2 = dL/dY_hat, forgetting sigmoid'(z2). It costs output_delta alone; the
+    composites that call it keep their points and say which part to fix first."""
     source = REFERENCE_PY.read_text()
     mistake = "    return (Y_hat - Y) / Y.size * Y_hat * (1.0 - Y_hat)\n"
     assert source.count(mistake) == 1
@@ -86,10 +86,10 @@ def test_output_delta_without_the_sigmoid_derivative_is_named(sigmoid, tmp_path)
     assert tests["output_delta"]["score"] == 0
     assert tests["output_delta"]["tags"] == ["missing_activation_grad"]
     assert "sigmoid'(z) = a * (1 - a)" in tests["output_delta"]["output"]
-    for composite, part in (("backward", "output_delta"), ("train", "backward")):   # they name the part to blame
-        assert tests[composite]["score"] < tests[composite]["max_score"]
-        assert "calls_wrong_part" in tests[composite]["tags"] and f"`{part}`" in tests[composite]["output"]
-    untouched = set(tests) - {"output_delta", "backward", "train"}
+    for composite in ("backward", "train"):    # they name the part to fix, and lose nothing for it
+        assert tests[composite]["score"] == tests[composite]["max_score"]
+        assert "calls_wrong_part" in tests[composite]["tags"] and "`output_delta`" in tests[composite]["output"]
+    untouched = set(tests) - {"output_delta"}
     assert all(tests[n]["score"] == tests[n]["max_score"] for n in untouched), \
         [tests[n] for n in untouched if tests[n]["status"] != "passed"]
 
