@@ -21,6 +21,7 @@ import functools
 import itertools
 import os
 import pwd
+import re
 import resource
 import secrets
 import shutil
@@ -382,8 +383,8 @@ def clean_stale_scratch(folder: str | None = None) -> list[str]:
     removed = []
     root = Path(folder or tempfile.gettempdir())
     for path in root.glob(SCRATCH_PREFIX + "*"):
-        pid = path.name[len(SCRATCH_PREFIX):].split("-")[0]
-        if not pid.isdigit() or _alive(int(pid)):
+        match = re.fullmatch(re.escape(SCRATCH_PREFIX) + r"(\d+)-.+", path.name)
+        if match is None or _alive(int(match.group(1))):
             continue
         shutil.rmtree(path, ignore_errors=True)
         removed.append(str(path))
