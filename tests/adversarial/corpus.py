@@ -118,8 +118,9 @@ EXPECTED = {
         note="200,000 nested additions: the grader's import scan and the child's compiler both survive"),
     "broadcast_bomb": Expect(
         {"relu": (1.0, []), "dL_dW2": (0.0, ["shape"]), "dL_db2": (0.0, ["shape"]),
-         "mse_loss": (0.0, ["not_array"]), "backward": (0.0, ["shape"])},
-        note="(M, 1, 1) arrays are refused by shape before any arithmetic, here and when blame calls a part"),
+         "mse_loss": (0.0, ["not_array"]), "backward": (2.0, ["calls_wrong_part"])},
+        note="(M, 1, 1) arrays are refused by shape before any arithmetic; backward is right (graded with the "
+             "reference parts lent) and its note's run with its own parts compares shapes first"),
     "fill_disk": Expect(
         {"relu": (1.0, [])}, checks=("nothing_left",),
         note="the child's folder and temporary folders are size-limited tmpfs that end with the child"),
