@@ -17,8 +17,8 @@ import nbformat
 from .course import Assignment, Course
 
 SECRET_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "autograder.hidden", "run_hidden")
-RELEASED_FILES = ("public_checks.py", "test_public.py")   # besides the notebook
-SHARED_FILES = ("test_public.py",)   # one copy in assignments/, the same for every assignment
+RELEASED_FILES = ("public_checks.py", "public_base.py", "test_public.py")   # besides the notebook
+SHARED_FILES = ("public_base.py", "test_public.py")   # one copy in assignments/, the same for every assignment
 
 
 class ReleaseError(RuntimeError):

@@ -1,20 +1,9 @@
-"""Test outcomes -> the Gradescope-style results.json of the grading contract (DESIGN.md).
+"""Test outcomes -> the Gradescope-style results.json of the grading contract.
 
-Partial credit (the same rule for notebooks and .py files):
-
-1. A function's score is its points times the weighted share of its hidden tests that passed
-   (each test's weight is set by `@graded(..., weight=)`, default 1).
-2. All or nothing on the core: a test marked `@graded(..., core=True)` (the randomized check of
-   the function's values against the reference and torch) must pass for any credit at all. When
-   a core test fails the function scores 0, so properties a stub can fake (not mutating its
-   input, returning the right shape) and fixed examples that could be hard-coded (the walk-through,
-   the public checks) earn credit only on top of correct values.
-3. A function that produced no value at all (not defined, stub, syntax error, crash on every
-   call, timeout) passes none of its tests and so scores 0.
-
-Diagnosis tags: the union of the failed tests' tags, except that `wrong_values` is dropped when
-another failed test found a more specific cause; the message shown is that of the failure with
-the most specific diagnosis.
+`function_score` is the partial-credit rule of docs/scoring.md (section 1), the one statement of it;
+`note_wrong_parts` adds the error-carried-forward note (section 2). Diagnosis tags: the union of the
+failed tests' tags, except that `wrong_values` is dropped when another failed test found a more
+specific cause; the message shown is that of the failure with the most specific diagnosis.
 """
 from __future__ import annotations
 

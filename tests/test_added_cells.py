@@ -15,7 +15,7 @@ from nbgrader.api import Gradebook
 
 from autograder.batch import grade_class
 from autograder.demo import _reference_answers, _student_notebook
-from autograder.release import generate
+from autograder.release import RELEASED_FILES, generate
 from helpers import by_name, grade
 
 HELPER = ("%matplotlib inline\nimport matplotlib.pyplot as plt\n\n\n"
@@ -109,7 +109,8 @@ def test_added_cells_score_what_stock_nbgrader_gives(course, gradients, tmp_path
             folder = root / "submitted" / student / gradients.name
             folder.mkdir(parents=True)
             nbformat.write(nb, folder / gradients.notebook)
-            shutil.copy(released.parent / "public_checks.py", folder)
+            for name in RELEASED_FILES:
+                shutil.copy(released.parent / name, folder)
     subprocess.run([sys.executable, "-m", "nbgrader", "autograde", gradients.name, "--force"],
                    cwd=theirs, check=True, capture_output=True, timeout=900)
     summary = grade_class(course, gradients, course_dir=ours, workers=1, show_progress=False)

@@ -172,7 +172,8 @@ LOAD_BUDGET = 3              # loading, with skipped slow units, gets this many 
 KEPT_CALLS = 3               # a composite's first scored calls kept for the own-parts note
 MAX_CALLBACKS = 200_000      # calls back to the grader's functions during one call
 MAX_NESTING = 8              # callback -> invoke -> callback ... depth
-MAX_CREDIT = 3.0             # the grader's own time in callbacks is credited up to 3 x the time limit
+MAX_CREDIT = 3.0             # time credited for callbacks: at most 3 x the call's time limit
+ROUND_TRIP_ALLOWANCE = 0.005 # seconds credited per callback for the round trip itself (a busy machine's)
 MIN_PART_ENTRIES = 4096      # an array sent to a grader function may hold max(this, 4 x the largest input)
 
 
@@ -207,8 +208,9 @@ class _Exchange:
     credited: float = 0.0
 
     def credit(self, seconds: float) -> None:
-        """Time spent in the grader's own functions is not charged to the student's time limit
-        (up to MAX_CREDIT times the limit)."""
+        """The time a lent part costs (the grader's own work and the round trip) is not charged to
+        the student's time limit, up to MAX_CREDIT times the limit: a correct composite that calls
+        a lent part thousands of times (2000 training steps) keeps its points on a busy machine."""
         seconds = min(seconds, self.max_credit - self.credited)
         if seconds > 0:
             self.credited += seconds
@@ -481,6 +483,11 @@ class SandboxedStudent(_Functions):
                 reply = self._await(exchange, 0)
             except _Broken as broken:
                 raise broken.error from None
+            if exchange.refused:
+                raise StudentFailure(
+                    f"`{name}` called a reference function outside the call that offered it "
+                    f"({exchange.refused[0]}). The grader lends a composite the reference parts only while "
+                    "that composite runs; nothing it returned was used.", ("reference_part_misused",))
             outcome = self._interpret(name, reply, sent)
         except TimeoutError:
             status = self._stop_child()
@@ -499,11 +506,6 @@ class SandboxedStudent(_Functions):
             return fail(name, StudentFailure(
                 f"Calling `{name}`: the process running your code sent the grader a malformed reply "
                 f"({err}); nothing it sent was used.", ("crashed",)))
-        if exchange.refused:
-            raise StudentFailure(
-                f"`{name}` called a reference function outside the call that offered it "
-                f"({exchange.refused[0]}). The grader lends a composite the reference parts only while "
-                "that composite runs; nothing it returned was used.", ("reference_part_misused",))
         return outcome
 
     def _await(self, exchange, depth) -> dict:
@@ -551,7 +553,7 @@ class SandboxedStudent(_Functions):
                 raise
             except Exception as err:  # noqa: BLE001 - e.g. the student passed a wrong-shaped array
                 message = f"{type(err).__name__}: {err}"
-            exchange.credit(time.monotonic() - started)
+            exchange.credit(time.monotonic() - started + ROUND_TRIP_ALLOWANCE)
         if message is not None:
             answer = {"op": "callback_error", "message": message[:2000]}
         try:

@@ -3,7 +3,7 @@
 Values are small decimals so that a failing case, once shrunk, reads as a concrete example.
 Pre-activations stay away from the ReLU kink by construction: X and W1 lie on a 0.1 grid, so
 X @ W1 lies on a 0.01 grid, and b1 is drawn from that grid shifted by 0.005; every z1 is then
-at least 0.005 from 0 (DESIGN.md, Numerics), with no `assume` and no redraw.
+at least 0.005 from 0 (docs/numerics.md), with no `assume` and no redraw.
 """
 from __future__ import annotations
 

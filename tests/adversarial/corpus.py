@@ -13,7 +13,6 @@ A function whose values are garbage (objects, NaN, constants) scores exactly 0: 
 """
 from dataclasses import dataclass, field
 
-from autograder.course import load_course
 
 
 @dataclass(frozen=True)
@@ -62,8 +61,9 @@ EXPECTED = {
         {"relu": (1.0, [])}, checks=("victim_unseen",),
         note="another student's sandbox runs at the same time; its submission must stay unreadable"),
     "slow_load": Expect(
-        {f.name: (0.0, ["timeout"]) for f in load_course().assignment("backprop").functions},
-        note="a load that never ends costs the load time limit once, not once per function"),
+        {"relu": (0.0, ["timeout"])},
+        note="a file that never finishes loading is skipped after the load time limit, once, not once per "
+             "function; what it defines scores 0 with `timeout`, the rest is not defined"),
     "write_outside": Expect(
         {"relu_grad": (1.0, [])}, checks=("project_unchanged",)),
     "sockets": Expect(
@@ -133,6 +133,19 @@ EXPECTED = {
         output_has=("[... more output not shown]",), checks=("thread_rule_named",),
         note="honest habits: output past the cap is dropped and noted; a thread cannot start and the "
              "message names the rule"),
+    "keeps_reference_part": Expect(
+        {**{name: (1.0, []) for name in ("relu", "relu_grad", "mse_loss", "dL_dy", "dL_db2", "dL_dh", "dL_dz1",
+                                         "dL_dW1", "dL_db1", "sgd_step")},
+         "forward": (2.0, []), "dL_dW2": (0.0, ["wrong_values"]), "backward": (2.0, ["calls_wrong_part"]),
+         "train": (0.0, ["reference_part_misused"])},
+        note="a stand-in the grader lent backward, kept and called during train: refused and named"),
+    "floods_lent_part": Expect(
+        {**{name: (1.0, []) for name in ("relu", "relu_grad", "mse_loss", "dL_dy", "dL_db2", "dL_dh", "dL_dz1",
+                                         "dL_dW1", "dL_db1", "rel_error")},
+         "forward": (2.0, []), "dL_dW2": (0.0, ["wrong_values"]), "backward": (2.0, ["calls_wrong_part"]),
+         "numerical_gradient": (0.0, ["wrong_values"]), "gradient_check": (0.0, ["crashed"])},
+        note="arrays far larger than the grader sent, refused before any arithmetic; invocations nested "
+             "without end, cut at a fixed depth"),
     "tamper_child": Expect(
         {"relu": (0.75, ["mutates_input"]), "relu_grad": (0.0, ["crashed"]), "dL_db2": (1.0, [])},
         note="rewrites the child's reply encoder to turn exceptions into results: refused by the trusted "

@@ -4,6 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograder.diagnosis import CODES
+from autograder.testing.types import as_pair
 from autograder.testing import Failure, assert_close, assert_no_mutation, graded
 from autograder.testing.oracle import train_losses
 from autograder.testing.strategies import decimals, networks, random_network
@@ -14,7 +15,7 @@ WALK_Y = np.array([[1.0, 1.0, 0.0, 1.0]])
 
 def _walkthrough_off_the_kink(reference):
     """The walk-through start with b1[0] 1e-12 lower: z1[0] is then clearly below 0 in every library
-    and summation order (it is 0 in exact arithmetic; DESIGN.md errata)."""
+    and summation order (it is 0 in exact arithmetic; docs/numerics.md)."""
     params = reference.walkthrough_params()
     params["b1"] = params["b1"] - np.array([1e-12, 0.0, 0.0])
     return params
@@ -174,9 +175,7 @@ def test_unreachable_pattern_of_a_trained_network_is_missed(student, reference):
 @graded("make_hflip_dataset", weight=2, core=True)
 def test_make_hflip_dataset_matches_reference(student, reference):
     result = student.make_hflip_dataset()
-    if not isinstance(result, tuple) or len(result) != 2:
-        raise Failure("make_hflip_dataset() should return a tuple (X, Y).", ("not_array",))
-    X, Y = result
+    X, Y = as_pair(result, "make_hflip_dataset()", "(X, Y)")
     X_ref, Y_ref = reference.make_hflip_dataset()
     images = X_ref.reshape(16, 2, 2)
     assert_close(X, X_ref, what="X from make_hflip_dataset()", alternatives={"bit_order_reversed": X_ref[:, ::-1]})

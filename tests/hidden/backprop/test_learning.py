@@ -3,6 +3,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
+from autograder.testing.types import as_pair
 from autograder.testing import Failure, assert_close, assert_no_mutation, graded
 from autograder.testing.composite import close_tree
 from autograder.testing.oracle import train_losses
@@ -41,9 +42,7 @@ def test_sgd_step_matches_reference(student, reference, net, lr):
 
 
 def _losses(student_result, steps):
-    if not isinstance(student_result, tuple) or len(student_result) != 2:
-        raise Failure("train should return a tuple (params, losses).", ("not_array",))
-    new_params, losses = student_result
+    new_params, losses = as_pair(student_result, "train", "(params, losses)")
     if not isinstance(losses, (list, tuple, np.ndarray)) or not all(
             isinstance(v, (float, int, np.floating)) for v in np.asarray(losses, dtype=object).ravel()):
         raise Failure(f"losses should be a list of {steps + 1} floats, got {type(losses).__name__}.", ("not_array",))

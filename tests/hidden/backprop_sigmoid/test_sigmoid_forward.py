@@ -2,6 +2,7 @@
 import numpy as np
 from hypothesis import given
 
+from autograder.testing.types import as_pair
 from autograder.testing import Failure, assert_close, assert_no_mutation, graded
 from autograder.testing.oracle_sigmoid import forward_values, loss_value
 from autograder.testing.strategies import random_sigmoid_network, sigmoid_networks
@@ -31,9 +32,7 @@ def forward_mistakes(X, params):
 def _check_forward(student, reference, X, params, *, torch_too=False):
     args = (X, params)
     result = student.call("forward", *args).value
-    if not isinstance(result, tuple) or len(result) != 2:
-        raise Failure("forward(X, params) should return a tuple (Y_hat, cache).", ("not_array",))
-    Y_hat, cache = result
+    Y_hat, cache = as_pair(result, "forward(X, params)", "(Y_hat, cache)")
     expected, expected_cache = reference.forward(X, params)
     inputs = {"X": X, **params}
     y_mistakes, cache_mistakes = forward_mistakes(X, params)

@@ -3,6 +3,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
+from autograder.testing.types import as_pair
 from autograder.testing import Failure, assert_close, assert_no_mutation, graded
 from autograder.testing.oracle_sigmoid import train_losses
 from autograder.testing.strategies import decimals, random_sigmoid_network, sigmoid_networks
@@ -51,9 +52,7 @@ def reference_stale_trajectory(reference, X, Y, params, lr, steps):
 
 
 def _losses(result, steps):
-    if not isinstance(result, tuple) or len(result) != 2:
-        raise Failure("train should return a tuple (params, losses).", ("not_array",))
-    new_params, losses = result
+    new_params, losses = as_pair(result, "train", "(params, losses)")
     if not isinstance(losses, (list, tuple, np.ndarray)) or not all(
             isinstance(v, (float, int, np.floating)) for v in np.asarray(losses, dtype=object).ravel()):
         raise Failure(f"losses should be a list of {steps + 1} floats, got {type(losses).__name__}.", ("not_array",))

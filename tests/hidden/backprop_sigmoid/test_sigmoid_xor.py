@@ -2,7 +2,8 @@
 import numpy as np
 from hypothesis import given
 
-from autograder.testing import Failure, assert_close, assert_no_mutation, graded
+from autograder.testing.types import as_pair
+from autograder.testing import assert_close, assert_no_mutation, graded
 from autograder.testing.strategies import random_sigmoid_network, sigmoid_networks
 
 
@@ -10,9 +11,7 @@ from autograder.testing.strategies import random_sigmoid_network, sigmoid_networ
 @graded("xor_dataset", weight=2, core=True)
 def test_xor_dataset_matches_reference(student, reference):
     result = student.xor_dataset()
-    if not isinstance(result, tuple) or len(result) != 2:
-        raise Failure("xor_dataset() should return a tuple (X, Y).", ("not_array",))
-    X, Y = result
+    X, Y = as_pair(result, "xor_dataset()", "(X, Y)")
     X_ref, Y_ref = reference.xor_dataset()
     assert_close(X, X_ref, what="X from xor_dataset()", alternatives={"bit_order_reversed": X_ref[:, ::-1]})
     assert_close(Y, Y_ref, what="Y from xor_dataset() (one column: shape (4, 1))",

@@ -8,7 +8,7 @@ from hypothesis import given
 
 from autograder.testing import Failure, assert_close, graded
 from autograder.testing.mistakes import distinct
-from autograder.testing.scalars import number
+from autograder.testing.types import as_number
 from autograder.testing.strategies import decimals, step_sizes
 
 from autograder.testing.oracle_gradients import (Counted, derivative, one_sided, texts_polynomial,
@@ -44,7 +44,7 @@ def _calls(f, name, formula):
 @given(x=xs, h=step_sizes)
 def test_forward_difference_matches_reference(student, reference, x, h):
     f = Counted(wavy)
-    actual = number(student.forward_difference(f, x, h))
+    actual = as_number(student.forward_difference(f, x, h))
     assert_close(actual, reference.forward_difference(wavy, x, h), what=f"forward_difference(f, x={x}, h={h})",
                  inputs={"f": WAVY}, alternatives=forward_mistakes(wavy, x, h))
     _calls(f, "forward_difference", "(f(x + h) - f(x)) / h")
@@ -56,7 +56,7 @@ def test_forward_difference_on_the_texts_table(student, reference):
     def square(x):
         return x * x
     for h in (1.0, 0.1, 0.01, 0.001, 0.0001):
-        assert_close(number(student.forward_difference(Counted(square), 2.0, h)),
+        assert_close(as_number(student.forward_difference(Counted(square), 2.0, h)),
                      reference.forward_difference(square, 2.0, h),
                      what=f"forward_difference(f, 2.0, h={h})", inputs={"f": "x**2"},
                      alternatives=forward_mistakes(square, 2.0, h))
@@ -66,7 +66,7 @@ def test_forward_difference_on_the_texts_table(student, reference):
 @given(x=xs, h=step_sizes)
 def test_central_difference_matches_reference(student, reference, x, h):
     f = Counted(wavy)
-    actual = number(student.central_difference(f, x, h))
+    actual = as_number(student.central_difference(f, x, h))
     assert_close(actual, reference.central_difference(wavy, x, h), what=f"central_difference(f, x={x}, h={h})",
                  inputs={"f": WAVY}, alternatives=central_mistakes(wavy, x, h))
     _calls(f, "central_difference", "(f(x + h) - f(x - h)) / (2h)")
@@ -75,7 +75,7 @@ def test_central_difference_matches_reference(student, reference, x, h):
 @graded("central_difference")
 @given(x=xs)
 def test_central_difference_matches_torch(student, reference, x):
-    assert_close(number(student.central_difference(Counted(wavy), x, 1e-4)), derivative(wavy_torch, x), tol="gradcheck",
+    assert_close(as_number(student.central_difference(Counted(wavy), x, 1e-4)), derivative(wavy_torch, x), tol="gradcheck",
                  what=f"central_difference(f, x={x}, h=1e-4) vs the exact derivative (torch autograd)",
                  inputs={"f": WAVY}, alternatives=central_mistakes(wavy, x, 1e-4))
 
@@ -83,7 +83,7 @@ def test_central_difference_matches_torch(student, reference, x):
 @graded("central_difference")
 def test_central_difference_on_the_texts_polynomial(student, reference):
     """y = x**2 + 3x + 1 at x = 2: dy/dx = 7 (text 003, torch autograd agrees)."""
-    assert_close(number(student.central_difference(Counted(texts_polynomial), 2.0, 1e-5)),
+    assert_close(as_number(student.central_difference(Counted(texts_polynomial), 2.0, 1e-5)),
                  derivative(texts_polynomial_torch, 2.0), tol="gradcheck",
                  what="central_difference(f, 2.0, h=1e-5) for f(x) = x**2 + 3x + 1",
                  alternatives=central_mistakes(texts_polynomial, 2.0, 1e-5))

@@ -7,7 +7,8 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder.testing import Failure, assert_close, assert_no_mutation, graded
+from autograder.testing.types import as_pair
+from autograder.testing import assert_close, assert_no_mutation, graded
 from autograder.testing import oracle_neuron as torch_oracle
 from autograder.testing.strategies import layers, matrices, neurons, sizes, units
 
@@ -84,10 +85,7 @@ def _check_forward(student, reference, X, W, b):
     args = (X, W, b)
     call = student.call("neuron_forward", *args)
     result = call.value
-    if not isinstance(result, tuple) or len(result) != 2:
-        raise Failure("neuron_forward should return a tuple (z, p) of the logits and the probabilities, got "
-                      f"{type(result).__name__}.", ("not_array",))
-    z, p = result
+    z, p = as_pair(result, "neuron_forward", "(z, p) of the logits and the probabilities")
     expected_z, expected_p = reference.neuron_forward(X, W, b)
     inputs = {"X": X, "W": W, "b": b}
     no_bias = (X @ W.T)[:, 0]
