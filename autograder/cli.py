@@ -5,7 +5,7 @@
     autograder grade ASSIGNMENT             every submission in submitted/, into the gradebook
     autograder demo                         build, release, make a demo class, grade it, report
     autograder codes                        the diagnosis codes as Markdown (docs/diagnosis.md)
-    autograder validate [ASSIGNMENT ...]    pre-release check: reference, release, mutant catalogue
+    autograder validate [ASSIGNMENT ...]    pre-release check: reference, release, mutants, correct variants
 """
 from __future__ import annotations
 
@@ -150,9 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_codes)
 
     p = sub.add_parser("validate", help="check an assignment before release: the reference scores full marks, "
-                                        "the release zero, every catalogued mutant is caught and named")
+                                        "the release zero, every catalogued mutant is caught and named, every "
+                                        "catalogued correct variant scores full marks")
     p.add_argument("assignment", nargs="*", help="assignments to validate (default: all in course.toml)")
-    p.add_argument("--function", action="append", help="only the mutants of this function (repeatable)")
+    p.add_argument("--function", action="append",
+                   help="only the mutants and correct variants of this function (repeatable)")
     p.add_argument("--no-release", action="store_true", help="skip releasing and grading the untouched release")
     with_isolation(p)
     p.set_defaults(run=cmd_validate)
