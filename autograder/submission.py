@@ -170,8 +170,12 @@ def _extract_notebook(text: str, assignment: Assignment) -> Extracted:
             extracted.notes.append(f"Cell '{grade_id}' appears {len(mine)} times; the first copy was graded.")
         if meta.get("solution"):
             if not mine:
-                extracted.notes.append(f"Answer cell '{grade_id}' is missing from the notebook "
-                                       "(was it deleted, or its metadata removed?).")
+                found = next((u.name for u in extracted.units if grade_id in u.defines), None)
+                extracted.notes.append(
+                    f"Answer cell '{grade_id}' has lost its nbgrader metadata; {found} defines `{grade_id}`, "
+                    "and that was graded." if found else
+                    f"Answer cell '{grade_id}' is missing from the notebook (was it deleted, or its metadata "
+                    "removed?).")
             elif _source_text(mine[0].get("source", "")) is None or mine[0].get("cell_type") != "code":
                 extracted.notes.append(f"Answer cell '{grade_id}' is not a code cell.")
         elif meta.get("locked") or meta.get("grade"):
