@@ -5,12 +5,13 @@
     autograder grade ASSIGNMENT             every submission in submitted/, into the gradebook
     autograder demo                         build, release, make a demo class, grade it, report
     autograder codes                        the diagnosis codes as Markdown (docs/diagnosis.md)
-    autograder validate [ASSIGNMENT ...]    pre-release check: reference, release, mutant catalogue
+    autograder validate [ASSIGNMENT ...]    pre-release check: reference, release, mutants, correct variants
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -33,12 +34,14 @@ def cmd_grade(args) -> int:
     course = _course(args)
     assignment = course.assignment(args.assignment)
     if args.path:
-        from .grade import GraderError, grade_submission
+        from .grade import GraderError, grade_submission, isolation_notice
         try:
-            result = grade_submission(assignment, args.path, isolation=args.isolation)
+            result = grade_submission(assignment, args.path, isolation=args.isolation,
+                                      hidden=(Path(args.course_dir).resolve(),))
         except GraderError as err:
             print(f"autograder: could not grade {args.path}: {err}", file=sys.stderr)
             return 2
+        _instructor_notice(isolation_notice(assignment, args.isolation))
         if args.json:
             json.dump(result, sys.stdout, indent=2)
             sys.stdout.write("\n")
@@ -46,7 +49,8 @@ def cmd_grade(args) -> int:
             from .report import print_result
             print_result(result, title=f"{args.assignment}: {args.path}")
         return 0
-    from .batch import BatchError, grade_class
+    from .batch import BatchError, Interrupted, grade_class
+    from .grade import isolation_notice
     from .report import print_grade_table
     try:
         summary = grade_class(course, assignment, course_dir=Path(args.course_dir), isolation=args.isolation,
@@ -54,14 +58,44 @@ def cmd_grade(args) -> int:
     except BatchError as err:
         print(f"autograder: {err}", file=sys.stderr)
         return 2
+    except Interrupted as stop:
+        print(f"autograder: {stop}", file=sys.stderr)
+        _exit_now(130)
     print_grade_table(summary, assignment)
+    _instructor_notice(isolation_notice(assignment, args.isolation))
+    failed = sorted(student for student, result in summary.items() if "error" in result)
+    if failed:       # the grader's failures: reported here, never stored as the students' grades
+        print(f"autograder: {len(failed)} submission(s) could not be graded and were not recorded "
+              f"({', '.join(failed[:20])}{', ...' if len(failed) > 20 else ''}); the reasons are in the "
+              "table above. Fix the cause and run the same command again.", file=sys.stderr)
+        return 1
     return 0
 
 
+def _exit_now(code: int) -> None:
+    """End at once after Ctrl-C: every result is on disk, the workers are killed and the fork
+    server dies with this process, so waiting for the interpreter's own shutdown (which a second
+    Ctrl-C could leave hanging) buys nothing."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _instructor_notice(text) -> None:
+    """What the sandbox lacks on this machine: for the instructor's console, never a student."""
+    if text:
+        print(f"autograder: {text}", file=sys.stderr)
+
+
 def cmd_demo(args) -> int:
+    from .batch import BatchError
     from .demo import run_demo
-    return run_demo(load_course(args.course_file), course_dir=Path(args.course_dir), isolation=args.isolation,
-                    workers=args.workers)
+    try:
+        return run_demo(load_course(args.course_file), course_dir=Path(args.course_dir), isolation=args.isolation,
+                        workers=args.workers)
+    except BatchError as err:
+        print(f"autograder: {err}", file=sys.stderr)
+        return 2
 
 
 def cmd_codes(args) -> int:
@@ -87,7 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def with_isolation(p):
         p.add_argument("--isolation", choices=["auto", "bwrap", "none"], default="auto",
-                       help="sandbox for student code: bubblewrap when available (auto), required, or off")
+                       help="sandbox for student code: bubblewrap (auto: required by a batch, used when "
+                            "available for one file), required (bwrap), or the weaker fallback (none)")
 
     p = sub.add_parser("generate", help="release an assignment with nbgrader")
     p.add_argument("assignment")
@@ -115,11 +150,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_codes)
 
     p = sub.add_parser("validate", help="check an assignment before release: the reference scores full marks, "
-                                        "the release zero, every catalogued mutant is caught and named")
+                                        "the release zero, every catalogued mutant is caught and named, every "
+                                        "catalogued correct variant scores full marks")
     p.add_argument("assignment", nargs="*", help="assignments to validate (default: all in course.toml)")
-    p.add_argument("--function", action="append", help="only the mutants of this function (repeatable)")
+    p.add_argument("--function", action="append",
+                   help="only the mutants and correct variants of this function (repeatable)")
     p.add_argument("--per-function", type=int, metavar="N",
-                   help="a quick check: only the first N catalogued mutants of each function")
+                   help="a quick check: only the first N catalogued mutants and correct variants of each function")
     p.add_argument("--no-release", action="store_true", help="skip releasing and grading the untouched release")
     with_isolation(p)
     p.set_defaults(run=cmd_validate)
@@ -133,6 +170,9 @@ def main(argv=None) -> int:
     except CourseError as err:
         print(f"autograder: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("autograder: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -9,21 +9,34 @@ feedback/<student>/<assignment>/<notebook>.html.
 from __future__ import annotations
 
 import ast
+import contextlib
+import html
+import os
+import tempfile
 from pathlib import Path
 
 import nbformat
 
 from .course import Assignment, Course
 from .submission import UnreadableSubmission, read_text
+from .text import safe_text
 
 
 def _answers_from_notebook(path: Path) -> dict[str, str]:
+    """grade_id -> source of the first code cell carrying that grade_id: the copy the grader
+    graded (submission.py), whatever its other metadata says."""
     nb = nbformat.reads(read_text(path), as_version=4)
     answers = {}
     for cell in nb.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if isinstance(meta, dict) and meta.get("solution") and isinstance(meta.get("grade_id"), str):
-            answers.setdefault(meta["grade_id"], cell.get("source", ""))
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell.get("metadata"), dict) else {}
+        if isinstance(meta, dict) and isinstance(meta.get("grade_id"), str):
+            source = cell.get("source", "")
+            if isinstance(source, list):
+                source = "".join(s for s in source if isinstance(s, str))
+            answers.setdefault(meta["grade_id"], safe_text(source, 200_000) if isinstance(source, str)
+                               else "# (this cell's source is not text)\n")
     return answers
 
 
@@ -62,8 +75,10 @@ def autograded_notebook(released: Path, submission: Path, result: dict):
             cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
             cell.execution_count = 1
     if result.get("output"):
-        note = nbformat.v4.new_markdown_cell("**Grader notes**\n\n```\n" + result["output"][:4000] + "\n```")
-        nb.cells.insert(0, note)
+        # Not a Markdown fence, which printed text could close: escaped HTML inside <pre>, so the
+        # notes render as the characters they hold (no live tag, no heading).
+        notes = html.escape(safe_text(result["output"], 4000), quote=True)
+        nb.cells.insert(0, nbformat.v4.new_markdown_cell(f"**Grader notes**\n\n<pre>{notes}</pre>"))
     return nb
 
 
@@ -72,8 +87,23 @@ def write_autograded(course_dir: Path, assignment: Assignment, student: str, sub
     released = Path(course_dir) / "release" / assignment.name / assignment.notebook
     target = Path(course_dir) / "autograded" / student / assignment.name / assignment.notebook
     target.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(autograded_notebook(released, Path(submission), result), target)
+    write_atomically(target, nbformat.writes(autograded_notebook(released, Path(submission), result)))
     return target
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a file whole or not at all (never a 0-byte or half-written file): a temporary file
+    beside it, then a rename."""
+    path = Path(path)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def generate_feedback(course: Course, course_dir: Path, assignment: Assignment) -> Path:

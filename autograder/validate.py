@@ -5,6 +5,8 @@
     -> the untouched release (nbgrader's stubbed notebook) scores zero
     -> every mutant in the catalogue loses points on the function it breaks, is named, and costs
        nothing in the functions that call it (error carried forward: docs/scoring.md)
+    the correct-variants catalogue covers every graded function (at least MIN_VARIANTS each)
+    -> every correct variant scores full marks on its function and on the functions that call it
 
 The mutant catalogue of an assignment is `tests/mutants/<assignment>.toml`: one `[[mutant]]`
 table per realistic wrong implementation, with the graded `function` it breaks, a `mistake` id,
@@ -17,6 +19,12 @@ that affordable, a mutant is graded on its function and the graded functions tha
 A mutant is *caught* when its function scores below full marks, *named* when its function's
 tags include every expected tag and, unless expected, not the generic `wrong_values`, and
 *charged once* when every graded function that calls it keeps full marks.
+
+The correct-variants catalogue `tests/variants/<assignment>.toml` is the mutant catalogue's twin:
+one `[[variant]]` table per correct implementation written differently from the reference (loops,
+einsum, another order of floating-point operations, a composite that inlines its parts, ...), with
+the graded `function`, a `variant` id, a one-line `description` and the replacement `source`. A
+variant submission is built and graded exactly like a mutant's, and must lose no point at all.
 """
 from __future__ import annotations
 
@@ -32,6 +40,7 @@ from .course import Assignment, Course
 from .diagnosis import CODES
 
 MIN_MUTANTS = 3
+MIN_VARIANTS = 3
 GENERIC = "wrong_values"
 
 
@@ -141,15 +150,21 @@ def reference_path(assignment: Assignment) -> Path:
     return Path(spec.origin)
 
 
-def mutant_submission(reference_source: str, mutant: Mutant) -> str:
-    """The reference module's source with `mutant.function`'s definition replaced by the mutant's."""
-    node = _defined_functions(reference_source, "the reference").get(mutant.function)
+def replace_function(reference_source: str, function: str, source: str) -> str:
+    """The reference module's source with `function`'s definition replaced by `source` (which
+    defines it again, and may define helpers beside it)."""
+    node = _defined_functions(reference_source, "the reference").get(function)
     if node is None:
-        raise CatalogueError(f"the reference does not define {mutant.function}()")
+        raise CatalogueError(f"the reference does not define {function}()")
     lines = reference_source.splitlines(keepends=True)
     start = min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1
-    replacement = mutant.source.strip("\n") + "\n"
+    replacement = source.strip("\n") + "\n"
     return "".join(lines[:start]) + replacement + "".join(lines[node.end_lineno:])
+
+
+def mutant_submission(reference_source: str, mutant: Mutant) -> str:
+    """The reference module's source with `mutant.function`'s definition replaced by the mutant's."""
+    return replace_function(reference_source, mutant.function, mutant.source)
 
 
 def callers(reference_source: str, function: str, graded) -> list[str]:
@@ -164,20 +179,98 @@ def callers(reference_source: str, function: str, graded) -> list[str]:
     return [g for g in graded if g in found and g != function]
 
 
+def grade_replacement(assignment: Assignment, function: str, source: str, name: str, workdir: Path, *,
+                      isolation: str = "auto", reference_source: str | None = None) -> tuple[dict, list[str]]:
+    """Grade the reference with `function` replaced by `source` through the real path (sandbox +
+    hidden suite), on that function and the graded functions that call it -> ({graded function:
+    its results.json test entry}, the callers). name: the submission file's stem."""
+    from .grade import grade_submission
+    reference = reference_source if reference_source is not None else reference_path(assignment).read_text("utf-8")
+    graded = [f.name for f in assignment.functions]
+    path = Path(workdir) / f"{name}.py"
+    path.write_text(replace_function(reference, function, source), encoding="utf-8")
+    up = callers(reference, function, graded)
+    result = grade_submission(assignment, path, isolation=isolation, only={function, *up})
+    return {t["name"]: t for t in result["tests"]}, up
+
+
 def grade_mutant(assignment: Assignment, mutant: Mutant, workdir: Path, *, isolation: str = "auto",
                  reference_source: str | None = None) -> MutantResult:
     """Grade one mutant through the real path (sandbox + hidden suite), on its function and callers."""
-    from .grade import grade_submission
-    source = reference_source if reference_source is not None else reference_path(assignment).read_text("utf-8")
-    graded = [f.name for f in assignment.functions]
-    path = Path(workdir) / f"{mutant.id}.py"
-    path.write_text(mutant_submission(source, mutant), encoding="utf-8")
-    up = callers(source, mutant.function, graded)
-    result = grade_submission(assignment, path, isolation=isolation, only={mutant.function, *up})
-    tests = {t["name"]: t for t in result["tests"]}
+    tests, up = grade_replacement(assignment, mutant.function, mutant.source, mutant.id, workdir,
+                                  isolation=isolation, reference_source=reference_source)
     mine = tests[mutant.function]
     return MutantResult(mutant, mine["score"], mine["max_score"], list(mine["tags"]), mine["output"],
                         {name: tests[name] for name in up if name in tests})
+
+
+# -- the correct-variants catalogue ----------------------------------------------------
+
+@dataclass(frozen=True)
+class Variant:
+    function: str
+    variant: str
+    description: str
+    source: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.function}__{self.variant}"
+
+
+@dataclass
+class VariantResult:
+    variant: Variant
+    tests: dict[str, dict]     # its function and every graded caller -> its results.json test entry
+
+    @property
+    def lost(self) -> dict[str, dict]:
+        """The graded functions that lost points (the variant's own first), empty at full marks."""
+        return {name: t for name, t in self.tests.items() if t["score"] < t["max_score"]}
+
+    @property
+    def full_marks(self) -> bool:
+        return self.variant.function in self.tests and not self.lost
+
+
+def variants_path(assignment: Assignment) -> Path:
+    return assignment.root / "tests" / "variants" / f"{assignment.name}.toml"
+
+
+def load_variants(assignment: Assignment) -> list[Variant]:
+    """The assignment's correct variants ([] when it has no catalogue). Raises CatalogueError."""
+    path = variants_path(assignment)
+    if not path.exists():
+        return []
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise CatalogueError(f"{path.name} is not valid TOML: {err}") from None
+    graded = {f.name for f in assignment.functions}
+    variants, seen = [], set()
+    for i, entry in enumerate(data.get("variant", [])):
+        where = f"{path.name}: variant #{i + 1} ({entry.get('function')}/{entry.get('variant')})"
+        missing = [k for k in ("function", "variant", "description", "source") if k not in entry]
+        if missing:
+            raise CatalogueError(f"{where} lacks {', '.join(missing)}")
+        variant = Variant(entry["function"], entry["variant"], entry["description"].strip(), entry["source"])
+        if variant.function not in graded:
+            raise CatalogueError(f"{where}: {variant.function!r} is not a graded function of {assignment.name}")
+        if variant.id in seen:
+            raise CatalogueError(f"{where}: a second variant with id {variant.id}")
+        seen.add(variant.id)
+        if variant.function not in _defined_functions(variant.source, where):
+            raise CatalogueError(f"{where}: its source does not define {variant.function}()")
+        variants.append(variant)
+    return variants
+
+
+def grade_variant(assignment: Assignment, variant: Variant, workdir: Path, *, isolation: str = "auto",
+                  reference_source: str | None = None) -> VariantResult:
+    """Grade one correct variant through the real path, on its function and callers."""
+    tests, up = grade_replacement(assignment, variant.function, variant.source, variant.id, workdir,
+                                  isolation=isolation, reference_source=reference_source)
+    return VariantResult(variant, {name: tests[name] for name in [variant.function, *up] if name in tests})
 
 
 # -- the whole check -----------------------------------------------------------------
@@ -195,10 +288,12 @@ class Report:
     checks: list[Check] = field(default_factory=list)
     mutants: list[MutantResult] = field(default_factory=list)
     seconds: float = 0.0
+    variants: list[VariantResult] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return all(c.ok for c in self.checks) and all(m.named and m.charged_once for m in self.mutants)
+        return (all(c.ok for c in self.checks) and all(m.named and m.charged_once for m in self.mutants)
+                and all(v.full_marks for v in self.variants))
 
     def summary(self) -> dict:
         n = len(self.mutants)
@@ -228,8 +323,34 @@ class Report:
                     lines.append(f"                {m.mutant.description}")
                     first = m.output.splitlines()[1] if len(m.output.splitlines()) > 1 else m.output
                     lines.append(f"                grader said: {first[:300]}")
+        lines += self._variant_lines()
         lines += ["", f"{'PASSED' if self.ok else 'FAILED'} in {self.seconds:.1f} s"]
         return "\n".join(lines)
+
+
+    def _variant_lines(self) -> list[str]:
+        if not self.variants:
+            return []
+        n = len(self.variants)
+        lines = ["", f"Correct variants: {n}, full marks {sum(v.full_marks for v in self.variants)}/{n}", ""]
+        width = max(len(v.variant.id) for v in self.variants)
+        for v in self.variants:
+            mine = v.tests.get(v.variant.function)
+            score = f"{mine['score']:g}/{mine['max_score']:g}" if mine else "not graded"
+            lines.append(f"  [{'ok' if v.full_marks else 'LOST POINTS':^11}] {v.variant.id:<{width}}  {score}")
+            if not v.full_marks:
+                lines.append(f"                {v.variant.description}")
+            for name, t in v.lost.items():
+                said = _first_line(t["output"])
+                lines.append(f"                {name} {t['score']:g}/{t['max_score']:g} "
+                             f"[{', '.join(t['tags'])}]: {said[:300]}")
+        return lines
+
+
+def _first_line(output: str) -> str:
+    """The first line of a test's message that says what is wrong (not the "k of n checks passed" count)."""
+    lines = [line for line in output.splitlines() if line.strip() and not line.endswith("checks passed.")]
+    return lines[0] if lines else output.strip()
 
 
 def _full_marks(result: dict) -> tuple[bool, str]:
@@ -243,13 +364,45 @@ def _zero(result: dict) -> tuple[bool, str]:
     return not bad, ("scores points: " + "; ".join(bad)) if bad else f"{result['score']:g}/{result['max_score']:g}"
 
 
+def check_variants(assignment: Assignment) -> tuple[Check, list[Variant]]:
+    """The correct-variants catalogue's structure and coverage -> (its Check, its variants)."""
+    path = variants_path(assignment)
+    where = path.relative_to(assignment.root)
+    if not path.exists():
+        return Check("correct-variants catalogue", False,
+                     f"{where} does not exist: add at least {MIN_VARIANTS} [[variant]] tables per graded "
+                     f"function"), []
+    try:
+        variants = load_variants(assignment)
+    except CatalogueError as err:
+        return Check("correct-variants catalogue", False, str(err)), []
+    thin = [f"{name} ({n})" for name, n in coverage(assignment, variants).items() if n < MIN_VARIANTS]
+    return Check(f"correct-variants catalogue: {len(variants)} variants, at least {MIN_VARIANTS} per graded function",
+                 not thin, f"too few correct variants for {', '.join(thin)}: add [[variant]] tables to {where}"
+                 if thin else ""), variants
+
+
+def _first_per_function(entries: list, n: int | None) -> list:
+    """The first n entries (mutants or variants) of each function, in catalogue order (all for None)."""
+    if n is None:
+        return entries
+    taken: dict[str, int] = {}
+    kept = []
+    for entry in entries:
+        taken[entry.function] = taken.get(entry.function, 0) + 1
+        if taken[entry.function] <= n:
+            kept.append(entry)
+    return kept
+
+
 def validate(course: Course, assignment: Assignment, *, isolation: str = "auto", functions=None,
              per_function: int | None = None, release: bool = True, progress=None) -> Report:
     """Run every check of the module docstring -> a Report (report.ok, report.text()).
 
-    functions: only the mutants of these functions (the coverage check still covers all).
-    per_function: only the first N mutants of each function, in catalogue order (a quick check).
-    release: also release with nbgrader and grade the untouched release (needs the notebook)."""
+    functions: only the mutants and correct variants of these functions (the coverage checks
+    still cover all). per_function: only the first N mutants and N correct variants of each
+    function, in catalogue order (a quick check). release: also release with nbgrader and grade
+    the untouched release (needs the notebook)."""
     from .grade import GraderError, grade_submission
     say = progress or (lambda text: None)
     started = time.monotonic()
@@ -268,6 +421,8 @@ def validate(course: Course, assignment: Assignment, *, isolation: str = "auto",
             report.checks.append(Check(
                 f"mutant catalogue: {len(mutants)} mutants, at least {MIN_MUTANTS} per graded function",
                 not thin, f"too few mutants for {', '.join(thin)}" if thin else ""))
+    variants_check, variants = check_variants(assignment)
+    report.checks.append(variants_check)
     source = reference_path(assignment).read_text("utf-8")
     try:
         say("grading the reference solution")
@@ -283,18 +438,20 @@ def validate(course: Course, assignment: Assignment, *, isolation: str = "auto",
         elif release:
             report.checks.append(Check("untouched release scores zero", False,
                                        f"no source notebook at {assignment.source_notebook}"))
-        chosen = [m for m in mutants if functions is None or m.function in functions]
-        if per_function is not None:
-            taken: dict[str, int] = {}
-            for mutant in list(chosen):
-                taken[mutant.function] = taken.get(mutant.function, 0) + 1
-                if taken[mutant.function] > per_function:
-                    chosen.remove(mutant)
+        chosen = _first_per_function([m for m in mutants if functions is None or m.function in functions],
+                                     per_function)
         with tempfile.TemporaryDirectory(prefix="validate-mutants-") as tmp:
             for i, mutant in enumerate(chosen, 1):
                 say(f"[{i}/{len(chosen)}] {mutant.id}")
                 report.mutants.append(grade_mutant(assignment, mutant, Path(tmp), isolation=isolation,
                                                    reference_source=source))
+        chosen_variants = _first_per_function(
+            [v for v in variants if functions is None or v.function in functions], per_function)
+        with tempfile.TemporaryDirectory(prefix="validate-variants-") as tmp:
+            for i, variant in enumerate(chosen_variants, 1):
+                say(f"[{i}/{len(chosen_variants)}] correct variant {variant.id}")
+                report.variants.append(grade_variant(assignment, variant, Path(tmp), isolation=isolation,
+                                                     reference_source=source))
     except GraderError as err:
         report.checks.append(Check("the hidden suite runs", False, str(err)))
     report.seconds = time.monotonic() - started

@@ -8,7 +8,7 @@ import pytest
 
 from autograder.course import PROJECT_ROOT, load_course
 from autograder.validate import CatalogueError, Mutant, callers, catalogue_path, load_catalogue, \
-    mutant_submission, reference_path, validate
+    load_variants, mutant_submission, reference_path, validate
 
 from helpers import run_cli
 
@@ -29,8 +29,9 @@ def copy_course(tmp_path, assignment="backprop"):
 def test_validate_passes_for_the_course_on_one_mutant_per_function(name):
     """`autograder validate` end to end, for every assignment (one test each, spread over the xdist
     workers): the catalogue covers every function, the reference scores full marks, the release
-    zero, and the first mutant of every graded function is caught and named. The full catalogue,
-    every mutant with stricter checks, is graded by tests/test_mutants.py in the same run."""
+    zero, the first mutant of every graded function is caught and named, and its first correct
+    variant scores full marks. The full catalogues, every mutant with stricter checks and every
+    variant, are graded by tests/test_mutants.py and tests/test_variants.py in the same run."""
     assignment = load_course().assignment(name)
     assert catalogue_path(assignment).exists(), f"{name} has no mutant catalogue"
     done = run_cli("validate", name, "--per-function", "1", timeout=900)
@@ -40,8 +41,10 @@ def test_validate_passes_for_the_course_on_one_mutant_per_function(name):
     assert "[ok] reference solution scores full marks" in out
     assert "[ok] mutant catalogue" in out
     graded = [f.name for f in assignment.functions]
-    checked = re.findall(r"^\s*\[\s{2,}ok\s{2,}\] (\S+)", out, flags=re.MULTILINE)
-    assert sorted(m.split("__")[0] for m in checked) == sorted(graded), checked
+    checked = set(re.findall(r"^\s*\[\s{2,}ok\s{2,}\] (\S+)", out, flags=re.MULTILINE))
+    for kind, catalogue in (("mutant", load_catalogue(assignment)), ("correct variant", load_variants(assignment))):
+        functions = sorted(entry.function for entry in catalogue if entry.id in checked)
+        assert functions == sorted(graded), f"{kind}s checked: {functions}"
     assert f"named correctly {len(graded)}/{len(graded)}" in out
 
 
