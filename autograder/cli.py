@@ -22,10 +22,12 @@ def _course(args):
 
 
 def cmd_generate(args) -> int:
-    from .release import generate
+    from .release import release
     course = _course(args)
-    release = generate(course, course.assignment(args.assignment), course_dir=Path(args.course_dir))
-    print(f"Released {args.assignment} to {release}")
+    done = release(course, course.assignment(args.assignment), course_dir=Path(args.course_dir))
+    print(f"Released {args.assignment} to {done.release_dir}")
+    for note in done.notes:
+        print(f"note: {note}")
     return 0
 
 

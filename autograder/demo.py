@@ -23,7 +23,7 @@ from rich.console import Console
 from .batch import grade_class
 from .course import Assignment, Course
 from .feedback import generate_feedback
-from .gradebook import export_csv
+from .exports import grades_csv
 from .release import generate
 from .report import print_grade_table
 
@@ -132,7 +132,7 @@ def run_demo(course: Course, *, course_dir: Path, isolation: str = "auto", worke
             console.print(f"  {student} ({what}): {function} {test['score']:.2f}/{test['max_score']:g}"
                           f"  tags: {', '.join(test['tags'])}", highlight=False, markup=False)
         feedback = generate_feedback(course, course_dir, assignment)
-        grades = export_csv(course_dir, course.id, assignment, course_dir / "exports" / f"{assignment.name}.csv")
+        grades = grades_csv(course_dir, course.id, assignment, course_dir / "exports" / f"{assignment.name}.csv")
         console.print(f"feedback: {feedback}/<student>/{assignment.name}/   grades for the LMS: {grades}")
     console.print(f"\nDone in {time.monotonic() - started:.0f} s. The course directory is {course_dir.resolve()} "
                   "(nbgrader's layout: source/, release/, submitted/, autograded/, feedback/, gradebook.db).")

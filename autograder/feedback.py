@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 
 from .course import Assignment, Course
-from .submission import UnreadableSubmission, read_text
+from .submission import UnreadableSubmission, is_written_answer, read_text
 
 
 def _answers_from_notebook(path: Path) -> dict[str, str]:
@@ -40,6 +40,23 @@ def _answers_from_module(path: Path) -> dict[str, str]:
     return answers
 
 
+def _released(course_dir: Path, assignment: Assignment) -> Path:
+    return Path(course_dir) / "release" / assignment.name / assignment.notebook
+
+
+def written_answers(course_dir: Path, assignment: Assignment, submission: Path) -> dict[str, bool]:
+    """{written answer grade_id: whether the student wrote something there} (False for a .py file)."""
+    released = nbformat.read(_released(course_dir, assignment), as_version=4)
+    stubs = {c.metadata["nbgrader"]["grade_id"]: c.source.strip() for c in released.cells
+             if is_written_answer(c.metadata.get("nbgrader", {}))}
+    try:
+        mine = _answers_from_notebook(Path(submission)) if Path(submission).suffix == ".ipynb" else {}
+    except Exception:  # noqa: BLE001 - an unreadable file wrote nothing
+        mine = {}
+    return {grade_id: isinstance(mine.get(grade_id), str) and mine[grade_id].strip() not in ("", stub)
+            for grade_id, stub in stubs.items()}
+
+
 def autograded_notebook(released: Path, submission: Path, result: dict):
     """The released notebook with the student's answers and the grader's messages as outputs."""
     nb = nbformat.read(released, as_version=4)
@@ -52,7 +69,10 @@ def autograded_notebook(released: Path, submission: Path, result: dict):
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         grade_id = meta.get("grade_id", "")
-        if meta.get("solution"):
+        if is_written_answer(meta):
+            answer = answers.get(grade_id)
+            cell.source = answer if isinstance(answer, str) else "*(no written answer in the submission)*"
+        elif meta.get("solution"):
             cell.source = answers.get(grade_id, answers.get("*", "# (no answer found in the submission)\n"))
         elif meta.get("grade") and grade_id.startswith("test_") and grade_id[5:] in tests:
             test = tests[grade_id[5:]]
@@ -69,7 +89,7 @@ def autograded_notebook(released: Path, submission: Path, result: dict):
 
 def write_autograded(course_dir: Path, assignment: Assignment, student: str, submission: Path,
                      result: dict) -> Path:
-    released = Path(course_dir) / "release" / assignment.name / assignment.notebook
+    released = _released(course_dir, assignment)
     target = Path(course_dir) / "autograded" / student / assignment.name / assignment.notebook
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(autograded_notebook(released, Path(submission), result), target)

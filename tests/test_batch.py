@@ -66,7 +66,8 @@ def test_batch_grades_every_submission_into_the_gradebook(class_dir, course, bac
     assert f"Score: {summary['cyrus']['score']} / {backprop.max_score}" in seen
     assert "relu_gate_at_zero" in seen
     assert f"relu_grad: {cyrus['relu_grad']['score']:g} / {cyrus['relu_grad']['max_score']:g} (failed)" in seen
-    rows = (gradebook.export_csv(class_dir, course.id, backprop, class_dir / "grades.csv")).read_text().splitlines()
+    from autograder.exports import grades_csv
+    rows = (grades_csv(class_dir, course.id, backprop, class_dir / "grades.csv")).read_text().splitlines()
     assert rows[0].startswith("student,assignment,score,max_score,relu,relu_grad")
     assert len(rows) == 1 + len(summary)
 
