@@ -230,7 +230,7 @@ def _worker_check() -> dict:
     return {"version": version, "bwrap": shutil.which("bwrap") is not None}
 
 
-def _connect(scheduler: str, timeout: float = 20.0):
+def _connect(scheduler: str, timeout: float = 10.0, workers_timeout: float = 60.0):
     """A Dask client with at least one worker able to grade, or a BatchError saying what to check."""
     import importlib.metadata
     from distributed import Client
@@ -241,7 +241,7 @@ def _connect(scheduler: str, timeout: float = 20.0):
                          "Check that `dask scheduler` is running there, that the address and port are right "
                          "(tcp://HOST:8786) and that no firewall blocks it.") from None
     try:
-        client.wait_for_workers(1, timeout=timeout)
+        client.wait_for_workers(1, timeout=workers_timeout)
         checks = client.run(_worker_check)
     except (OSError, TimeoutError) as err:
         client.close()

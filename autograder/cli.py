@@ -2,7 +2,8 @@
 
     autograder generate ASSIGNMENT          release with nbgrader into release/ASSIGNMENT/
     autograder grade ASSIGNMENT PATH --json one submission -> results.json on stdout
-    autograder grade ASSIGNMENT             every submission in submitted/, into the gradebook
+    autograder grade ASSIGNMENT             every submission in submitted/, into the gradebook, + feedback
+    autograder export ASSIGNMENT            nbgrader CSV, Canvas CSV, Gradescope results.json
     autograder demo                         build, release, make a demo class, grade it, report
     autograder codes                        the diagnosis codes as Markdown (docs/diagnosis.md)
     autograder validate [ASSIGNMENT ...]    pre-release check: reference, release, mutant catalogue
@@ -49,14 +50,30 @@ def cmd_grade(args) -> int:
             print_result(result, title=f"{args.assignment}: {args.path}")
         return 0
     from .batch import BatchError, grade_class
-    from .report import print_grade_table
+    from .report import print_batch_summary, print_grade_table
+    course_dir = Path(args.course_dir)
     try:
-        summary = grade_class(course, assignment, course_dir=Path(args.course_dir), isolation=args.isolation,
-                              workers=args.workers, scheduler=args.scheduler, regrade=args.regrade)
+        summary = grade_class(course, assignment, course_dir=course_dir, isolation=args.isolation,
+                              workers=args.workers, scheduler=args.scheduler, regrade=args.regrade,
+                              students=args.student)
     except BatchError as err:
         print(f"autograder: {err}", file=sys.stderr)
         return 2
     print_grade_table(summary, assignment)
+    if args.feedback and (summary.graded or args.student):
+        from .feedback import generate_feedback
+        folder = generate_feedback(course, course_dir, assignment, students=args.student)
+        print(f"feedback: {folder}/<student>/{assignment.name}/")
+    print_batch_summary(summary, assignment)
+    return 0
+
+
+def cmd_export(args) -> int:
+    from .exports import export_all
+    course = _course(args)
+    for what, where in export_all(course, Path(args.course_dir), course.assignment(args.assignment),
+                                  Path(args.to) if args.to else None).items():
+        print(f"{what}: {where}")
     return 0
 
 
@@ -103,9 +120,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, help="parallel workers for a batch (default: cores)")
     p.add_argument("--scheduler", default=None, help="a Dask scheduler address to grade the batch on")
     p.add_argument("--regrade", action="store_true", help="grade again what is already graded")
+    p.add_argument("--student", action="append", default=None,
+                   help="grade (again) only this student's submission (repeatable)")
+    p.add_argument("--no-feedback", dest="feedback", action="store_false",
+                   help="skip nbgrader generate_feedback after the batch (feedback/<student>/<assignment>/)")
     with_course_dir(p)
     with_isolation(p)
     p.set_defaults(run=cmd_grade)
+
+    p = sub.add_parser("export", help="grades for the LMS: nbgrader's CSV, a Canvas gradebook CSV, "
+                                      "Gradescope results.json per student")
+    p.add_argument("assignment")
+    p.add_argument("--to", default=None, help="folder for the exports (default: COURSE_DIR/exports)")
+    with_course_dir(p)
+    p.set_defaults(run=cmd_export)
 
     p = sub.add_parser("demo", help="build, release, grade a demo class and show the grade table")
     with_course_dir(p, default="demo")

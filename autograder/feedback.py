@@ -96,10 +96,13 @@ def write_autograded(course_dir: Path, assignment: Assignment, student: str, sub
     return target
 
 
-def generate_feedback(course: Course, course_dir: Path, assignment: Assignment) -> Path:
-    """nbgrader generate_feedback for every autograded student -> the feedback/ folder."""
+def generate_feedback(course: Course, course_dir: Path, assignment: Assignment,
+                      students: list[str] | None = None) -> Path:
+    """nbgrader generate_feedback for every autograded student (or just `students`) -> the feedback/ folder."""
     from .release import nbgrader_api
-    outcome = nbgrader_api(course, course_dir).generate_feedback(assignment.name)
-    if not outcome.get("success"):
-        raise RuntimeError(f"nbgrader generate_feedback failed:\n{outcome.get('error') or outcome.get('log')}")
+    api = nbgrader_api(course, course_dir)
+    for student in students or [None]:
+        outcome = api.generate_feedback(assignment.name, student_id=student)
+        if not outcome.get("success"):
+            raise RuntimeError(f"nbgrader generate_feedback failed:\n{outcome.get('error') or outcome.get('log')}")
     return Path(course_dir) / "feedback"
