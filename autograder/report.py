@@ -49,8 +49,11 @@ def print_batch_summary(summary, assignment: Assignment, console: Console | None
     summary: batch.ClassResults."""
     console = console or Console()
     graded = [r for r in summary.values() if "error" not in r]
-    console.print(f"{assignment.name}: {len(summary.graded)} graded now, {len(summary.reused)} reused from an "
-                  f"earlier run, {len(summary.failed)} failed (not graded; rerun to retry)", highlight=False)
+    console.print(f"{assignment.name}: {len(summary.graded)} graded now, {len(summary.reused)} reused, "
+                  f"{len(summary.failed)} failed", highlight=False, soft_wrap=True)
+    if summary.failed:
+        console.print(f"not graded (rerun to retry): {', '.join(sorted(summary.failed))}", highlight=False,
+                      markup=False)
     if not graded:
         return
     table = Table(title=f"{assignment.name}: mean score per function over {len(graded)} submissions")
