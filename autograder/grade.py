@@ -37,6 +37,7 @@ class Grading:
     student: SandboxedStudent | None = None
     outcomes: list[TestOutcome] = field(default_factory=list)
     functions: list[FunctionResult] = field(default_factory=list)
+    curves: dict = field(default_factory=dict)    # training function -> loss curves (curves.py)
     result: dict | None = None          # set by the last step, or early for an unreadable file
 
 
@@ -68,7 +69,16 @@ def run_hidden_suite(g: Grading) -> Grading:
     try:
         g.outcomes = run_suite(g.assignment, g.student, only=g.only)
     except SuiteError as err:
+        g.student.close()
         raise GraderError(str(err)) from None
+    return g
+
+
+def record_curves(g: Grading) -> Grading:
+    """After grading (it cannot change a score): the training functions' loss curves for the feedback."""
+    from .curves import record
+    try:
+        g.curves = record(g.assignment, g.student, only=g.only)
     finally:
         g.student.close()
     return g
@@ -98,6 +108,9 @@ def report(g: Grading) -> Grading:
         lines.append("Your code printed:\n" + cut)
     g.result = results_json(g.assignment, g.functions, execution_time=time.monotonic() - g.started,
                             output="\n".join(lines))
+    for test in g.result["tests"]:
+        if test["name"] in g.curves:
+            test["extra_data"] = {"loss_curve": g.curves[test["name"]]}
     return g
 
 
@@ -116,7 +129,7 @@ def protected_paths(assignment: Assignment) -> list[Path]:
     return paths
 
 
-STEPS = [read_submission, start_sandbox, run_hidden_suite, score, report]
+STEPS = [read_submission, start_sandbox, run_hidden_suite, record_curves, score, report]
 
 
 def grade_submission(assignment: Assignment, path: Path | str, *, isolation: str = "auto",
