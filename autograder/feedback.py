@@ -2,13 +2,17 @@
 
 autograded/<student>/<assignment>/<notebook>.ipynb is the released notebook with the student's
 answers in the answer cells (from their notebook, or each function's source from their .py) and,
-under each grade cell, the grader's message for that function as the cell's output. nbgrader's
-own `generate_feedback` then renders it, with the scores it reads from the gradebook, into
+under each grade cell, what the student learns from: the function's score, the diagnosis with
+what each code means, the grader's message with the smallest failing case, and for a training
+function a plot of their loss curve over the reference's (docs/feedback.md). nbgrader's own
+`generate_feedback` then renders it, with the scores it reads from the gradebook, into
 feedback/<student>/<assignment>/<notebook>.html.
 """
 from __future__ import annotations
 
 import ast
+import base64
+import io
 from pathlib import Path
 
 import nbformat
@@ -75,16 +79,54 @@ def autograded_notebook(released: Path, submission: Path, result: dict):
         elif meta.get("solution"):
             cell.source = answers.get(grade_id, answers.get("*", "# (no answer found in the submission)\n"))
         elif meta.get("grade") and grade_id.startswith("test_") and grade_id[5:] in tests:
-            test = tests[grade_id[5:]]
-            tags = f"\n[diagnosis: {', '.join(test['tags'])}]" if test["tags"] else ""
-            text = (f"{test['name']}: {test['score']:g} / {test['max_score']:g} ({test['status']})\n"
-                    f"{test['output']}{tags}\n")
-            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+            cell.outputs = grade_cell_outputs(tests[grade_id[5:]])
             cell.execution_count = 1
     if result.get("output"):
         note = nbformat.v4.new_markdown_cell("**Grader notes**\n\n```\n" + result["output"][:4000] + "\n```")
         nb.cells.insert(0, note)
     return nb
+
+
+def grade_cell_outputs(test: dict) -> list:
+    """The outputs under a function's grade cell: score, diagnosis, message, loss-curve plot."""
+    from .diagnosis import CODES
+    lines = [f"{test['name']}: {test['score']:g} / {test['max_score']:g} ({test['status']})", test["output"]]
+    if test["tags"]:
+        lines.append("")
+        lines.append(f"[diagnosis: {', '.join(test['tags'])}]")
+        lines += [f"  {tag}: {CODES[tag]}" for tag in test["tags"] if tag in CODES]
+    outputs = [nbformat.v4.new_output("stream", name="stdout", text="\n".join(lines) + "\n")]
+    curve = (test.get("extra_data") or {}).get("loss_curve")
+    if curve:
+        outputs.append(nbformat.v4.new_output("display_data", data={
+            "image/png": loss_curve_png(test["name"], curve),
+            "text/plain": f"<loss curve of {test['name']}: yours against the reference's>"}))
+    return outputs
+
+
+def loss_curve_png(name: str, curve: dict) -> str:
+    """Base64 PNG: the student's loss curve drawn over the reference's on the same problem."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    figure = Figure(figsize=(6.4, 3.6), dpi=100)
+    axes = figure.subplots()
+    axes.plot(curve["reference"], color="#999999", linewidth=4, label="reference")
+    if curve.get("student"):
+        axes.plot(curve["student"], color="#d62728", linewidth=1.5, label="your train")
+    positive = all(v > 0 for v in curve["reference"] + (curve.get("student") or []))
+    if positive:
+        axes.set_yscale("log")
+    axes.set_xlabel("updates")
+    axes.set_ylabel("loss")
+    axes.set_title(f"{name}: {curve['problem']}", fontsize=9)
+    if curve.get("note"):
+        axes.text(0.02, 0.04, curve["note"][:90], transform=axes.transAxes, fontsize=8, color="#d62728")
+    axes.legend()
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def write_autograded(course_dir: Path, assignment: Assignment, student: str, submission: Path,
