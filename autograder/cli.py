@@ -64,6 +64,12 @@ def cmd_grade(args) -> int:
         from .feedback import generate_feedback
         folder = generate_feedback(course, course_dir, assignment, students=args.student)
         print(f"feedback: {folder}/<student>/{assignment.name}/")
+    if not args.student:
+        from .batch import find_submissions
+        from .class_report import write_class_report
+        report = write_class_report(course_dir, assignment, summary, {
+            s.student: s.path for s in find_submissions(course_dir, assignment) if s.path is not None})
+        print(f"class report: {report}")
     print_batch_summary(summary, assignment)
     return 0
 
