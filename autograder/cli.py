@@ -86,7 +86,7 @@ def cmd_export(args) -> int:
 def cmd_demo(args) -> int:
     from .demo import run_demo
     return run_demo(load_course(args.course_file), course_dir=Path(args.course_dir), isolation=args.isolation,
-                    workers=args.workers)
+                    workers=args.workers, assignments=args.assignment)
 
 
 def cmd_codes(args) -> int:
@@ -145,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     with_course_dir(p, default="demo")
     with_isolation(p)
     p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--assignment", action="append", default=None, help="only this assignment (repeatable)")
     p.set_defaults(run=cmd_demo)
 
     p = sub.add_parser("codes", help="print the diagnosis codes")
