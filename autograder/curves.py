@@ -62,8 +62,9 @@ def record(assignment: Assignment, student, only=None) -> dict[str, dict]:
         args, problem = PROBLEMS[(assignment.name, name)](reference)
         curve = {"reference": _losses(getattr(reference, name)(*args)), "student": None, "problem": problem,
                  "note": ""}
+        own = getattr(student, "call_with_own_parts", None)    # the student's code throughout, as they run it
         try:
-            curve["student"] = _losses(student.call(name, *args).value)
+            curve["student"] = _losses((own(name, args, {}) if own else student.call(name, *args)).value)
         except StudentFailure as failure:
             curve["note"] = f"no curve: {failure.message}"[:300]
         except ValueError as err:

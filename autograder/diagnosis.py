@@ -85,8 +85,12 @@ CODES: dict[str, str] = {
                        "z > 0.5 instead of sigmoid(z) > 0.5, or a . b2 instead of a . (b2 - 1/2)).",
     "rounding_not_clipped": "Predictions are rounded but not clipped to [0, 1] before they are compared.",
     # composites
-    "calls_wrong_part": "A composite (forward, backward, train, ...) is wrong only because a function it "
-                        "calls is wrong; the message names it. Fix that one first.",
+    "calls_wrong_part": "Information, not a deduction: a composite (forward, backward, train, ...) gives another "
+                        "result with the student's own parts than with the reference's, and those parts lost "
+                        "points of their own; the message names them. Fix them first.",
+    "reference_part_misused": "The code called a reference part the grader lent to a composite outside that "
+                              "composite's call (kept it, or called it from another function); nothing it gave "
+                              "was used.",
 }
 
 

@@ -1,6 +1,7 @@
 """Grading one submission: an ordered list of small steps, declared once in `STEPS`.
 
-    read the submission -> start the sandbox -> run the hidden suite -> score -> report
+    read the submission -> start the sandbox -> run the hidden suite -> score
+    -> note the parts to fix first -> report
 
 Each step takes and returns the `Grading` state. A submission that cannot be read ends the
 pipeline early with a zero and a reason; only a broken grader (e.g. a hidden suite that does
@@ -12,12 +13,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import parts
 from .course import Assignment
-from .results import FunctionResult, results_json, score_functions, zero_results
+from .diagnosis import StudentFailure
+from .results import FunctionResult, note_wrong_parts, results_json, score_functions, zero_results
 from .sandbox import launcher
 from .sandbox.proxy import SandboxedStudent
-from .submission import Extracted, UnreadableSubmission, extract
+from .submission import DISPLAY_MODULES, Extracted, UnreadableSubmission, extract
 from .suite import SuiteError, TestOutcome, run_suite
+from .testing.composite import close_tree
 
 OUTPUT_SHOWN = 4000   # characters of the student's own printed output kept in results.json
 
@@ -61,6 +65,8 @@ def start_sandbox(g: Grading) -> Grading:
         forbidden=g.assignment.forbidden_imports,
         blocked=g.extracted.blocked,
         files={g.path.name: g.path.read_bytes()},
+        parts=parts.plan(g.assignment)[1],
+        inert=DISPLAY_MODULES,
     )
     return g
 
@@ -79,14 +85,43 @@ def record_curves(g: Grading) -> Grading:
     from .curves import record
     try:
         g.curves = record(g.assignment, g.student, only=g.only)
-    finally:
+    except BaseException:
         g.student.close()
+        raise
     return g
 
 
 def score(g: Grading) -> Grading:
     g.functions = score_functions(g.assignment, g.outcomes, g.extracted.function_tags, only=g.only)
     return g
+
+
+def note_parts_to_fix(g: Grading) -> Grading:
+    """A composite whose parts lost points: when the student's own parts change its result, say
+    which to fix first (`calls_wrong_part`, information only: the score stands)."""
+    try:
+        graph, _ = parts.plan(g.assignment)
+        scored = {f.name: f for f in g.functions}
+        for result in g.functions:
+            failed = [p for p in graph.get(result.name, ()) if p in scored and scored[p].score < scored[p].max_score]
+            if failed and own_parts_change_result(g.student, result.name):
+                note_wrong_parts(result, failed)
+    finally:
+        g.student.close()
+    return g
+
+
+def own_parts_change_result(student, name: str) -> bool:
+    """True when the student's composite, run on its first scored inputs with the student's own
+    parts, gives another result than with the reference parts (or gives none)."""
+    for args, kwargs, value in student.composite_calls.get(name, []):
+        try:
+            own = student.call_with_own_parts(name, args, kwargs)
+        except StudentFailure:
+            return True
+        if not close_tree(own.value, value):
+            return True
+    return False
 
 
 def report(g: Grading) -> Grading:
@@ -102,6 +137,8 @@ def report(g: Grading) -> Grading:
                          "the functions it defines score 0.")
         elif unit.get("status") == "error":
             lines.append(f"{unit['name']} stopped with {unit.get('type')}: {unit.get('message')}.")
+        elif unit.get("status") == "timeout":
+            lines.append(f"{unit['name']} {unit.get('message')}; the functions it defines score 0.")
     printed = g.student.output()
     if printed.strip():
         cut = printed[:OUTPUT_SHOWN] + ("\n[... more output not shown]" if len(printed) > OUTPUT_SHOWN else "")
@@ -129,7 +166,7 @@ def protected_paths(assignment: Assignment) -> list[Path]:
     return paths
 
 
-STEPS = [read_submission, start_sandbox, run_hidden_suite, record_curves, score, report]
+STEPS = [read_submission, start_sandbox, run_hidden_suite, record_curves, score, note_parts_to_fix, report]
 
 
 def grade_submission(assignment: Assignment, path: Path | str, *, isolation: str = "auto",

@@ -20,8 +20,8 @@ from .coursedir import CONFIG_FILE, load_config
 from .submission import is_written_answer
 
 SECRET_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "autograder.hidden", "run_hidden")
-RELEASED_FILES = ("public_checks.py", "test_public.py")   # besides the notebook
-SHARED_FILES = ("test_public.py",)   # one copy in assignments/, the same for every assignment
+RELEASED_FILES = ("public_checks.py", "public_base.py", "test_public.py")   # besides the notebook
+SHARED_FILES = ("public_base.py", "test_public.py")   # one copy in assignments/, the same for every assignment
 
 
 class ReleaseError(RuntimeError):

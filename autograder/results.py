@@ -1,20 +1,9 @@
-"""Test outcomes -> the Gradescope-style results.json of the grading contract (DESIGN.md).
+"""Test outcomes -> the Gradescope-style results.json of the grading contract.
 
-Partial credit (the same rule for notebooks and .py files):
-
-1. A function's score is its points times the weighted share of its hidden tests that passed
-   (each test's weight is set by `@graded(..., weight=)`, default 1).
-2. All or nothing on the core: a test marked `@graded(..., core=True)` (the randomized check of
-   the function's values against the reference and torch) must pass for any credit at all. When
-   a core test fails the function scores 0, so properties a stub can fake (not mutating its
-   input, returning the right shape) and fixed examples that could be hard-coded (the walk-through,
-   the public checks) earn credit only on top of correct values.
-3. A function that produced no value at all (not defined, stub, syntax error, crash on every
-   call, timeout) passes none of its tests and so scores 0.
-
-Diagnosis tags: the union of the failed tests' tags, except that `wrong_values` is dropped when
-another failed test found a more specific cause; the message shown is that of the failure with
-the most specific diagnosis.
+`function_score` is the partial-credit rule of docs/scoring.md (section 1), the one statement of it;
+`note_wrong_parts` adds the error-carried-forward note (section 2). Diagnosis tags: the union of the
+failed tests' tags, except that `wrong_values` is dropped when another failed test found a more
+specific cause; the message shown is that of the failure with the most specific diagnosis.
 """
 from __future__ import annotations
 
@@ -82,6 +71,20 @@ def score_functions(assignment: Assignment, outcomes: list[TestOutcome],
             output = f"{passed} of {len(mine)} checks passed.\n{failures[0].message}"
         results.append(FunctionResult(function.name, score, function.points, passed, len(mine), output, tags))
     return results
+
+
+def note_wrong_parts(result: FunctionResult, parts: list[str]) -> None:
+    """Say that `result`'s composite gives another result with the student's own `parts`, which
+    lost points of their own: fix them first. Information only (error carried forward)."""
+    names = " and ".join(f"`{p}`" for p in parts)
+    one = len(parts) == 1
+    result.output += (f"\nNote: with your own {names}, your `{result.name}` gives a different result. "
+                      f"{'It has' if one else 'They have'} mistakes of {'its' if one else 'their'} own "
+                      f"(see {'its' if one else 'their'} checks): fix {'it' if one else 'them'} first. "
+                      f"`{result.name}` itself was graded with the reference's {names} and loses nothing "
+                      "for them.")
+    if "calls_wrong_part" not in result.tags:
+        result.tags.append("calls_wrong_part")
 
 
 def results_json(assignment: Assignment, functions: list[FunctionResult], *, execution_time: float,

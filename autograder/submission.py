@@ -1,10 +1,14 @@
 """A submission file -> the student's code units, read without running anything.
 
-Notebooks: the answer cells (nbgrader solution cells, matched by grade_id against the
-instructor's source notebook) run in the source notebook's order after a fixed preamble
-(`import numpy as np`). Grade cells never run: the hidden suite grades. Locked cells are
-compared with the released version; a changed one is reported (`locked_cell_modified`) and
-has no effect. Cells the student added are not graded.
+Notebooks run as nbgrader runs them, minus what only displays: first the notebook's locked setup
+cells as released (display imports such as matplotlib are inert in the sandbox), then, in the
+student's order, every cell the student may write: the answer cells (nbgrader solution cells,
+matched by grade_id against the instructor's source notebook), the cells the student added
+(helpers, imports, constants) and the given demonstration cells the student edited. Unchanged
+demonstration cells are not run (nothing graded depends on them, and their training runs would
+only cost time). IPython magics are turned into Python as IPython would, and do nothing. Grade
+cells never run: the hidden suite grades. Locked cells are compared with the released version; a
+changed one is reported (`locked_cell_modified`) and has no effect.
 
 .py files: the whole module is one unit.
 
@@ -27,6 +31,7 @@ from .course import Assignment
 from .sandbox.proxy import Unit
 
 MAX_BYTES = 20 * 2**20
+DISPLAY_MODULES = ("matplotlib", "IPython", "seaborn")   # draw or display only: inert when graded
 PREAMBLE = Unit("the notebook's setup (import numpy as np)", "import numpy as np\n")
 DEF_PATTERN = re.compile(r"^\s*def\s+([A-Za-z_]\w*)\s*\(", re.MULTILINE)
 
@@ -107,16 +112,41 @@ def _extract_notebook(text: str, assignment: Assignment) -> Extracted:
         raise UnreadableSubmission("The notebook has no list of cells.")
     source_nb, released = _release_view(str(assignment.source_notebook),
                                         assignment.source_notebook.stat().st_mtime)
+    kinds = {}                      # grade_id -> "answer" | "protected" in the source notebook
+    setup, demos = [], set()
+    for source_cell, released_cell in zip(source_nb.cells, released.cells):
+        meta = _nbgrader(source_cell)
+        grade_id = meta.get("grade_id")
+        if grade_id:
+            kinds[grade_id] = "answer" if meta.get("solution") else "protected"
+            if meta.get("locked") and not meta.get("grade") and not meta.get("solution") \
+                    and source_cell.cell_type == "code":
+                setup.append(Unit(f"the notebook's setup cell '{grade_id}'", _without_display_imports(
+                    released_cell.source)))
+        elif source_cell.cell_type == "code":
+            demos.add(released_cell.source.strip())
+
+    extracted = Extracted([PREAMBLE, *setup])
+    seen: dict[str, int] = {}
+    for position, cell in enumerate(cells, 1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = _source_text(cell.get("source", ""))
+        grade_id = _nbgrader(cell).get("grade_id")
+        grade_id = grade_id if isinstance(grade_id, str) else None
+        if grade_id in kinds:
+            seen[grade_id] = seen.get(grade_id, 0) + 1
+            if kinds[grade_id] == "answer" and seen[grade_id] == 1 and source is not None:
+                extracted.units.append(Unit(f"cell '{grade_id}'", _python(source), _defines(source)))
+            continue
+        if source is None or not source.strip() or source.strip() in demos:
+            continue
+        extracted.units.append(Unit(f"your cell {position} (not an answer cell)", _python(source), _defines(source)))
 
     by_id: dict[str, list] = {}
     for cell in cells:
-        if not isinstance(cell, dict):
-            continue
-        grade_id = _nbgrader(cell).get("grade_id")
-        if isinstance(grade_id, str):
-            by_id.setdefault(grade_id, []).append(cell)
-
-    extracted = Extracted([PREAMBLE])
+        if isinstance(cell, dict) and isinstance(_nbgrader(cell).get("grade_id"), str):
+            by_id.setdefault(_nbgrader(cell)["grade_id"], []).append(cell)
     graded = {f.name for f in assignment.functions}
     for source_cell, released_cell in zip(source_nb.cells, released.cells):
         meta = _nbgrader(source_cell)
@@ -130,28 +160,59 @@ def _extract_notebook(text: str, assignment: Assignment) -> Extracted:
             if not mine:
                 extracted.notes.append(f"Answer cell '{grade_id}' is missing from the notebook "
                                        "(was it deleted, or its metadata removed?).")
-                continue
-            student_source = mine[0].get("source", "")
-            if isinstance(student_source, list):
-                student_source = "".join(student_source)
-            if not isinstance(student_source, str) or mine[0].get("cell_type") != "code":
+            elif _source_text(mine[0].get("source", "")) is None or mine[0].get("cell_type") != "code":
                 extracted.notes.append(f"Answer cell '{grade_id}' is not a code cell.")
-                continue
-            extracted.units.append(Unit(f"cell '{grade_id}'", student_source, _defines(student_source)))
         elif meta.get("locked") or meta.get("grade"):
             expected = released_cell.get("source", "")
-            actual = mine[0].get("source", "") if mine else None
-            if isinstance(actual, list):
-                actual = "".join(actual)
+            actual = _source_text(mine[0].get("source", "")) if mine else None
             if actual is not None and meta.get("grade"):
                 actual = _without_hidden_tests(actual)
             if actual is None or actual.strip() != expected.strip():
-                what = "deleted" if actual is None else "changed"
+                what = "deleted" if not mine else "changed"
                 extracted.notes.append(f"Read-only cell '{grade_id}' was {what}; the original was used.")
                 function = grade_id[len("test_"):] if grade_id.startswith("test_") else None
                 if function in graded:
                     extracted.function_tags.setdefault(function, []).append("locked_cell_modified")
     return extracted
+
+
+def _source_text(source) -> str | None:
+    """A cell's source as one string (nbformat allows a list of lines), or None when it is neither."""
+    if isinstance(source, list) and all(isinstance(line, str) for line in source):
+        return "".join(source)
+    return source if isinstance(source, str) else None
+
+
+MAGIC = re.compile(r"^\s*[%!]", re.MULTILINE)
+
+
+def _python(source: str) -> str:
+    """A cell's source as Python: IPython magics (`%matplotlib inline`, `!ls`) become calls on
+    `get_ipython()`, as IPython runs them; in the sandbox they do nothing."""
+    if not MAGIC.search(source):
+        return source
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+        return TransformerManager().transform_cell(source)
+    except Exception:  # noqa: BLE001 - hostile text: left as it is (a syntax error, reported)
+        return source
+
+
+def _without_display_imports(source: str) -> str:
+    """The instructor's setup cell as Python without its top-level matplotlib imports: the sandbox
+    has NumPy only, and nothing graded draws."""
+    lines = source.splitlines(keepends=True)
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+            if all(n.partition(".")[0] in DISPLAY_MODULES for n in names):
+                for i in range(node.lineno - 1, node.end_lineno):
+                    lines[i] = "\n"
+    return "".join(lines)
 
 
 def _without_hidden_tests(source: str) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from . import parts
 from .course import Assignment
 from .testing.compare import EXACT_OVERRIDE
 from .diagnosis import Failure
@@ -54,8 +55,9 @@ def _failure_in(exc: BaseException) -> Failure | None:
 class GradingPlugin:
     """Supplies `student` to the suite and records outcomes per graded function."""
 
-    def __init__(self, student, functions, only=None):
+    def __init__(self, student, functions, only=None, order=None):
         self.student = student
+        self.order = dict(order or {})    # function -> depth: parts are graded before composites
         self.only = None if only is None else ({only} if isinstance(only, str) else set(only))
         self.functions = list(functions)
         self.tolerances: dict = {}
@@ -78,7 +80,8 @@ class GradingPlugin:
                 keep.append(item)
         if len(keep) != len(items):
             config.hook.pytest_deselected(items=[i for i in items if i not in keep])
-            items[:] = keep
+        keep.sort(key=lambda item: self.order.get(item.get_closest_marker("graded").args[0], 0))
+        items[:] = keep
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -119,6 +122,9 @@ class GradingPlugin:
                            "it is probably of an unexpected type or shape.")
                 tags = ("wrong_values",)
             self.outcomes.append(TestOutcome(item.name, function, weight, False, message, tuple(tags), core))
+            broken = getattr(self.student, "broken_parts", None)
+            if broken is not None:      # error carried forward: lend this function's reference to composites
+                broken.add(function)
 
 
 def run_suite(assignment: Assignment, student, only=None) -> list[TestOutcome]:
@@ -127,7 +133,8 @@ def run_suite(assignment: Assignment, student, only=None) -> list[TestOutcome]:
     suite = assignment.suite_dir
     if not suite.is_dir():
         raise SuiteError(f"no hidden suite for {assignment.name!r} at {suite}")
-    plugin = GradingPlugin(student, [f.name for f in assignment.functions], only)
+    graph, _ = parts.plan(assignment)
+    plugin = GradingPlugin(student, [f.name for f in assignment.functions], only, parts.grading_order(graph))
     plugin.tolerances = {f.name: f.tolerance for f in assignment.functions}
     args = [str(suite), "-q", "--no-header", "-p", "no:cacheprovider", "-p", "no:randomly",
             "-o", "addopts=", "-o", "console_output_style=classic", "--tb=no", "-s",

@@ -3,7 +3,8 @@
     the mutant catalogue covers every graded function (at least MIN_MUTANTS each)
     -> the reference solution scores full marks
     -> the untouched release (nbgrader's stubbed notebook) scores zero
-    -> every mutant in the catalogue loses points on the function it breaks and is named
+    -> every mutant in the catalogue loses points on the function it breaks, is named, and costs
+       nothing in the functions that call it (error carried forward: docs/scoring.md)
 
 The mutant catalogue of an assignment is `tests/mutants/<assignment>.toml`: one `[[mutant]]`
 table per realistic wrong implementation, with the graded `function` it breaks, a `mistake` id,
@@ -13,8 +14,9 @@ written to a .py file and graded like any student's (sandboxed child + hidden su
 that affordable, a mutant is graded on its function and the graded functions that call it
 (directly or not), the only ones it can change.
 
-A mutant is *caught* when its function scores below full marks, and *named* when its function's
-tags include every expected tag and, unless expected, not the generic `wrong_values`.
+A mutant is *caught* when its function scores below full marks, *named* when its function's
+tags include every expected tag and, unless expected, not the generic `wrong_values`, and
+*charged once* when every graded function that calls it keeps full marks.
 """
 from __future__ import annotations
 
@@ -69,11 +71,13 @@ class MutantResult:
         return self.caught and expected <= set(self.tags) and (GENERIC in expected or GENERIC not in self.tags)
 
     @property
-    def unexplained_callers(self) -> list[str]:
-        """Callers that lost points without saying that a part they call is to blame."""
-        return [name for name, t in self.callers.items()
-                if t["score"] < t["max_score"] and "calls_wrong_part" not in t["tags"]
-                and not set(t["tags"]) & set(self.mutant.tags)]
+    def charged_callers(self) -> list[str]:
+        """Callers that lost points for the mutant's mistake: with error carried forward, none may."""
+        return [name for name, t in self.callers.items() if t["score"] < t["max_score"]]
+
+    @property
+    def charged_once(self) -> bool:
+        return not self.charged_callers
 
 
 # -- the catalogue ------------------------------------------------------------------
@@ -194,12 +198,13 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return all(c.ok for c in self.checks) and all(m.named for m in self.mutants)
+        return all(c.ok for c in self.checks) and all(m.named and m.charged_once for m in self.mutants)
 
     def summary(self) -> dict:
         n = len(self.mutants)
         return {"mutants": n, "caught": sum(m.caught for m in self.mutants),
-                "named": sum(m.named for m in self.mutants)}
+                "named": sum(m.named for m in self.mutants),
+                "charged_once": sum(m.charged_once for m in self.mutants)}
 
     def text(self) -> str:
         lines = [f"Validating {self.assignment}", ""]
@@ -208,16 +213,17 @@ class Report:
         if self.mutants:
             s = self.summary()
             lines += ["", f"Mutants: {s['mutants']}, caught {s['caught']}/{s['mutants']}, "
-                          f"named correctly {s['named']}/{s['mutants']}", ""]
+                          f"named correctly {s['named']}/{s['mutants']}, "
+                          f"charged once {s['charged_once']}/{s['mutants']}", ""]
             width = max(len(m.mutant.id) for m in self.mutants)
             for m in self.mutants:
                 status = "ok" if m.named else "NAMED WRONG" if m.caught else "NOT CAUGHT"
                 lines.append(f"  [{status:^11}] {m.mutant.id:<{width}}  {m.score:g}/{m.max_score:g}  "
                              f"expected {', '.join(m.mutant.tags)}; got {', '.join(m.tags) or 'no tag'}")
-                for caller in m.unexplained_callers:
+                for caller in m.charged_callers:
                     t = m.callers[caller]
-                    lines.append(f"                (its caller {caller} lost points without blaming it: "
-                                 f"{', '.join(t['tags'])})")
+                    lines.append(f"                (its caller {caller} lost points for it too: "
+                                 f"{t['score']:g}/{t['max_score']:g} {', '.join(t['tags'])})")
                 if not m.named:
                     lines.append(f"                {m.mutant.description}")
                     first = m.output.splitlines()[1] if len(m.output.splitlines()) > 1 else m.output

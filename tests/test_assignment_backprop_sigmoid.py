@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from autograder.course import PROJECT_ROOT
+from autograder.course import PROJECT_ROOT, load_course
+from autograder.release import RELEASED_FILES, released_file
 
 from helpers import by_name, grade, run_cli
 from test_grading_contract import check_shape_of_results
@@ -46,8 +47,7 @@ def test_reference_source_notebook_scores_full_marks(sigmoid):
 
 
 def test_release_holds_the_stubbed_notebook_and_public_checks_only(released, sigmoid):
-    assert sorted(p.name for p in released.iterdir()) == sorted([sigmoid.notebook, "public_checks.py",
-                                                                 "test_public.py"])
+    assert sorted(p.name for p in released.iterdir()) == sorted([sigmoid.notebook, *RELEASED_FILES])
     text = (released / sigmoid.notebook).read_text()
     assert "BEGIN SOLUTION" not in text and "run_hidden" not in text and "1.0 / (1.0 + np.exp(-z))" not in text
 
@@ -75,8 +75,8 @@ def test_predict_returning_booleans_loses_only_predicts_points(sigmoid, tmp_path
 
 
 def test_output_delta_without_the_sigmoid_derivative_is_named(sigmoid, tmp_path):
-    """A realistic slip: delta2 = dL/dY_hat, forgetting sigmoid'(z2). It costs output_delta, and the composites
-    that call the student's own output_delta (backward, train); every other function keeps its points."""
+    """A realistic slip: delta2 = dL/dY_hat, forgetting sigmoid'(z2). It costs output_delta alone; the
+    composites that call it keep their points and say which part to fix first."""
     source = REFERENCE_PY.read_text()
     mistake = "    return (Y_hat - Y) / Y.size * Y_hat * (1.0 - Y_hat)\n"
     assert source.count(mistake) == 1
@@ -86,17 +86,17 @@ def test_output_delta_without_the_sigmoid_derivative_is_named(sigmoid, tmp_path)
     assert tests["output_delta"]["score"] == 0
     assert tests["output_delta"]["tags"] == ["missing_activation_grad"]
     assert "sigmoid'(z) = a * (1 - a)" in tests["output_delta"]["output"]
-    for composite, part in (("backward", "output_delta"), ("train", "backward")):   # they name the part to blame
-        assert tests[composite]["score"] < tests[composite]["max_score"]
-        assert "calls_wrong_part" in tests[composite]["tags"] and f"`{part}`" in tests[composite]["output"]
-    untouched = set(tests) - {"output_delta", "backward", "train"}
+    for composite in ("backward", "train"):    # they name the part to fix, and lose nothing for it
+        assert tests[composite]["score"] == tests[composite]["max_score"]
+        assert "calls_wrong_part" in tests[composite]["tags"] and "`output_delta`" in tests[composite]["output"]
+    untouched = set(tests) - {"output_delta"}
     assert all(tests[n]["score"] == tests[n]["max_score"] for n in untouched), \
         [tests[n] for n in untouched if tests[n]["status"] != "passed"]
 
 
 def test_public_checks_pass_on_the_reference_from_a_terminal(tmp_path):
-    shutil.copy(FOLDER / "public_checks.py", tmp_path / "public_checks.py")
-    shutil.copy(FOLDER.parent / "test_public.py", tmp_path / "test_public.py")
+    for name in RELEASED_FILES:
+        shutil.copy(released_file(load_course().assignment("backprop_sigmoid"), name), tmp_path / name)
     shutil.copy(REFERENCE_PY, tmp_path / "backprop_sigmoid.py")
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_public.py"],
@@ -107,7 +107,7 @@ def test_public_checks_pass_on_the_reference_from_a_terminal(tmp_path):
 
 
 def test_public_checks_fail_on_the_stubs(released, tmp_path):
-    for name in ("public_checks.py", "test_public.py", "backprop_sigmoid.ipynb"):
+    for name in (*RELEASED_FILES, "backprop_sigmoid.ipynb"):
         shutil.copy(released / name, tmp_path / name)
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_public.py"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)

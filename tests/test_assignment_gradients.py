@@ -5,6 +5,7 @@ import nbformat
 import pytest
 
 from autograder.course import PROJECT_ROOT
+from autograder.release import RELEASED_FILES
 
 from helpers import by_name, grade, run_cli
 
@@ -49,7 +50,7 @@ def test_released_notebook_scores_zero_not_implemented_everywhere(gradients, cou
 
 def test_release_is_clean(gradients, course_dir):
     folder = course_dir / "release" / "gradients"
-    assert sorted(p.name for p in folder.iterdir()) == sorted([gradients.notebook, "public_checks.py", "test_public.py"])
+    assert sorted(p.name for p in folder.iterdir()) == sorted([gradients.notebook, *RELEASED_FILES])
     text = (folder / gradients.notebook).read_text()
     for secret in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "run_hidden", "autograder"):
         assert secret not in text

@@ -8,6 +8,7 @@ import nbformat
 import pytest
 
 from autograder.course import PROJECT_ROOT
+from autograder.release import RELEASED_FILES
 
 from helpers import by_name, grade, run_cli
 
@@ -51,7 +52,7 @@ def test_released_notebook_scores_zero_not_implemented_everywhere(neuron, course
 
 def test_release_is_clean(neuron, course_dir):
     folder = course_dir / "release" / "neuron"
-    assert sorted(p.name for p in folder.iterdir()) == sorted([neuron.notebook, "public_checks.py", "test_public.py"])
+    assert sorted(p.name for p in folder.iterdir()) == sorted([neuron.notebook, *RELEASED_FILES])
     text = (folder / neuron.notebook).read_text()
     for secret in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "run_hidden", "autograder"):
         assert secret not in text

@@ -15,7 +15,7 @@ BACKPROP_NAMED = {"cyrus": "relu_gate_at_zero", "dana": "wrong_mean_denominator"
 
 
 @pytest.mark.parametrize("assignment", list(COURSE.assignments.values()), ids=lambda a: a.name)
-def test_each_demo_student_loses_points_only_where_the_mistake_is(assignment, tmp_path):
+def test_each_demo_student_loses_exactly_the_points_of_the_mistaken_function(assignment, tmp_path):
     generate(COURSE, assignment, course_dir=tmp_path)
     students = make_demo_class(tmp_path, assignment)
     mistakes = demo_mistakes(assignment)
@@ -29,10 +29,15 @@ def test_each_demo_student_loses_points_only_where_the_mistake_is(assignment, tm
         assert tests[function]["score"] < tests[function]["max_score"], (student, what)
         expected = {BACKPROP_NAMED[student]} if assignment.name == "backprop" else tags_of[(function, source.strip())]
         assert expected <= set(tests[function]["tags"]), (student, what, tests[function]["tags"])
-        wrong_elsewhere = [t["name"] for t in tests.values()
-                           if t["score"] < t["max_score"] and t["name"] != function
-                           and "calls_wrong_part" not in t["tags"]]
+        # one mistake costs once: exactly that function's lost points, nothing anywhere else
+        wrong_elsewhere = [t["name"] for t in tests.values() if t["score"] < t["max_score"] and t["name"] != function]
         assert not wrong_elsewhere, (student, what, wrong_elsewhere)
+        assert summary[student]["score"] == pytest.approx(
+            assignment.max_score - (tests[function]["max_score"] - tests[function]["score"]))
+        # the composites that gave another result with the student's own part say which part to fix first
+        for name, t in tests.items():
+            if "calls_wrong_part" in t["tags"]:
+                assert f"`{function}`" in t["output"] and t["score"] == t["max_score"], (student, name)
 
 
 def test_the_demo_says_where_every_file_is(tmp_path):

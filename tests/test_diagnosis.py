@@ -1,4 +1,6 @@
 """Diagnosis: the classifiers name mistakes, the partial-credit rule, composite blame, the codes doc."""
+import inspect
+
 import numpy as np
 import pytest
 
@@ -9,7 +11,7 @@ from autograder.sandbox.proxy import LocalStudent
 from autograder.suite import TestOutcome as Outcome
 from autograder.testing import assert_close
 from autograder.testing.compare import diagnose_values
-from autograder.testing.composite import blame_part, check_composite, with_parts
+from autograder.testing.composite import close_tree
 from solutions import backprop as reference
 
 E = np.array([[1.0, -2.0, 0.5], [0.25, 3.0, -1.0]])
@@ -81,24 +83,22 @@ def test_wrong_values_is_dropped_when_a_more_specific_cause_is_known(backprop):
     assert relu.tags == ["sign_flipped"] and "sign_flipped" in relu.output
 
 
-def test_a_composite_blames_the_part_it_calls():
+def test_a_composite_is_scored_with_the_reference_parts_that_lost_points():
+    """Error carried forward with trusted functions: `backward` calling a wrong dL_dW2 gets the
+    reference's dL_dW2 once dL_dW2 has lost points, and its own again afterwards."""
     broken = dict(vars(reference))
-    broken["dL_dW2"] = lambda h, dy: h.T @ dy / len(h)
-    broken["backward"] = with_parts(reference.backward, reference, {"dL_dW2": broken["dL_dW2"]})
-    student = LocalStudent(broken)
+    exec("def dL_dW2(h, dy):\n    return h.T @ dy / len(h)\n" + inspect.getsource(reference.backward), broken)
+    student = LocalStudent(broken, parts={"backward": {"dL_dW2": reference.dL_dW2}})
     X, Y = np.array([[1.0, 0.0, 1.0, 1.0], [0.0, 1.0, 1.0, 0.0]]), np.array([[1.0, 1.0, 0.0, 1.0], [0, 1, 1, 0.0]])
     params = reference.walkthrough_params()
     _, cache = reference.forward(X, params)
-    grads = student.backward(Y, params, cache)
-    graded = ["dL_dW2", "dL_db2", "backward"]
-    assert blame_part(student, reference, "backward", (Y, params, cache), grads, graded) == ["dL_dW2"]
-    with pytest.raises(Failure) as err:
-        check_composite(lambda: assert_close(grads, reference.backward(Y, params, cache)), student, reference,
-                        "backward", (Y, params, cache), grads, graded)
-    assert err.value.tags == ("calls_wrong_part",) and "`dL_dW2`" in err.value.message
-    # a composite that is wrong by itself is not excused
-    assert blame_part(LocalStudent(reference), reference, "backward", (Y, params, cache),
-                      {k: 2 * v for k, v in grads.items()}, graded) == []
+    expected = reference.backward(Y, params, cache)
+    assert not close_tree(student.backward(Y, params, cache), expected)      # dL_dW2 not yet known to be wrong
+    student.broken_parts.add("dL_dW2")
+    assert close_tree(student.backward(Y, params, cache), expected)          # scored with the reference part
+    own = student.call_with_own_parts("backward", (Y, params, cache), {})
+    assert not close_tree(own.value, expected)                               # the note's evidence
+    assert broken["dL_dW2"] is not reference.dL_dW2                          # nothing was left swapped in
 
 
 def test_a_named_mistake_is_explained_in_words():

@@ -81,3 +81,15 @@ def test_source_notebook_executes_in_a_fresh_kernel(assignment, tmp_path):
     errors = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
     print(f"{assignment.notebook} executed in {elapsed:.0f} s")
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=lambda a: a.name)
+def test_the_first_cell_says_how_the_notebook_is_graded(assignment):
+    """The rules a student could not see otherwise (docs/scoring.md, section 3), with the real limit
+    and the real names of the files the check cells need."""
+    from autograder.release import RELEASED_FILES
+    intro = " ".join(cells(assignment)[0].source.split())
+    assert "How your notebook is graded." in intro
+    assert f"takes longer than {assignment.limits.load_time_limit:g} s" in intro
+    for name in RELEASED_FILES:
+        assert f"`{name}`" in intro, name

@@ -61,7 +61,7 @@ def test_walkthrough_matches_the_texts_printed_numbers():
 
 
 def test_walkthrough_matches_torch_once_the_kink_is_resolved():
-    """z1[0] is 0 in exact arithmetic; NumPy gets -2.8e-17 and torch float64 +2.8e-17 (DESIGN.md errata).
+    """z1[0] is 0 in exact arithmetic; NumPy gets -2.8e-17 and torch float64 +2.8e-17 (assignments/ERRATA.md).
     With b1[0] moved 1e-12 down, both agree that unit 0 is off, and the gradients match."""
     params = ref.walkthrough_params()
     params["b1"] = params["b1"] - np.array([1e-12, 0.0, 0.0])

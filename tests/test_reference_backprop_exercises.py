@@ -1,5 +1,5 @@
 """The backprop exercises' reference (text 001): lr_sweep, steps_to_reach, make_hflip_dataset, and the
-evidence for the hidden-width claim (DESIGN.md errata): no 4-3-4 network can get all 16 images right."""
+evidence for the hidden-width claim (assignments/ERRATA.md): no 4-3-4 network can get all 16 images right."""
 import math
 
 import numpy as np
@@ -85,7 +85,7 @@ def test_training_H3_never_reaches_16_while_H4_to_8_does():
 
 def test_lr_sweep_is_train_per_learning_rate_and_matches_torch():
     params = ref.walkthrough_params()
-    params["b1"] = params["b1"] - np.array([1e-12, 0.0, 0.0])       # off the kink (DESIGN.md errata)
+    params["b1"] = params["b1"] - np.array([1e-12, 0.0, 0.0])       # off the kink (assignments/ERRATA.md)
     lrs = [0.01, 0.1, 0.5, 2.0, 5.0]
     before = {k: v.copy() for k, v in params.items()}
     sweep = ref.lr_sweep(WALK_X, WALK_Y, params, lrs, 40)

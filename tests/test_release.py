@@ -7,7 +7,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 from autograder.course import load_course
-from autograder.release import ReleaseError, generate
+from autograder.release import RELEASED_FILES, SHARED_FILES, ReleaseError, generate, released_file
 
 COURSE = load_course()
 ASSIGNMENTS = list(COURSE.assignments.values())
@@ -16,8 +16,7 @@ ASSIGNMENTS = list(COURSE.assignments.values())
 @pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=lambda a: a.name)
 def test_release_holds_only_the_stubbed_notebook_and_public_checks(course_dir, assignment):
     release = course_dir / "release" / assignment.name
-    assert sorted(p.name for p in release.iterdir()) == sorted([assignment.notebook, "public_checks.py",
-                                                                "test_public.py"])
+    assert sorted(p.name for p in release.iterdir()) == sorted([assignment.notebook, *RELEASED_FILES])
     text = (release / assignment.notebook).read_text()
     for secret in ("BEGIN SOLUTION", "HIDDEN TESTS", "run_hidden", "solutions.", "autograder"):
         assert secret not in text
@@ -103,8 +102,9 @@ def test_a_notebook_missing_a_grade_cell_is_refused(tmp_path, course):
     nb = nbformat.read(source, as_version=4)
     nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "test_relu"]
     nbformat.write(nb, folder / "backprop.ipynb")
-    (folder / "public_checks.py").write_text((source.parent / "public_checks.py").read_text())
-    (folder.parent / "test_public.py").write_text((source.parent.parent / "test_public.py").read_text())
+    for name in RELEASED_FILES:
+        target = folder.parent / name if name in SHARED_FILES else folder / name
+        target.write_text(released_file(course.assignment("backprop"), name).read_text())
     (tmp_path / "course.toml").write_text((course.root / "course.toml").read_text())
     from autograder.course import load_course as load
     moved = load(tmp_path / "course.toml")
@@ -117,7 +117,7 @@ def test_public_checks_pass_on_the_reference_and_name_the_stub(course_dir, tmp_p
     """A student's terminal: `pytest test_public.py` next to their backprop.py."""
     folder = tmp_path / "student"
     folder.mkdir()
-    for name in ("public_checks.py", "test_public.py"):
+    for name in RELEASED_FILES:
         (folder / name).write_text((course_dir / "release" / "backprop" / name).read_text())
     (folder / "backprop.py").write_text((COURSE.root / "solutions" / "backprop.py").read_text())
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_public.py"],
@@ -136,7 +136,7 @@ def test_one_function_from_a_terminal_without_pytest(course_dir, tmp_path, backp
     """`python test_public.py relu_grad dL_dy`: only those functions, a failure named, exit 1."""
     folder = tmp_path / "student"
     folder.mkdir()
-    for name in ("public_checks.py", "test_public.py"):
+    for name in RELEASED_FILES:
         (folder / name).write_text((course_dir / "release" / "backprop" / name).read_text())
     source = (COURSE.root / "solutions" / "backprop.py").read_text()
     (folder / "backprop.py").write_text(source.replace("(z > 0)", "(z >= 0)", 1))

@@ -7,17 +7,28 @@ hidden suites or the solutions is importable here. Its stdout and stderr go to a
 requests and replies cross only on the two descriptors, as `wire` frames.
 
 Requests (grader -> child), each with a fresh "nonce" that the reply must carry back:
-    {"op": "load", "units": [{"name", "source"}], "forbidden": [module, ...]}
-    {"op": "call", "name", "args": [...], "kwargs": {...}}
-    {"op": "callback_result", "value"} / {"op": "callback_error", "message"}
+    {"op": "load", "units": [{"name", "source"}], "forbidden": [module, ...], "inert": [module, ...]}
+    {"op": "call", "name", "args": [...], "kwargs": {...}, "parts": {name: callable}}
+    {"op": "callback_result", "value", "inputs_after"} / {"op": "callback_error", "message"}
+    {"op": "invoke", "id", "args": [...], "inputs_now": [array, ...]}
 Replies (child -> grader):
+    {"op": "loading", "index"}   before each unit, so a unit that hangs can be named and skipped
     {"op": "loaded", "units": [{"name", "status", "type", "message", "lineno"}], "defined": [...]}
     {"op": "result", "value", "inputs_after": [array, ...], "aliased": [path, ...], "forbidden": [...]}
     {"op": "raised", "type", "message", "where", "forbidden": [...]}
     {"op": "missing", "why"}
-    {"op": "callback", "id", "args": [...]}
+    {"op": "callback", "id", "args": [...], "kwargs": {...}}   (args may hold the child's callables)
+    {"op": "invoke_result", "value"} / {"op": "invoke_raised", "type", "message", "where"}
 `inputs_after` are the input arrays as they are after the call, in `leaves` order: the grader
 compares them with what it sent, so whether an input was mutated is judged on the trusted side.
+
+Error carried forward: a call's "parts" are the graded functions the composite may call, each a
+stand-in that calls back to the grader, where the reference part runs on plain data. They are
+bound in the submission's namespace for that call only. While a callback waits, the grader may
+"invoke" a callable the child sent along (e.g. the loss `f` given to `numerical_gradient`); the
+callback's input arrays follow the reference part's in-place changes both ways ("inputs_now"
+before each invoke, "inputs_after" at the end), so a student's `f` that reads the nudged array
+through a closure sees what it would see with its own part.
 Every verdict is made by the grader; this process only runs code and reports plain values. The
 functions this file relies on are bound before any student code runs, so a submission that
 monkeypatches NumPy or builtins changes only its own results.
@@ -53,6 +64,7 @@ BaseException, NotImplementedError, SyntaxError, EOFError = (  # noqa: A001
 compile, exec = compile, exec  # noqa: A001
 ndarray = np.ndarray
 shares_memory = np.shares_memory
+copyto, array_equal = np.copyto, np.array_equal
 extract_tb = traceback.extract_tb
 NONCE = [None]
 
@@ -90,7 +102,51 @@ class ForbiddenImports(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         pass
 
 
+class Inert(types.ModuleType):
+    """A display-only module (matplotlib, IPython) in the sandbox: importing it works, and every
+    attribute, call, item or context of it is another inert value, so drawing code does nothing."""
+
+    def __getattr__(self, attr):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return self
+
+    def __call__(self, *args, **kwargs):
+        return self
+
+    def __getitem__(self, key):
+        return self
+
+    def __iter__(self):             # fig, ax = plt.subplots()
+        return iter((self, self))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+class InertImports(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def __init__(self, names):
+        self.names = set(names)
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.partition(".")[0] in self.names:
+            return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+        return None
+
+    def create_module(self, spec):
+        module = Inert(spec.name)
+        module.__path__ = []
+        return module
+
+    def exec_module(self, module):
+        pass
+
+
 BLOCKER = ForbiddenImports(())
+INERT = InertImports(())
 BUILTINS = dict(builtins.__dict__)   # as they were before any student code
 
 
@@ -99,7 +155,7 @@ def restore_builtins():
     for name in [k for k in builtins.__dict__ if k not in BUILTINS]:
         del builtins.__dict__[name]
     builtins.__dict__.update(BUILTINS)
-NAMESPACE = {"__name__": "__submission__", "__builtins__": builtins}
+NAMESPACE = {"__name__": "__submission__", "__builtins__": builtins, "get_ipython": Inert("IPython")}
 
 
 def send(message):
@@ -131,13 +187,16 @@ def describe_exception(err):
     return {"type": type(err).__name__, "message": message, "where": where}
 
 
-def load(units, forbidden):
+def load(units, forbidden, inert=()):
     """Execute each unit in one shared namespace; a broken unit costs only what it defines."""
     BLOCKER.names = set(forbidden)
-    if BLOCKER not in sys.meta_path:
-        sys.meta_path.insert(0, BLOCKER)
+    INERT.names = set(inert) - BLOCKER.names
+    for finder in (INERT, BLOCKER):
+        if finder not in sys.meta_path:
+            sys.meta_path.insert(0, finder)
     report = []
-    for unit in units:
+    for index, unit in enumerate(units):
+        send({"op": "loading", "index": index})
         entry = {"name": unit["name"], "status": "ok", "type": None, "message": None, "lineno": None}
         try:
             code = compile(unit["source"], f"<submission:{unit['name']}>", "exec")
@@ -157,14 +216,65 @@ def load(units, forbidden):
     return {"op": "loaded", "units": report, "defined": defined, "forbidden": list(BLOCKER.attempts)}
 
 
+class ReferencePartError(RuntimeError):
+    """The grader could not run a part for the student's code (e.g. wrong-shaped arguments)."""
+
+
+def mirror(inputs, state):
+    """Copy the grader's view of a callback's input arrays into ours (in-place changes follow)."""
+    if not isinstance(state, list) or len(state) != len(inputs):
+        return
+    for (_, array), now in zip(inputs, state):
+        if type(now) is ndarray and now.shape == array.shape and now.dtype == array.dtype \
+                and array.flags.writeable and not array_equal(now, array, equal_nan=True):
+            copyto(array, now)
+
+
+def invoke(functions, request):
+    """Run one of the callables we sent the grader (student code) -> the reply."""
+    function = functions.get(request.get("id")) if type(request.get("id")) is str else None
+    if function is None:
+        return {"op": "invoke_raised", "type": "LookupError", "message": "no such function", "where": None}
+    args = request.get("args")
+    try:
+        value = function(*(args if type(args) is list else []))
+    except BaseException as err:  # noqa: BLE001 - reported to the grader, which decides
+        restore_builtins()
+        return {"op": "invoke_raised", **describe_exception(err)}
+    restore_builtins()
+    return {"op": "invoke_result", "value": value}
+
+
 def callback(key):
-    """A stand-in for a grader-side function: each call goes over the channel and waits."""
-    def call_grader(*args):
-        send({"op": "callback", "id": key, "args": list(args)})
-        reply = receive()
-        if reply.get("op") == "callback_result":
-            return reply["value"]
-        raise RuntimeError(reply.get("message", "the grader's function failed"))
+    """A stand-in for a grader-side function: each call goes over the channel and waits, answering
+    the grader's invocations of the callables passed along meanwhile."""
+    def call_grader(*args, **kwargs):
+        functions = {}
+        try:
+            payload = wire.encode({"op": "callback", "id": key, "args": list(args), "kwargs": kwargs,
+                                   "nonce": NONCE[0]}, functions)
+        except BaseException as err:  # noqa: BLE001 - unsendable arguments are the caller's error
+            raise ReferencePartError(f"the arguments could not be sent to the grader: {short(err)}") from None
+        wire.write_frame(OUT_FD, payload)
+        inputs = list(leaves(list(args), "args")) + list(leaves(kwargs, "kwargs"))
+        while True:
+            reply = receive()
+            op = reply.get("op")
+            if op == "invoke":
+                mirror(inputs, reply.get("inputs_now"))
+                answer = invoke(functions, reply)
+                try:
+                    payload = wire.encode({**answer, "nonce": NONCE[0]})
+                except BaseException as err:  # noqa: BLE001 - e.g. a huge or hostile value
+                    payload = wire.encode({"op": "invoke_raised", "type": type(err).__name__,
+                                           "message": "the value could not be sent", "where": None,
+                                           "nonce": NONCE[0]})
+                wire.write_frame(OUT_FD, payload)
+                continue
+            if op == "callback_result":
+                mirror(inputs, reply.get("inputs_after"))
+                return reply.get("value")
+            raise ReferencePartError(reply.get("message", "the grader's function failed"))
     return call_grader
 
 
@@ -181,7 +291,11 @@ def leaves(value, path):
             yield from leaves(v, f"{path}[{k!r}]")
 
 
-def call(name, args, kwargs):
+MISSING = object()
+
+
+def call(name, args, kwargs, parts):
+    """Call the student's `name`; the graded `parts` it may call are the grader's stand-ins meanwhile."""
     function = NAMESPACE.get(name)
     if function is None:
         return {"op": "missing", "why": "not_defined"}
@@ -189,11 +303,19 @@ def call(name, args, kwargs):
         return {"op": "missing", "why": f"is a {type(function).__name__}, not a function"}
     BLOCKER.attempts = []
     inputs = list(leaves(args, "args")) + list(leaves(kwargs, "kwargs"))
+    saved = {part: NAMESPACE.get(part, MISSING) for part in parts}
+    dict.update(NAMESPACE, parts)
     try:
         value = function(*args, **kwargs)
     except BaseException as err:  # noqa: BLE001 - SystemExit, KeyboardInterrupt, MemoryError...
         restore_builtins()
         return {"op": "raised", **describe_exception(err), "forbidden": list(BLOCKER.attempts)}
+    finally:
+        for part, before in dict.items(saved):
+            if before is MISSING:
+                NAMESPACE.pop(part, None)
+            else:
+                NAMESPACE[part] = before
     restore_builtins()
     aliased = []
     try:
@@ -219,9 +341,11 @@ def serve():
             continue
         op = request.get("op")
         if op == "load":
-            reply = load(request["units"], request.get("forbidden", ()))
+            reply = load(request["units"], request.get("forbidden", ()), request.get("inert", ()))
         elif op == "call":
-            reply = call(request["name"], request.get("args", []), request.get("kwargs", {}))
+            parts = request.get("parts")
+            parts = {k: v for k, v in dict.items(parts) if type(k) is str and callable(v)} if type(parts) is dict else {}
+            reply = call(request["name"], request.get("args", []), request.get("kwargs", {}), parts)
         elif op == "exit":
             return
         else:

@@ -60,25 +60,55 @@ class _Functions:
         return function
 
 
+_MISSING = object()
+
+
 class LocalStudent(_Functions):
     """Trusted functions called in-process (a module or a dict of functions): the reference."""
 
-    def __init__(self, functions):
+    def __init__(self, functions, parts=None):
         self._functions = functions if isinstance(functions, dict) else vars(functions)
+        self._parts = dict(parts or {})
+        self.broken_parts: set[str] = set()
+        self.composite_calls: dict[str, list] = {}
         self.load_report = LoadReport(defined=sorted(self._functions))
 
     def call(self, name, *args, **kwargs) -> Call:
         function = self._functions.get(name)
         if not callable(function):
             raise StudentFailure(f"`{name}` is not defined.", ("not_defined",))
+        lent = {p: f for p, f in self._parts.get(name, {}).items() if p in self.broken_parts}
+        call = self._call(function, name, args, kwargs, lent)
+        if lent and len(self.composite_calls.setdefault(name, [])) < KEPT_CALLS:
+            self.composite_calls[name].append((args, kwargs, call.value))
+        return call
+
+    def call_with_own_parts(self, name, args, kwargs) -> Call:
+        function = self._functions.get(name)
+        if not callable(function):
+            raise StudentFailure(f"`{name}` is not defined.", ("not_defined",))
+        return self._call(function, name, args, kwargs, {})
+
+    @staticmethod
+    def _call(function, name, args, kwargs, lent) -> Call:
+        """Call `function`, its parts bound to `lent` in its globals meanwhile (trusted code only)."""
         inputs = list(_leaves((args, kwargs), "args"))
         before = [(path, a.copy()) for path, a in inputs]
+        namespace = getattr(function, "__globals__", {})
+        saved = {part: namespace.get(part, _MISSING) for part in lent}
+        namespace.update(lent)
         try:
             value = function(*args, **kwargs)
         except NotImplementedError:
             raise StudentFailure(f"`{name}` still raises NotImplementedError.", ("not_implemented",)) from None
         except Exception as err:  # noqa: BLE001 - reported like a sandboxed crash
             raise StudentFailure(f"`{name}` raised {type(err).__name__}: {err}", ("crashed",)) from None
+        finally:
+            for part, value_before in saved.items():
+                if value_before is _MISSING:
+                    namespace.pop(part, None)
+                else:
+                    namespace[part] = value_before
         mutated = [p for (p, a), (_, old) in zip(inputs, before) if not np.array_equal(a, old, equal_nan=True)]
         aliased = [f"{op} is {ip}" for op, out in _leaves(value, "result")
                    for ip, a in inputs if np.shares_memory(out, a)]
@@ -130,12 +160,112 @@ def _strings(value) -> list[str]:
     return [v[:200] for v in value if isinstance(v, str)][:100] if isinstance(value, list) else []
 
 
+LOAD_BUDGET = 3              # loading, with skipped slow units, gets this many load time limits
+KEPT_CALLS = 3               # a composite's first scored calls kept for the own-parts note
+MAX_CALLBACKS = 200_000      # calls back to the grader's functions during one call
+MAX_NESTING = 8              # callback -> invoke -> callback ... depth
+MAX_CREDIT = 3.0             # time credited for callbacks: at most 3 x the call's time limit
+ROUND_TRIP_ALLOWANCE = 0.005 # seconds credited per callback for the round trip itself (a busy machine's)
+MIN_PART_ENTRIES = 4096      # an array sent to a grader function may hold max(this, 4 x the largest input)
+
+
+def _raise(name, failure):
+    raise failure
+
+
+class _Broken(BaseException):
+    """The channel failed while answering a callback: unwinds through trusted code (which may catch
+    Exception) to the call that owns the exchange."""
+
+    def __init__(self, error):
+        super().__init__(str(error))
+        self.error = error
+
+
+class StudentCodeError(RuntimeError):
+    """The student's callable, invoked by a grader function, raised or returned something unusable."""
+
+
+@dataclass
+class _Exchange:
+    """One call's conversation with the child: what the grader offered and what was asked of it."""
+    child: object
+    nonce: str
+    deadline: float
+    callables: dict                  # token -> the grader's function offered in this call
+    entry_cap: int
+    limit: float                     # the call's time limit
+    count: int = 0
+    refused: list = field(default_factory=list)
+    credited: float = 0.0
+
+    def credit(self, seconds: float) -> None:
+        """The time a lent part costs (the grader's own work and the round trip) is not charged to
+        the student's time limit, up to MAX_CREDIT times the limit: a correct composite that calls
+        a lent part thousands of times (2000 training steps) keeps its points on a busy machine."""
+        seconds = min(seconds, self.max_credit - self.credited)
+        if seconds > 0:
+            self.credited += seconds
+            self.deadline += seconds
+
+    @property
+    def max_credit(self) -> float:
+        return MAX_CREDIT * self.limit
+
+
+def _oversized(inputs, cap) -> str | None:
+    """Why a callback's arrays are too large for the trusted side (before any arithmetic), or None."""
+    total = 0
+    for path, array in inputs:
+        total += array.size
+        if array.size > cap or total > 4 * cap:
+            return (f"the arguments are too large for the grader ({path} has shape {array.shape}); "
+                    "the reference parts take arrays of the sizes the grader passed in")
+    return None
+
+
+class _ChildFunction:
+    """A callable the child sent along with a callback (e.g. the loss given to numerical_gradient):
+    calling it runs the student's function in the child and waits for its value."""
+
+    def __init__(self, student, exchange, key, depth):
+        self.student, self.exchange, self.key, self.depth = student, exchange, key, depth
+        self.inputs: list = []
+
+    def __call__(self, *args):
+        exchange = self.exchange
+        if self.depth > MAX_NESTING:
+            raise StudentCodeError("calls between the grader and your code are nested too deeply")
+        try:
+            payload = wire.encode({"op": "invoke", "id": self.key, "args": list(args),
+                                   "inputs_now": [a for _, a in self.inputs], "nonce": exchange.nonce})
+            wire.write_frame(exchange.child.to_child, payload, exchange.deadline)
+        except (TimeoutError, OSError) as err:
+            raise _Broken(err) from None
+        reply = self.student._await(exchange, self.depth)
+        if reply.get("op") == "invoke_result":
+            value = reply.get("value")
+            problem = _oversized(input_leaves([value], {}), exchange.entry_cap)
+            if problem:
+                raise StudentCodeError(f"your function returned a value {problem[len('the arguments '):]}")
+            return value
+        if reply.get("op") == "invoke_raised":
+            raise StudentCodeError(f"your function raised {_text(reply.get('type'), 200)}: "
+                                   f"{_text(reply.get('message'))}")
+        raise _Broken(ProtocolError("an unexpected reply to an invocation"))
+
+
 class SandboxedStudent(_Functions):
     """A submission's functions, running in a sandbox child that is restarted after a kill.
 
     units: the student's code in order; time_limits: function -> seconds per call;
     blocked: function -> (tag, message) for functions refused before any call (e.g. forbidden imports);
-    files: name -> bytes copied into the child's scratch folder (the submission itself).
+    files: name -> bytes copied into the child's scratch folder (the submission itself);
+    inert: display-only modules (matplotlib) that import as inert stand-ins;
+    parts: composite -> {part: reference function} that may be lent to it during its calls (error
+    carried forward: a composite is scored on its own logic; see docs/scoring.md). Only the parts
+    in `broken_parts` (those that lost points of their own, graded first) are lent; correct parts
+    stay the student's own, so a correct submission makes no callbacks at all.
 
     Every read and write on the channel has a deadline, every reply must carry the nonce of the
     request it answers and is checked field by field, and whether an input was mutated is
@@ -144,8 +274,13 @@ class SandboxedStudent(_Functions):
     """
 
     def __init__(self, units, *, time_limits, default_time_limit, load_time_limit,
-                 config: launcher.SandboxConfig, forbidden=(), blocked=None, files=None):
+                 config: launcher.SandboxConfig, forbidden=(), blocked=None, files=None, parts=None,
+                 inert=()):
         self._files = dict(files or {})
+        self._inert = list(inert)
+        self._parts = dict(parts or {})        # composite -> {part name: trusted reference function}
+        self.broken_parts: set[str] = set()    # functions that lost points so far: only these are lent
+        self.composite_calls: dict[str, list] = {}   # composite -> [(args, kwargs, value)] scored
         self._units = list(units)
         self._time_limits = dict(time_limits)
         self._default_time_limit = default_time_limit
@@ -159,48 +294,75 @@ class SandboxedStudent(_Functions):
         self._outputs: list[str] = []
         self.load_report = LoadReport()
         self.restarts = 0
+        self._skipped: set[int] = set()        # units (by index) skipped for taking too long to load
+        self._loaded_once = False
 
     # -- lifecycle -----------------------------------------------------------------
     def _ensure_child(self) -> launcher.Child:
+        """The running child with the submission loaded. A unit (cell) that does not finish loading
+        within the load time limit is skipped, and the others loaded again without it: a slow cell
+        costs only what it defines. Loading as a whole gets LOAD_BUDGET times that limit."""
         if self._child is not None:
             return self._child
         if self._load_failure is not None:     # loading is deterministic: never pay its limit twice
             raise self._load_failure
-        child = launcher.start(self._config, self._files)
-        self._child = child
-        deadline = time.monotonic() + self._load_time_limit
-        nonce = secrets.token_hex(16)
-        try:
-            wire.write_frame(child.to_child, wire.encode(
-                {"op": "load", "units": [{"name": u.name, "source": u.source} for u in self._units],
-                 "forbidden": self._forbidden, "nonce": nonce}), deadline)
-            reply = self._receive(child, deadline, nonce)
-            if reply.get("op") != "loaded":
-                raise ProtocolError(f"expected 'loaded', got {str(reply.get('op'))[:40]!r}")
-        except TimeoutError:
-            self._stop_child()
-            self.load_report.failure = "timeout"
-            self._load_failure = StudentFailure(
-                f"Loading your code took longer than {self._load_time_limit:g} s "
-                "(is there a long loop or training run at the top level of a cell?).", ("timeout",))
-            raise self._load_failure from None
-        except (EOFError, OSError, wire.WireError, ProtocolError) as err:
-            status = self._stop_child(ended=isinstance(err, (EOFError, OSError)))
-            self.load_report.failure = "crashed"
-            what = f"sent a malformed reply: {err}" if isinstance(err, (wire.WireError, ProtocolError)) else status
-            self._load_failure = StudentFailure(f"Your code stopped the Python process while loading ({what}).",
-                                                ("crashed",))
-            raise self._load_failure from None
-        if self.restarts == 0:
-            self.load_report = LoadReport(units=_sanitize_units(reply.get("units")),
-                                          defined=_strings(reply.get("defined")),
+        budget_end = time.monotonic() + LOAD_BUDGET * self._load_time_limit
+        while True:
+            kept = [i for i in range(len(self._units)) if i not in self._skipped]
+            child = launcher.start(self._config, self._files)
+            self._child = child
+            nonce = secrets.token_hex(16)
+            running = None
+            try:
+                deadline = min(time.monotonic() + self._load_time_limit, budget_end)
+                wire.write_frame(child.to_child, wire.encode(
+                    {"op": "load", "units": [{"name": self._units[i].name, "source": self._units[i].source}
+                                             for i in kept],
+                     "forbidden": self._forbidden, "inert": self._inert, "nonce": nonce}), deadline)
+                while True:
+                    reply = self._receive(child, deadline, nonce)
+                    index = reply.get("index")
+                    if reply.get("op") != "loading":
+                        break
+                    if type(index) is not int or not 0 <= index < len(kept):
+                        raise ProtocolError("a progress report for a unit that was not sent")
+                    running = kept[index]
+                    deadline = min(time.monotonic() + self._load_time_limit, budget_end)
+                if reply.get("op") != "loaded":
+                    raise ProtocolError(f"expected 'loaded', got {str(reply.get('op'))[:40]!r}")
+            except TimeoutError:
+                self._stop_child()
+                if running is not None and time.monotonic() < budget_end:
+                    self._skipped.add(running)
+                    continue
+                self.load_report.failure = "timeout"
+                self._load_failure = StudentFailure(
+                    f"Loading your code took longer than {self._load_time_limit:g} s "
+                    "(is there a long loop or training run at the top level of a cell?).", ("timeout",))
+                raise self._load_failure from None
+            except (EOFError, OSError, wire.WireError, ProtocolError) as err:
+                status = self._stop_child(ended=isinstance(err, (EOFError, OSError)))
+                self.load_report.failure = "crashed"
+                what = f"sent a malformed reply: {err}" if isinstance(err, (wire.WireError, ProtocolError)) else status
+                self._load_failure = StudentFailure(f"Your code stopped the Python process while loading ({what}).",
+                                                    ("crashed",))
+                raise self._load_failure from None
+            break
+        if not self._loaded_once:
+            self._loaded_once = True
+            loaded = iter(_sanitize_units(reply.get("units")))
+            units = [{"name": self._units[i].name[:200], "status": "timeout", "type": None, "lineno": None,
+                      "message": f"did not finish within {self._load_time_limit:g} s and was skipped"}
+                     if i in self._skipped else next(loaded, {"name": "?", "status": "?"})
+                     for i in range(len(self._units))]
+            self.load_report = LoadReport(units=units, defined=_strings(reply.get("defined")),
                                           forbidden=_strings(reply.get("forbidden")))
         return child
 
     @staticmethod
-    def _receive(child, deadline, nonce) -> dict:
+    def _receive(child, deadline, nonce, make_callable=None) -> dict:
         """One reply, decoded and checked: a dict carrying this request's nonce."""
-        reply = wire.decode(wire.read_frame(child.from_child, deadline))
+        reply = wire.decode(wire.read_frame(child.from_child, deadline), make_callable)
         if not isinstance(reply, dict) or not isinstance(reply.get("op"), str):
             raise ProtocolError("a reply that is not a message")
         if reply.get("nonce") != nonce:
@@ -250,55 +412,123 @@ class SandboxedStudent(_Functions):
 
     # -- calls ------------------------------------------------------------------------
     def call(self, name, *args, **kwargs) -> Call:
+        """The scored call: a composite runs with the reference parts it may call (error carried
+        forward); the first few such calls are kept for `call_with_own_parts`."""
         if name in self._blocked:
             tag, message = self._blocked[name]
             raise StudentFailure(message, (tag,))
         if name in self._sticky:
             raise self._sticky[name]
+        offered = {p: f for p, f in self._parts.get(name, {}).items() if p in self.broken_parts}
+        outcome = self._call(name, args, kwargs, offered, stick=True)
+        if offered and len(self.composite_calls.setdefault(name, [])) < KEPT_CALLS:
+            self.composite_calls[name].append((args, kwargs, outcome.value))
+        return outcome
+
+    def call_with_own_parts(self, name, args, kwargs) -> Call:
+        """The student's composite with the student's own parts (for a note, never for a score)."""
+        if name in self._blocked or name in self._sticky:
+            raise self._sticky.get(name) or StudentFailure(self._blocked[name][1], (self._blocked[name][0],))
+        return self._call(name, args, kwargs, {}, stick=False)
+
+    def _call(self, name, args, kwargs, offered, *, stick) -> Call:
         limit = self._time_limits.get(name, self._default_time_limit)
+        fail = self._stick if stick else _raise
         child = self._ensure_child()
         callables: dict = {}
         nonce = secrets.token_hex(16)
         request = wire.encode({"op": "call", "name": name, "args": list(args), "kwargs": kwargs,
-                               "nonce": nonce}, callables)
+                               "parts": dict(offered), "nonce": nonce}, callables)
         sent = input_leaves(args, kwargs)
-        deadline = time.monotonic() + limit
+        largest = max((a.size for _, a in sent), default=0)
+        exchange = _Exchange(child, nonce, time.monotonic() + limit, callables,
+                             entry_cap=max(MIN_PART_ENTRIES, 4 * largest), limit=limit)
         try:
-            wire.write_frame(child.to_child, request, deadline)
-            while True:
-                reply = self._receive(child, deadline, nonce)
-                if reply.get("op") != "callback":
-                    break
-                self._answer_callback(child, callables, reply, nonce, deadline)
+            try:
+                wire.write_frame(child.to_child, request, exchange.deadline)
+                reply = self._await(exchange, 0)
+            except _Broken as broken:
+                raise broken.error from None
+            if exchange.refused:
+                raise StudentFailure(
+                    f"`{name}` called a reference function outside the call that offered it "
+                    f"({exchange.refused[0]}). The grader lends a composite the reference parts only while "
+                    "that composite runs; nothing it returned was used.", ("reference_part_misused",))
             outcome = self._interpret(name, reply, sent)
         except TimeoutError:
             status = self._stop_child()
-            return self._stick(name, StudentFailure(
+            return fail(name, StudentFailure(
                 f"`{name}` did not return within its time limit of {limit:g} s ({status}).", ("timeout",)))
         except (EOFError, OSError):
             status = self._stop_child(ended=True)
             tag = "timeout" if "SIGXCPU" in status else "memory_limit" if "SIGKILL" in status and \
                 self._out_of_memory() else "crashed"
-            return self._stick(name, StudentFailure(
+            return fail(name, StudentFailure(
                 f"Calling `{name}` ended the Python process running your code ({status}).", (tag,)))
         except (wire.WireError, ProtocolError) as err:
             self._stop_child()
-            return self._stick(name, StudentFailure(
+            return fail(name, StudentFailure(
                 f"Calling `{name}`: the process running your code sent the grader a malformed reply "
                 f"({err}); nothing it sent was used.", ("crashed",)))
         return outcome
 
-    def _answer_callback(self, child, callables, reply, nonce, deadline):
-        function = callables.get(reply.get("id")) if type(reply.get("id")) is int else None
-        args = reply.get("args")
+    def _await(self, exchange, depth) -> dict:
+        """The next reply that is not a callback, answering callbacks (and, within them, the
+        grader's invocations of the child's callables) meanwhile."""
+        while True:
+            made: list[_ChildFunction] = []
+
+            def child_function(key, made=made):
+                made.append(_ChildFunction(self, exchange, key, depth + 1))
+                return made[-1]
+            try:
+                reply = self._receive(exchange.child, exchange.deadline, exchange.nonce, child_function)
+            except (TimeoutError, EOFError, OSError, wire.WireError, ProtocolError) as err:
+                raise _Broken(err) from None
+            if reply.get("op") != "callback":
+                if made:
+                    raise _Broken(ProtocolError("a callable sent outside a callback"))
+                return reply
+            self._answer_callback(exchange, reply, made)
+
+    def _answer_callback(self, exchange, reply, made):
+        key, args, kwargs = reply.get("id"), reply.get("args"), reply.get("kwargs", {})
+        function = exchange.callables.get(key) if type(key) is str else None
+        inputs = input_leaves(args, kwargs) if isinstance(args, list) and isinstance(kwargs, dict) else []
+        for f in made:
+            f.inputs = inputs
+        exchange.count += 1
+        if function is None:
+            exchange.refused.append("a function the grader did not offer in this call")
+            message = "refused: the grader offers its functions only during the call that passed them"
+        elif not isinstance(args, list) or not isinstance(kwargs, dict):
+            message = "malformed arguments"
+        elif exchange.count > MAX_CALLBACKS:
+            message = f"more than {MAX_CALLBACKS} calls to the grader's functions in one call"
+        else:
+            message = _oversized(inputs, exchange.entry_cap)
+        if message is None:
+            started = time.monotonic()
+            try:
+                with np.errstate(all="ignore"):
+                    value = function(*args, **kwargs)
+                answer = {"op": "callback_result", "value": value, "inputs_after": [a for _, a in inputs]}
+            except _Broken:
+                raise
+            except Exception as err:  # noqa: BLE001 - e.g. the student passed a wrong-shaped array
+                message = f"{type(err).__name__}: {err}"
+            exchange.credit(time.monotonic() - started + ROUND_TRIP_ALLOWANCE)
+        if message is not None:
+            answer = {"op": "callback_error", "message": message[:2000]}
         try:
-            if function is None or not isinstance(args, list):
-                raise ProtocolError("a callback the grader did not offer")
-            value = function(*args)
-            message = {"op": "callback_result", "value": value, "nonce": nonce}
-        except Exception as err:  # noqa: BLE001 - e.g. the student passed a wrong-shaped array
-            message = {"op": "callback_error", "message": f"{type(err).__name__}: {err}"[:2000], "nonce": nonce}
-        wire.write_frame(child.to_child, wire.encode(message), deadline)
+            payload = wire.encode({**answer, "nonce": exchange.nonce})
+        except wire.WireError as err:
+            payload = wire.encode({"op": "callback_error", "message": f"the result could not be sent: {err}",
+                                   "nonce": exchange.nonce})
+        try:
+            wire.write_frame(exchange.child.to_child, payload, exchange.deadline)
+        except (TimeoutError, OSError) as err:
+            raise _Broken(err) from None
 
     def _out_of_memory(self) -> bool:
         return "MemoryError" in (self._outputs[-1] if self._outputs else "")
@@ -342,6 +572,10 @@ class SandboxedStudent(_Functions):
 
     def _not_defined(self, name, why) -> StudentFailure:
         for unit, entry in zip(self._units, self.load_report.units):
+            if name in unit.defines and entry.get("status") == "timeout":
+                return StudentFailure(
+                    f"`{name}` is not defined because {unit.name} {entry.get('message')} (is there a long "
+                    "loop or training run at the top level of that cell?).", ("timeout",))
             if name in unit.defines and entry.get("status") == "syntax_error":
                 return StudentFailure(
                     f"`{name}` is not defined because {unit.name} has a syntax error "

@@ -10,7 +10,8 @@ Values in the JSON tree:
     None, bool, int, float (NaN and inf included), str  -> themselves
     {"l": [...]} list     {"t": [...]} tuple     {"d": {str: value}} dict
     {"a": i}              the i-th array (numeric or bool dtypes only)
-    {"f": id}             a callable supplied by the grader (calls back over the pipe)
+    {"f": id}             a callable of the sender's, called back over the pipe while the message's
+                          exchange lasts; ids are unguessable tokens, valid only for that exchange
     {"o": "type", "r": "repr"}  an object that is not plain data: named, never rebuilt
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ import io
 import json
 import math
 import os
+import secrets
 import select
 import struct
 import time
@@ -33,6 +35,7 @@ _save, _load, _asarray, _array = np.save, np.load, np.asarray, np.array
 _ndarray, _generic, _BytesIO = np.ndarray, np.generic, io.BytesIO
 _isfinite, _all = np.isfinite, np.all
 _write, _read, _select, _monotonic = os.write, os.read, select.select, time.monotonic
+_token = secrets.token_hex
 type, len, isinstance, callable, repr, str, abs, float, int, bool, all, list, tuple, dict = (  # noqa: A001
     type, len, isinstance, callable, repr, str, abs, float, int, bool, all, list, tuple, dict)
 
@@ -97,7 +100,7 @@ class _Encoder:
             self.arrays.append(buffer.getvalue())
             return {"a": len(self.arrays) - 1} if type(value) is _ndarray else {"a": len(self.arrays) - 1, "s": 1}
         if callable(value) and self.callables is not None:
-            key = len(self.callables)
+            key = _token(8)
             self.callables[key] = value
             return {"f": key}
         return self.opaque(value)

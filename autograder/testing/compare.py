@@ -15,9 +15,10 @@ import numpy as np
 
 from ..diagnosis import CODES, Failure
 from ..sandbox.wire import Opaque
+from .types import as_number
 
 TOLERANCES = {
-    "exact": 1e-9,        # student vs reference, same formula in float64 (DESIGN.md, Numerics)
+    "exact": 1e-9,        # student vs reference, same formula in float64 (docs/numerics.md)
     "training": 1e-7,     # trajectories: rounding differences grow over many steps
     "gradcheck": 1e-6,    # finite differences, compared with the reference's own
     "diagnosis": 1e-6,    # how close a value must be to a known mistake to be named after it
@@ -206,10 +207,7 @@ def _check_array(actual, expected, tol, what, context, alternatives, factors):
 
 
 def _check_number(actual, expected, tol, what, context, alternatives, factors):
-    # A NumPy scalar (np.mean(...) returns np.float64) may cross the sandbox wire as a 1-element
-    # array; a student is not to lose points over that, so one element counts as a number.
-    if isinstance(actual, np.ndarray) and actual.size == 1 and actual.ndim <= 1:
-        actual = actual.reshape(())[()]
+    actual = as_number(actual)      # the type rule (testing/types.py): one element counts as a number
     if isinstance(actual, bool) or not isinstance(actual, numbers.Real):
         raise Failure(f"{what} should be a number, got {_kind(actual)}: {describe(actual)}.{context}",
                       ("not_array",))

@@ -1,23 +1,18 @@
-"""Diagnosing composites: is `backward` (or `train`, `forward`, ...) wrong only because a part it calls is?
+"""Composites on the trusted side: the reference with a deliberately wrong part, and comparing results.
 
-The verdict on a composite never depends on the student's parts: it is the student's composite
-against the reference. Only once it has failed, `blame_part` re-runs the *reference* composite
-with one of the student's parts substituted for the reference's (e.g. the student's `dL_dW2`
-inside the reference `backward`); when that reproduces the student's wrong answer, the part is
-to blame, and the failure says so with the `calls_wrong_part` tag.
+`with_parts` is how a hidden test computes what a known mistake would give (an `alternatives`
+value): the reference composite with a trusted, deliberately wrong part. `close_tree` compares
+two results of any shape (arrays, numbers, and dicts / tuples / lists of them).
 
-`with_parts` is also how a hidden test computes what a known mistake would give (an
-`alternatives` value): the reference composite with a trusted, deliberately wrong part.
+Scoring a composite on its own logic (error carried forward) is the grader's job, not a hidden
+test's: see `autograder.parts` and docs/scoring.md.
 """
 from __future__ import annotations
 
-import copy
 import types
 
 import numpy as np
 
-from ..diagnosis import Failure, StudentFailure
-from ..sandbox.proxy import input_leaves
 from .compare import TOLERANCES
 
 
@@ -27,15 +22,6 @@ def with_parts(function, module, parts: dict):
     namespace = {**vars(module), **parts}
     return types.FunctionType(function.__code__, namespace, function.__name__, function.__defaults__,
                               function.__closure__)
-
-
-def callees(function, names) -> list[str]:
-    """The names among `names` that `function`'s own code refers to, in `names` order."""
-    referred = set(function.__code__.co_names)
-    for const in function.__code__.co_consts:          # nested functions (closures) too
-        if isinstance(const, types.CodeType):
-            referred |= set(const.co_names)
-    return [n for n in names if n in referred]
 
 
 def close_tree(a, b, tol=TOLERANCES["diagnosis"]) -> bool:
@@ -57,79 +43,3 @@ def close_tree(a, b, tol=TOLERANCES["diagnosis"]) -> bool:
         return np.array_equal(x[~finite], y[~finite], equal_nan=True) and close_tree(x[finite], y[finite], tol)
     scale = max(float(np.max(np.abs(y), initial=0.0)), 1e-12)
     return float(np.max(np.abs(x - y), initial=0.0)) / scale <= tol
-
-
-def _student_part(student, name):
-    def part(*args, **kwargs):
-        call = student.call(name, *args, **kwargs)
-        # An in-place part changed its inputs in the student's process, not here: copy the changed
-        # arrays (any depth: params['W1'] too) into ours, so the composite sees what the student's saw.
-        here = dict(input_leaves(args, kwargs)) if call.after else {}
-        for path, now in call.after.items():
-            target = here.get(path)
-            if target is not None and target.shape == now.shape and target.dtype == now.dtype:
-                np.copyto(target, now)
-        return call.value
-    part.__name__ = name
-    return part
-
-
-def blame_part(student, reference, name: str, args: tuple, actual, graded, *, pick=None) -> list[str]:
-    """The graded functions called by `name` whose student versions explain the student's wrong
-    `actual`: one part if one suffices, else all of them, else []. pick: extracts the compared
-    part of a result (e.g. the losses of train); `actual` is that part of the student's result."""
-    pick = pick or (lambda value: value)
-    function = getattr(reference, name)
-    expected = pick(function(*args))
-    parts = [p for p in callees(function, graded) if p != name]
-    trials = [[p] for p in parts] + ([parts] if len(parts) > 1 else [])
-    for chosen in trials:
-        try:
-            value = pick(with_parts(function, reference, {p: _student_part(student, p) for p in chosen})(
-                *copy.deepcopy(args)))
-        except (StudentFailure, Exception):  # noqa: BLE001 - a crashing part explains nothing here
-            continue
-        if close_tree(actual, value) and not close_tree(value, expected):
-            return chosen
-    return []
-
-
-def check_composite(check, student, reference, name: str, args: tuple, actual, graded, *, pick=None):
-    """Run `check()` (which raises Failure); on a wrong-values failure, name the part to blame."""
-    try:
-        check()
-    except StudentFailure:
-        raise
-    except Failure as failure:
-        if "mutates_input" in failure.tags:
-            raise
-        parts = blame_part(student, reference, name, args, actual, graded, pick=pick)
-        if not parts:
-            raise
-        part = " and ".join(f"`{p}`" for p in parts)
-        raise Failure(f"`{name}` is wrong only because {part}, which it calls, {'is' if len(parts) == 1 else 'are'} "
-                      f"wrong: with your {part} the reference `{name}` gives exactly your result. Fix "
-                      f"{part} first.\n{failure.message}", ("calls_wrong_part",)) from None
-
-
-def call_composite(student, reference, name: str, args: tuple, graded):
-    """student.call(name, *args) (a Call); when it crashes and the reference composite crashes too with one of the
-    student's parts in it, the failure says which part to blame (and keeps the `crashed` tag)."""
-    try:
-        return student.call(name, *args)
-    except StudentFailure as failure:
-        if "crashed" not in failure.tags:
-            raise
-        function = getattr(reference, name)
-        for part in [p for p in callees(function, graded) if p != name]:
-            try:
-                with_parts(function, reference, {part: _student_part(student, part)})(*copy.deepcopy(args))
-            except StudentFailure as err:   # the part itself gives no value (missing, crashing, ...)
-                why = err.message
-            except Exception as err:  # noqa: BLE001 - the part makes the reference crash as well
-                why = f"with your `{part}` the reference `{name}` crashes too ({type(err).__name__}: {err})"
-            else:
-                continue
-            raise StudentFailure(f"`{name}` crashed because of `{part}`, which it calls: {why}. Fix `{part}` "
-                                 f"first.\n{failure.message}", ("crashed", "calls_wrong_part")) from None
-        raise

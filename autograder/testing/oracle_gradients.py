@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .scalars import scalar_input
+from .types import scalar_input
 
 
 def derivative(function, x):
@@ -50,8 +50,8 @@ def descent_path(function, start, lr, steps):
 
 class Counted:
     """A trusted function handed to student code; counts its calls. Its argument is converted to a
-    float (scalar=True) or a float64 array first, and a scalar result is returned as a Python float
-    (the wire would turn a NumPy scalar into a (1,) array: see `scalars`)."""
+    float (scalar=True, under the type rule of `types`) or a float64 array first, and a scalar
+    result is returned as a Python float, what the contract promises the student's code."""
 
     def __init__(self, function, scalar=True):
         self.function = function

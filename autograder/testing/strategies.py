@@ -3,7 +3,7 @@
 Values are small decimals so that a failing case, once shrunk, reads as a concrete example.
 Pre-activations stay away from the ReLU kink by construction: X and W1 lie on a 0.1 grid, so
 X @ W1 lies on a 0.01 grid, and b1 is drawn from that grid shifted by 0.005; every z1 is then
-at least 0.005 from 0 (DESIGN.md, Numerics), with no `assume` and no redraw.
+at least 0.005 from 0 (docs/numerics.md), with no `assume` and no redraw.
 """
 from __future__ import annotations
 
@@ -153,3 +153,21 @@ def random_sigmoid_network(seed, n=5, hidden=3, scale=1.0):
     params = {"W1": scale * rng.normal(size=(SIGMOID_IN, hidden)), "b1": scale * rng.normal(size=hidden),
               "W2": scale * rng.normal(size=(hidden, SIGMOID_OUT)), "b2": scale * rng.normal(size=SIGMOID_OUT)}
     return X, Y, params
+
+
+def either_side_of_the_kinks(X, params, *, within=1e-12, nudge=1e-12) -> list[dict]:
+    """The starts a correct student's own summation order may stand for, when a pre-activation
+    z1 = X @ W1 + b1 sits on the ReLU kink (|z1| <= within: 0 in exact arithmetic, e.g. the
+    walk-through's z1[0], where NumPy's order gives -2.8e-17 and einsum's +2.8e-17): `params`,
+    then `params` with those units' b1 moved `nudge` below and above, so that every library puts
+    them on the same side. docs/numerics.md: no check depends on the last bit of summation order."""
+    z1 = np.asarray(X, dtype=np.float64) @ params["W1"] + params["b1"]
+    units = np.flatnonzero(np.any(np.abs(z1) <= within, axis=0))
+    if not units.size:
+        return [params]
+    starts = [params]
+    for sign in (-1.0, 1.0):
+        b1 = params["b1"].copy()
+        b1[units] += sign * nudge
+        starts.append({**params, "b1": b1})
+    return starts

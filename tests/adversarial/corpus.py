@@ -104,6 +104,19 @@ EXPECTED = {
         {"relu": (0.0, ["forbidden_import"]), "relu_grad": (0.0, ["forbidden_import"]),
          "dL_dy": (0.0, ["crashed"]), "dL_db2": (1.0, [])},
         note="plain, obfuscated, and after removing the import blocker: the child's runtime has no torch"),
+    "keeps_reference_part": Expect(
+        {**{name: (1.0, []) for name in ("relu", "relu_grad", "mse_loss", "dL_dy", "dL_db2", "dL_dh", "dL_dz1",
+                                         "dL_dW1", "dL_db1", "sgd_step")},
+         "forward": (2.0, []), "dL_dW2": (0.0, ["wrong_values"]), "backward": (2.0, ["calls_wrong_part"]),
+         "train": (0.0, ["reference_part_misused"])},
+        note="a stand-in the grader lent backward, kept and called during train: refused and named"),
+    "floods_lent_part": Expect(
+        {**{name: (1.0, []) for name in ("relu", "relu_grad", "mse_loss", "dL_dy", "dL_db2", "dL_dh", "dL_dz1",
+                                         "dL_dW1", "dL_db1", "rel_error")},
+         "forward": (2.0, []), "dL_dW2": (0.0, ["wrong_values"]), "backward": (2.0, ["calls_wrong_part"]),
+         "numerical_gradient": (0.0, ["wrong_values"]), "gradient_check": (0.0, ["crashed"])},
+        note="arrays far larger than the grader sent, refused before any arithmetic; invocations nested "
+             "without end, cut at a fixed depth"),
     "tamper_child": Expect(
         {"relu": (0.75, ["mutates_input"]), "relu_grad": (0.0, ["crashed"]), "dL_db2": (1.0, [])},
         note="rewrites the child's reply encoder to turn exceptions into results: refused by the trusted "

@@ -2,6 +2,7 @@
 import numpy as np
 from hypothesis import given
 
+from autograder.testing.types import as_pair
 from autograder.testing import Failure, assert_close, assert_no_mutation, graded
 from autograder.testing.strategies import matrices
 
@@ -9,9 +10,7 @@ from autograder.testing.strategies import matrices
 @graded("make_dataset", weight=2, core=True)
 def test_make_dataset_matches_reference(student, reference):
     result = student.make_dataset()
-    if not isinstance(result, tuple) or len(result) != 2:
-        raise Failure("make_dataset() should return a tuple (X, Y).", ("not_array",))
-    X, Y = result
+    X, Y = as_pair(result, "make_dataset()", "(X, Y)")
     X_ref, Y_ref = reference.make_dataset()
     images = X_ref.reshape(16, 2, 2)
     assert_close(X, X_ref, what="X from make_dataset()", alternatives={"bit_order_reversed": X_ref[:, ::-1]})

@@ -2,13 +2,11 @@
 import numpy as np
 from hypothesis import given
 
-from autograder.course import load_course
+from autograder.testing.types import as_pair
 from autograder.testing import Failure, assert_close, assert_no_mutation, graded
-from autograder.testing.composite import call_composite, check_composite
 from autograder.testing.oracle import network_loss_and_grads
 from autograder.testing.strategies import networks, random_network
 
-GRADED = [f.name for f in load_course().assignment("backprop").functions]
 
 
 def forward_mistakes(X, params):
@@ -22,23 +20,19 @@ def forward_mistakes(X, params):
 
 
 def _check_forward(student, reference, X, params):
-    result = call_composite(student, reference, "forward", (X, params), GRADED).value
-    if not isinstance(result, tuple) or len(result) != 2:
-        raise Failure("forward(X, params) should return a tuple (Y_hat, cache).", ("not_array",))
-    Y_hat, cache = result
+    result = student.call("forward", X, params).value
+    Y_hat, cache = as_pair(result, "forward(X, params)", "(Y_hat, cache)")
     expected, expected_cache = reference.forward(X, params)
     inputs = {"X": X, **params}
     y_mistakes, z_mistakes = forward_mistakes(X, params)
-    check_composite(lambda: assert_close(Y_hat, expected, what="Y_hat", inputs=inputs, alternatives=y_mistakes),
-                    student, reference, "forward", (X, params), Y_hat, GRADED, pick=lambda r: r[0])
+    assert_close(Y_hat, expected, what="Y_hat", inputs=inputs, alternatives=y_mistakes)
     if not isinstance(cache, dict) or not {"X", "z1", "h"} <= set(cache):
         raise Failure(f"cache should be a dict with keys 'X', 'z1', 'h'; got {type(cache).__name__}"
                       f"{' with keys ' + str(sorted(cache)) if isinstance(cache, dict) else ''}.", ("wrong_keys",))
     for key in ("X", "z1", "h"):
-        check_composite(lambda: assert_close(
+        assert_close(
             cache[key], expected_cache[key], what=f"cache[{key!r}]", inputs=inputs,
-            alternatives=z_mistakes if key == "z1" else {"gate_on_wrong_input": expected_cache["z1"]}),
-            student, reference, "forward", (X, params), cache[key], GRADED, pick=lambda r, key=key: r[1][key])
+            alternatives=z_mistakes if key == "z1" else {"gate_on_wrong_input": expected_cache["z1"]})
 
 
 @graded("forward", weight=2, core=True)

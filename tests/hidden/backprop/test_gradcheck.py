@@ -3,13 +3,11 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder.course import load_course
 from autograder.diagnosis import CODES
 from autograder.testing import Failure, assert_close, assert_no_mutation, graded
-from autograder.testing.composite import blame_part, call_composite, with_parts
-from autograder.testing.strategies import matrices, random_network, vectors
+from autograder.testing.composite import with_parts
+from autograder.testing.strategies import either_side_of_the_kinks, matrices, random_network, vectors
 
-GRADED = [f.name for f in load_course().assignment("backprop").functions]
 
 
 class Counted:
@@ -146,7 +144,7 @@ def gradient_check_mistakes(reference, X, Y, params, h):
 
 
 def _check_gradient_check(student, reference, X, Y, params, h, what):
-    call = call_composite(student, reference, "gradient_check", (X, Y, params, h), GRADED)
+    call = student.call("gradient_check", X, Y, params, h)
     errors = call.value
     if not isinstance(errors, dict):
         raise Failure(f"gradient_check should return a dict with keys W1, b1, W2, b2, got {type(errors).__name__}.",
@@ -157,19 +155,14 @@ def _check_gradient_check(student, reference, X, Y, params, h, what):
     if call.mutated:
         raise Failure(f"gradient_check changed {', '.join(call.mutated)}: every parameter must be as it was "
                       "afterwards (nudge copies, or put each entry back).", ("input_not_restored",))
-    expected = reference.gradient_check(X, Y, params, h)
-    if _errors_agree(errors, expected):
+    starts = either_side_of_the_kinks(X, params)
+    if any(_errors_agree(errors, reference.gradient_check(X, Y, start, h)) for start in starts):
         return
+    expected = reference.gradient_check(X, Y, params, h)
     shown = ", ".join(f"{k}: {float(v):.3g}" if isinstance(v, (float, int, np.floating)) else f"{k}: {v!r}"
                       for k, v in errors.items())
     message = (f"{what}: gradient_check gave {{{shown}}}, expected about "
                f"{{{', '.join(f'{k}: {v:.3g}' for k, v in expected.items())}}}.")
-    parts = blame_part(student, reference, "gradient_check", (X, Y, params, h), errors, GRADED)
-    if parts:
-        names = " and ".join(f"`{p}`" for p in parts)
-        raise Failure(f"`gradient_check` is wrong only because {names}, which it calls, "
-                      f"{'is' if len(parts) == 1 else 'are'} wrong. Fix {names} first.\n{message}",
-                      ("calls_wrong_part",))
     for tag, value in gradient_check_mistakes(reference, X, Y, params, h).items():
         if _errors_agree(errors, value) and not _errors_agree(value, expected):
             raise Failure(message + " " + CODES[tag], (tag,))

@@ -2,13 +2,11 @@
 import numpy as np
 from hypothesis import given
 
-from autograder.course import load_course
+from autograder.testing.types import as_pair
 from autograder.testing import Failure, assert_close, assert_no_mutation, graded
-from autograder.testing.composite import call_composite, check_composite
 from autograder.testing.oracle_sigmoid import forward_values, loss_value
 from autograder.testing.strategies import random_sigmoid_network, sigmoid_networks
 
-GRADED = [f.name for f in load_course().assignment("backprop_sigmoid").functions]
 CACHE_KEYS = ("X", "z1", "a1", "z2")
 
 
@@ -33,23 +31,19 @@ def forward_mistakes(X, params):
 
 def _check_forward(student, reference, X, params, *, torch_too=False):
     args = (X, params)
-    result = call_composite(student, reference, "forward", args, GRADED).value
-    if not isinstance(result, tuple) or len(result) != 2:
-        raise Failure("forward(X, params) should return a tuple (Y_hat, cache).", ("not_array",))
-    Y_hat, cache = result
+    result = student.call("forward", *args).value
+    Y_hat, cache = as_pair(result, "forward(X, params)", "(Y_hat, cache)")
     expected, expected_cache = reference.forward(X, params)
     inputs = {"X": X, **params}
     y_mistakes, cache_mistakes = forward_mistakes(X, params)
-    check_composite(lambda: assert_close(Y_hat, expected, what="Y_hat", inputs=inputs, alternatives=y_mistakes),
-                    student, reference, "forward", args, Y_hat, GRADED, pick=lambda r: r[0])
+    assert_close(Y_hat, expected, what="Y_hat", inputs=inputs, alternatives=y_mistakes)
     if not isinstance(cache, dict) or not set(CACHE_KEYS) <= set(cache):
         raise Failure(f"cache should be a dict with keys {', '.join(map(repr, CACHE_KEYS))}; got "
                       f"{type(cache).__name__}{' with keys ' + str(sorted(cache)) if isinstance(cache, dict) else ''}.",
                       ("wrong_keys",))
     for key in CACHE_KEYS:
-        check_composite(lambda key=key: assert_close(cache[key], expected_cache[key], what=f"cache[{key!r}]",
-                                                     inputs=inputs, alternatives=cache_mistakes.get(key)),
-                        student, reference, "forward", args, cache[key], GRADED, pick=lambda r, key=key: r[1][key])
+        assert_close(cache[key], expected_cache[key], what=f"cache[{key!r}]",
+                                                     inputs=inputs, alternatives=cache_mistakes.get(key))
     if torch_too:
         torch_Y_hat, torch_cache = forward_values(X, params)
         assert_close(Y_hat, torch_Y_hat, what="Y_hat vs torch", inputs=inputs)

@@ -6,17 +6,14 @@ trusted side): the wrong points, the wrong sign, h ignored, h not divided by, `/
 import numpy as np
 from hypothesis import given
 
-from autograder.course import load_course
 from autograder.testing import Failure, assert_close, graded
-from autograder.testing.composite import call_composite, check_composite
 from autograder.testing.mistakes import distinct
-from autograder.testing.scalars import number
+from autograder.testing.types import as_number
 from autograder.testing.strategies import decimals, step_sizes
 
 from autograder.testing.oracle_gradients import (Counted, derivative, one_sided, texts_polynomial,
                                                  texts_polynomial_torch, wavy, wavy_torch)
 
-GRADED = [f.name for f in load_course().assignment("gradients").functions]
 xs = decimals(-2.0, 2.0, 0.1)
 WAVY = "sin(x) + x**3 / 3"
 
@@ -47,7 +44,7 @@ def _calls(f, name, formula):
 @given(x=xs, h=step_sizes)
 def test_forward_difference_matches_reference(student, reference, x, h):
     f = Counted(wavy)
-    actual = number(student.forward_difference(f, x, h))
+    actual = as_number(student.forward_difference(f, x, h))
     assert_close(actual, reference.forward_difference(wavy, x, h), what=f"forward_difference(f, x={x}, h={h})",
                  inputs={"f": WAVY}, alternatives=forward_mistakes(wavy, x, h))
     _calls(f, "forward_difference", "(f(x + h) - f(x)) / h")
@@ -59,7 +56,7 @@ def test_forward_difference_on_the_texts_table(student, reference):
     def square(x):
         return x * x
     for h in (1.0, 0.1, 0.01, 0.001, 0.0001):
-        assert_close(number(student.forward_difference(Counted(square), 2.0, h)),
+        assert_close(as_number(student.forward_difference(Counted(square), 2.0, h)),
                      reference.forward_difference(square, 2.0, h),
                      what=f"forward_difference(f, 2.0, h={h})", inputs={"f": "x**2"},
                      alternatives=forward_mistakes(square, 2.0, h))
@@ -69,7 +66,7 @@ def test_forward_difference_on_the_texts_table(student, reference):
 @given(x=xs, h=step_sizes)
 def test_central_difference_matches_reference(student, reference, x, h):
     f = Counted(wavy)
-    actual = number(student.central_difference(f, x, h))
+    actual = as_number(student.central_difference(f, x, h))
     assert_close(actual, reference.central_difference(wavy, x, h), what=f"central_difference(f, x={x}, h={h})",
                  inputs={"f": WAVY}, alternatives=central_mistakes(wavy, x, h))
     _calls(f, "central_difference", "(f(x + h) - f(x - h)) / (2h)")
@@ -78,7 +75,7 @@ def test_central_difference_matches_reference(student, reference, x, h):
 @graded("central_difference")
 @given(x=xs)
 def test_central_difference_matches_torch(student, reference, x):
-    assert_close(number(student.central_difference(Counted(wavy), x, 1e-4)), derivative(wavy_torch, x), tol="gradcheck",
+    assert_close(as_number(student.central_difference(Counted(wavy), x, 1e-4)), derivative(wavy_torch, x), tol="gradcheck",
                  what=f"central_difference(f, x={x}, h=1e-4) vs the exact derivative (torch autograd)",
                  inputs={"f": WAVY}, alternatives=central_mistakes(wavy, x, 1e-4))
 
@@ -86,7 +83,7 @@ def test_central_difference_matches_torch(student, reference, x):
 @graded("central_difference")
 def test_central_difference_on_the_texts_polynomial(student, reference):
     """y = x**2 + 3x + 1 at x = 2: dy/dx = 7 (text 003, torch autograd agrees)."""
-    assert_close(number(student.central_difference(Counted(texts_polynomial), 2.0, 1e-5)),
+    assert_close(as_number(student.central_difference(Counted(texts_polynomial), 2.0, 1e-5)),
                  derivative(texts_polynomial_torch, 2.0), tol="gradcheck",
                  what="central_difference(f, 2.0, h=1e-5) for f(x) = x**2 + 3x + 1",
                  alternatives=central_mistakes(texts_polynomial, 2.0, 1e-5))
@@ -100,14 +97,13 @@ def _signed_errors(reference, exact, x, hs):
 def _check_errors(student, reference, x, hs):
     exact = derivative(wavy_torch, x)
     args = (Counted(wavy), exact, x, hs)
-    actual = call_composite(student, reference, "difference_errors", args, GRADED).value
+    actual = student.call("difference_errors", *args).value
     expected = reference.difference_errors(wavy, exact, x, hs)
-    check_composite(lambda: assert_close(actual, expected, tol="gradcheck", what=f"difference_errors(f, dfdx, x={x}, hs)",
+    assert_close(actual, expected, tol="gradcheck", what=f"difference_errors(f, dfdx, x={x}, hs)",
                                          inputs={"f": WAVY, "dfdx": exact, "hs": hs},
                                          alternatives=distinct({"swapped_order": expected[:, ::-1],
                                                                 "missing_abs": _signed_errors(reference, exact, x, hs)},
-                                                               expected)),
-                    student, reference, "difference_errors", args, actual, GRADED)
+                                                               expected))
 
 
 @graded("difference_errors", weight=2, core=True)

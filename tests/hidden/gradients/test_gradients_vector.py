@@ -7,16 +7,13 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder.course import load_course
 from autograder.testing import Failure, assert_close, graded
-from autograder.testing.composite import call_composite, check_composite
-from autograder.testing.scalars import number
+from autograder.testing.types import as_number
 from autograder.testing.strategies import points, step_sizes
 
 from autograder.testing.oracle_gradients import Counted, bowl_torch, hill, hill_torch
 from autograder.testing.oracle_gradients import gradient as torch_gradient
 
-GRADED = [f.name for f in load_course().assignment("gradients").functions]
 HILL = "sum(c * p**2 + p) + sin(p[0]) * p[-1] + sum(p**3) / 10"
 
 
@@ -48,7 +45,7 @@ def test_partial_derivative_matches_reference(student, reference, point, data, h
     i = data.draw(st.integers(0, point.shape[0] - 1), label="i")
     call = student.call("partial_derivative", Counted(hill, scalar=False), point, i, h)
     _not_restored(call, "partial_derivative", point)
-    assert_close(number(call.value), reference.partial_derivative(hill, point, i, h),
+    assert_close(as_number(call.value), reference.partial_derivative(hill, point, i, h),
                  what=f"partial_derivative(f, point, i={i}, h={h})", inputs={"point": point, "f": HILL},
                  alternatives=partial_mistakes(hill, point, i, h))
 
@@ -57,7 +54,7 @@ def test_partial_derivative_matches_reference(student, reference, point, data, h
 @given(point=points())
 def test_partial_derivative_matches_torch(student, reference, point):
     exact = torch_gradient(hill_torch, point)
-    actual = np.array([number(student.partial_derivative(Counted(hill, scalar=False), point.copy(), i, 1e-4))
+    actual = np.array([as_number(student.partial_derivative(Counted(hill, scalar=False), point.copy(), i, 1e-4))
                        for i in range(point.shape[0])])
     assert_close(actual, exact, tol="gradcheck", what="[partial_derivative(f, point, i, 1e-4) for each i] vs torch",
                  inputs={"point": point},
@@ -74,7 +71,7 @@ def test_partial_derivatives_of_the_texts_bowl(student, reference):
     point = np.array([2.0, 1.0])
     exact = torch_gradient(bowl_torch, point)
     for i in (0, 1):
-        assert_close(number(student.partial_derivative(Counted(bowl, scalar=False), point.copy(), i, 1e-5)),
+        assert_close(as_number(student.partial_derivative(Counted(bowl, scalar=False), point.copy(), i, 1e-5)),
                      exact[i], tol="gradcheck", what=f"partial_derivative(f, [2, 1], i={i}, h=1e-5) for f = x**2 + 3y**2",
                      alternatives=partial_mistakes(bowl, point, i, 1e-5))
 
@@ -94,13 +91,12 @@ def gradient_mistakes(f, point, h):
 def test_gradient_matches_reference_and_torch(student, reference, point, h):
     f = Counted(hill, scalar=False)
     args = (f, point, h)
-    call = call_composite(student, reference, "gradient", args, GRADED)
+    call = student.call("gradient", *args)
     _not_restored(call, "gradient", point)
     what = f"gradient(f, point, h={h})"
     inputs = {"point": point, "f": HILL}
-    check_composite(lambda: assert_close(call.value, reference.gradient(hill, point, h), what=what, inputs=inputs,
-                                         alternatives=gradient_mistakes(hill, point, h)),
-                    student, reference, "gradient", (Counted(hill, scalar=False), point, h), call.value, GRADED)
+    assert_close(call.value, reference.gradient(hill, point, h), what=what, inputs=inputs,
+                                         alternatives=gradient_mistakes(hill, point, h))
     if f.calls != 2 * point.shape[0]:
         raise Failure(f"gradient called f {f.calls} times for a point of {point.shape[0]} coordinates; central "
                       f"differences need exactly 2 per coordinate.", ("wrong_values",))
@@ -116,11 +112,10 @@ def test_gradient_of_the_texts_bowl(student, reference):
         return p[0] ** 2 + 3 * p[1] ** 2
     point = np.array([2.0, 1.0])
     args = (Counted(bowl, scalar=False), point, 1e-5)
-    actual = call_composite(student, reference, "gradient", args, GRADED).value
-    check_composite(lambda: assert_close(actual, torch_gradient(bowl_torch, point), tol="gradcheck",
+    actual = student.call("gradient", *args).value
+    assert_close(actual, torch_gradient(bowl_torch, point), tol="gradcheck",
                                          what="gradient(f, [2, 1], h=1e-5)",
-                                         alternatives=gradient_mistakes(bowl, point, 1e-5)),
-                    student, reference, "gradient", (Counted(bowl, scalar=False), point.copy(), 1e-5), actual, GRADED)
+                                         alternatives=gradient_mistakes(bowl, point, 1e-5))
 
 
 def f_loss_mistakes(point):
@@ -131,7 +126,7 @@ def f_loss_mistakes(point):
 @graded("f_loss", core=True)
 @given(point=points(2))
 def test_f_loss_matches_reference(student, reference, point):
-    assert_close(number(student.f_loss(point)), reference.f_loss(point), what="f_loss(point)", inputs={"point": point},
+    assert_close(as_number(student.f_loss(point)), reference.f_loss(point), what="f_loss(point)", inputs={"point": point},
                  alternatives=f_loss_mistakes(point))
 
 
@@ -139,7 +134,7 @@ def test_f_loss_matches_reference(student, reference, point):
 def test_f_loss_at_the_texts_points(student, reference):
     """f(2, 1) = 7 and f(4, 3) = 43 (text 004)."""
     for point, value in ((np.array([2.0, 1.0]), 7.0), (np.array([4.0, 3.0]), 43.0)):
-        assert_close(number(student.f_loss(point)), value, what="f_loss(point)", inputs={"point": point},
+        assert_close(as_number(student.f_loss(point)), value, what="f_loss(point)", inputs={"point": point},
                      alternatives=f_loss_mistakes(point))
 
 

@@ -7,14 +7,11 @@ db not summed, the update's sign, lr or order.
 import numpy as np
 from hypothesis import given
 
-from autograder.course import load_course
 from autograder.testing import Failure, assert_close, assert_no_mutation, graded
 from autograder.testing import oracle_neuron as torch_oracle
-from autograder.testing.composite import call_composite, check_composite
-from autograder.testing.scalars import number
+from autograder.testing.types import as_number, as_pair
 from autograder.testing.strategies import decimals, neurons
 
-GRADED = [f.name for f in load_course().assignment("neuron").functions]
 EXTREME_Z = np.array([-1000.0, -40.0, 40.0, 1000.0, 0.5, -3.0, 745.0, -745.0])
 EXTREME_Y = np.array([1.0, 1.0, 0.0, 0.0, 1.0, 0.0, 1.0, 0.0])
 CLIPS = (1e-7, 1e-8, 1e-10, 1e-12, 1e-15, 1e-16)     # the epsilons students clip p with
@@ -52,9 +49,9 @@ def test_bce_loss_matches_reference_and_torch(student, reference, case):
     z, _ = reference.neuron_forward(X, W, b)
     call = student.call("bce_loss", z, y)
     inputs = {"z": z, "y": y}
-    assert_close(number(call.value), reference.bce_loss(z, y), what="bce_loss(z, y)", inputs=inputs,
+    assert_close(as_number(call.value), reference.bce_loss(z, y), what="bce_loss(z, y)", inputs=inputs,
                  alternatives=bce_loss_mistakes(z, y))
-    assert_close(number(call.value), torch_oracle.bce_loss_with_logits(z, y),
+    assert_close(as_number(call.value), torch_oracle.bce_loss_with_logits(z, y),
                  what="bce_loss(z, y) vs torch's binary_cross_entropy_with_logits", inputs=inputs)
     assert_no_mutation(call, "bce_loss", inputs=inputs)
 
@@ -63,7 +60,7 @@ def test_bce_loss_matches_reference_and_torch(student, reference, case):
 def test_bce_loss_of_extreme_logits(student, reference):
     """At |z| = 1000, sigmoid(z) is exactly 0.0 or 1.0 in float64 and log(0) = -inf: only a loss computed
     from the logits (max(z, 0) - z*y + log(1 + exp(-|z|))) stays finite and right."""
-    actual = number(student.bce_loss(EXTREME_Z, EXTREME_Y))
+    actual = as_number(student.bce_loss(EXTREME_Z, EXTREME_Y))
     expected = torch_oracle.bce_loss_with_logits(EXTREME_Z, EXTREME_Y)
     inputs = {"z": EXTREME_Z, "y": EXTREME_Y}
     if isinstance(actual, float) and not np.isfinite(actual):
@@ -87,7 +84,7 @@ def test_bce_loss_on_the_texts_people(student, reference):
     W, b = reference.text_params()
     z, _ = reference.neuron_forward(X, W, b)
     loss, _, _ = torch_oracle.neuron_loss_and_grads(X, y, W, b)
-    assert_close(number(student.bce_loss(z, y)), loss, what="bce_loss(z, y) for the text's four people",
+    assert_close(as_number(student.bce_loss(z, y)), loss, what="bce_loss(z, y) for the text's four people",
                  inputs={"z": z, "y": y}, alternatives=bce_loss_mistakes(z, y))
 
 
@@ -102,7 +99,7 @@ def bce_grad_z_mistakes(z, y):
 
 def _check_grad_z(student, reference, z, y, *, torch_too=True):
     args = (z, y)
-    call = call_composite(student, reference, "bce_grad_z", args, GRADED)
+    call = student.call("bce_grad_z", *args)
     inputs = {"z": z, "y": y}
     alternatives = bce_grad_z_mistakes(z, y)
 
@@ -113,7 +110,7 @@ def _check_grad_z(student, reference, z, y, *, torch_too=True):
             assert_close(call.value, torch_oracle.bce_grad_z(z, y), what="bce_grad_z(z, y) vs torch autograd",
                          inputs=inputs, alternatives=alternatives)
 
-    check_composite(check, student, reference, "bce_grad_z", args, call.value, GRADED)
+    check()
     assert_no_mutation(call, "bce_grad_z", inputs=inputs)
 
 
@@ -132,11 +129,9 @@ def test_bce_grad_z_of_extreme_logits(student, reference):
 
 def _check_grads(student, reference, X, y, W, b, tol="exact"):
     args = (X, y, W, b)
-    call = call_composite(student, reference, "bce_grads", args, GRADED)
+    call = student.call("bce_grads", *args)
     result = call.value
-    if not isinstance(result, tuple) or len(result) != 2:
-        raise Failure(f"bce_grads should return a tuple (dW, db), got {type(result).__name__}.", ("not_array",))
-    dW, db = result
+    dW, db = as_pair(result, "bce_grads", "(dW, db)")
     expected_dW, expected_db = reference.bce_grads(X, y, W, b)
     inputs = {"X": X, "y": y, "W": W, "b": b}
     n = X.shape[0]
@@ -152,7 +147,7 @@ def _check_grads(student, reference, X, y, W, b, tol="exact"):
         assert_close(dW, torch_dW, tol="gradcheck", what="dW vs torch autograd", inputs=inputs)
         assert_close(db, torch_db, tol="gradcheck", what="db vs torch autograd", inputs=inputs)
 
-    check_composite(check, student, reference, "bce_grads", args, result, GRADED)
+    check()
     assert_no_mutation(call, "bce_grads", inputs=inputs)
 
 
@@ -171,10 +166,7 @@ def test_bce_grads_on_the_texts_people(student, reference):
 
 
 def _step_result(result):
-    if not isinstance(result, tuple) or len(result) != 2:
-        raise Failure(f"neuron_step should return a tuple (W, b) of new arrays, got {type(result).__name__}.",
-                      ("not_array",))
-    return result
+    return as_pair(result, "neuron_step", "(W, b) of new arrays")
 
 
 def _check_step(student, reference, W, b, grads, lr, expected, what):
