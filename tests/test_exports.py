@@ -123,3 +123,18 @@ def test_gradescope_results_follow_the_specification(graded, course):
         assert sum(t["score"] for t in exported["tests"]) == pytest.approx(exported["score"])
         assert [t["name"] for t in exported["tests"]] == [f.name for f in gradients.functions]
         assert [t["max_score"] for t in exported["tests"]] == [f.points for f in gradients.functions]
+
+
+def test_a_ta_regrades_one_student(graded, course):
+    """`--student`: only that submission is graded again, its feedback written, the rest untouched."""
+    root, summary, _ = graded
+    stamps = {p.parent.parent.name: p.stat().st_mtime_ns for p in (root / "autograded").glob("*/gradients/.autograder.json")}
+    done = run_cli("grade", "gradients", "--course-dir", root, "--student", "bo")
+    assert done.returncode == 0, done.stderr
+    assert "gradients: 1 graded now, 0 reused, 0 failed" in done.stdout
+    assert (root / "feedback" / "bo" / "gradients" / "gradients.html").exists()
+    assert not (root / "feedback" / "ada").exists()
+    after = {p.parent.parent.name: p.stat().st_mtime_ns for p in (root / "autograded").glob("*/gradients/.autograder.json")}
+    assert {s for s in stamps if stamps[s] != after[s]} == {"bo"}
+    done = run_cli("grade", "gradients", "--course-dir", root, "--student", "nobody")
+    assert done.returncode == 2 and "no submission of gradients in submitted/ for: nobody" in done.stderr
