@@ -15,6 +15,7 @@ back as results.json dicts; only this process writes files and the gradebook (do
 """
 from __future__ import annotations
 
+import functools
 import glob
 import hashlib
 import json
@@ -92,16 +93,21 @@ def already_graded(course_dir: Path, assignment: Assignment, submission: Submiss
 
 @dataclass(frozen=True)
 class GradeTask:
-    """One submission as a worker receives it: plain data, no path of the client's machine."""
+    """One submission as a worker receives it. For a cluster: plain data, no path of the client's
+    machine; local workers, which share this disk, get the path instead of the bytes."""
     assignment: str
     filename: str | None       # the submitted file's name (its suffix says .ipynb or .py); None: no file
     data: bytes | None
     isolation: str
+    local_path: str | None = None
 
 
-def make_task(assignment: Assignment, submission: Submission, isolation: str) -> GradeTask:
+def make_task(assignment: Assignment, submission: Submission, isolation: str, *, inline: bool) -> GradeTask:
+    """inline: carry the file's bytes (a cluster) rather than its path (local workers)."""
     if submission.path is None:
         return GradeTask(assignment.name, None, None, isolation)
+    if not inline:
+        return GradeTask(assignment.name, submission.path.name, None, isolation, str(submission.path))
     return GradeTask(assignment.name, submission.path.name, submission.path.read_bytes(), isolation)
 
 
@@ -141,6 +147,11 @@ def grade_job(course_ref: str | dict, task: GradeTask) -> dict:
     from .results import zero_results
     course_file = course_ref if isinstance(course_ref, str) else _unpack(course_ref)
     assignment = load_course(course_file).assignment(task.assignment)
+    if task.local_path is not None:
+        try:
+            return grade_submission(assignment, task.local_path, isolation=task.isolation)
+        except GraderError as err:
+            return {"error": str(err)}
     if task.data is None:
         return zero_results(assignment, "No submission file was found in your folder.", "unreadable")
     with tempfile.TemporaryDirectory(prefix="autograder-submission-") as folder:
@@ -263,19 +274,33 @@ def _connect(scheduler: str, timeout: float = 10.0, workers_timeout: float = 60.
 
 def _run_dask(course_ref, jobs, scheduler, on_result):
     """The jobs on a Dask cluster: the course bundle is sent once to every worker, each task carries
-    its submission's bytes, results come back as dicts."""
+    its submission's bytes (read only when the task is sent: a few per worker are in flight at a
+    time), results come back as dicts. jobs: {key: a function making the GradeTask}."""
     from distributed import as_completed as dask_completed
     with _connect(scheduler) as client:
         bundle = client.scatter(course_ref, broadcast=True, hash=False)
-        futures = {client.submit(grade_job, bundle, task, pure=False, key=f"grade-{key}-{time.time_ns()}"): key
-                   for key, task in jobs.items()}
-        for future in dask_completed(list(futures)):
-            key = futures[future]
+        window = 4 * max(1, len(client.scheduler_info().get("workers", {})))
+        waiting = iter(jobs.items())
+        keys = {}
+
+        def send_next(done):
+            for key, make in waiting:
+                future = client.submit(grade_job, bundle, make(), pure=False, key=f"grade-{key}-{time.time_ns()}")
+                keys[future] = key
+                done.add(future)
+                return
+
+        done = dask_completed([])
+        for _ in range(window):
+            send_next(done)
+        for future in done:
+            key = keys.pop(future)
             try:
                 result = future.result()
             except Exception as err:  # noqa: BLE001 - a lost worker or a failed task: that job only
                 result = {"error": f"{type(err).__name__}: {err}"}
             on_result(key, result)
+            send_next(done)
 
 
 class ClassResults(dict):
@@ -321,7 +346,7 @@ def grade_class(course: Course, assignment: Assignment, *, course_dir: Path, iso
             summary[submission.student] = done
             summary.reused.append(submission.student)
         else:
-            jobs[submission.student] = make_task(assignment, submission, isolation)
+            jobs[submission.student] = submission
     by_student = {s.student: s for s in submissions}
 
     progress = Progress(TextColumn("[bold]grading {task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -337,8 +362,10 @@ def grade_class(course: Course, assignment: Assignment, *, course_dir: Path, iso
 
         if jobs:
             if scheduler:
-                _run_dask(course_bundle(course, assignment), jobs, scheduler, on_result)
+                makers = {k: functools.partial(make_task, assignment, s, isolation, inline=True) for k, s in jobs.items()}
+                _run_dask(course_bundle(course, assignment), makers, scheduler, on_result)
             else:
-                _run_local(str(course.root / "course.toml"), jobs, workers or max(1, (os.cpu_count() or 2)),
+                tasks = {k: make_task(assignment, s, isolation, inline=False) for k, s in jobs.items()}
+                _run_local(str(course.root / "course.toml"), tasks, workers or max(1, (os.cpu_count() or 2)),
                            on_result)
     return summary

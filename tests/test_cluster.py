@@ -37,7 +37,8 @@ def copy_course(course, name, target: Path) -> Path:
     """course.toml, the assignment's notebook folder and hidden suite, copied to `target`."""
     shutil.copy(course.root / "course.toml", target / "course.toml")
     shutil.copytree(course.root / "assignments" / name, target / "assignments" / name)
-    shutil.copy(course.root / "assignments" / "test_public.py", target / "assignments" / "test_public.py")
+    for shared in (course.root / "assignments").glob("*.py"):      # files released beside every notebook
+        shutil.copy(shared, target / "assignments" / shared.name)
     shutil.copytree(course.root / "tests" / "hidden" / name, target / "tests" / "hidden" / name)
     shutil.copy(course.root / "tests" / "hidden" / "conftest.py", target / "tests" / "hidden" / "conftest.py")
     return target / "course.toml"
