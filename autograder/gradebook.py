@@ -13,7 +13,6 @@ import warnings
 from datetime import datetime
 from pathlib import Path
 
-import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import AssignLatePenalties
 from sqlalchemy.exc import SAWarning
@@ -53,17 +52,24 @@ def record(course_dir: Path, course_id: str, assignment: Assignment, student: st
             grade.needs_manual_grade = bool(answered) and grade.manual_score is None
         submission.flagged = False
         gb.db.commit()
-    assign_late_penalty(course_dir, assignment, student)
+        assign_late_penalty(gb, course_dir, assignment, student)
 
 
-def assign_late_penalty(course_dir: Path, assignment: Assignment, student: str) -> None:
-    """nbgrader's AssignLatePenalties, configured by the course's nbgrader_config.py (e.g.
-    `c.LateSubmissionPlugin.penalty_method = "zero"`), on the stored submission."""
-    resources = {"nbgrader": {"notebook": Path(assignment.notebook).stem, "assignment": assignment.name,
-                              "student": student, "db_url": db_url(course_dir)}}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SAWarning)
-        AssignLatePenalties(config=load_config(course_dir)).preprocess(nbformat.v4.new_notebook(), resources)
+def assign_late_penalty(gb: Gradebook, course_dir: Path, assignment: Assignment, student: str) -> None:
+    """What nbgrader's AssignLatePenalties does, with its own plugin and checks, configured by the
+    course's nbgrader_config.py (e.g. `c.LateSubmissionPlugin.penalty_method = "zero"`), in the
+    open gradebook session (opening a second one per submission doubles the batch's database time)."""
+    assigner = AssignLatePenalties(config=load_config(course_dir))
+    assigner.init_plugin()
+    submission = gb.find_submission(assignment.name, student)
+    notebook = gb.find_submission_notebook(Path(assignment.notebook).stem, assignment.name, student)
+    gb.db.refresh(notebook)
+    notebook.late_submission_penalty = None
+    if submission.total_seconds_late > 0:
+        penalty = assigner.plugin_inst.late_submission_penalty(student, notebook.score, submission.total_seconds_late)
+        if penalty is not None:
+            notebook.late_submission_penalty = assigner._check_late_penalty(notebook, penalty)
+    gb.db.commit()
 
 
 def scores(course_dir: Path, course_id: str, assignment: Assignment) -> dict[str, float]:
