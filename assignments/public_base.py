@@ -8,8 +8,20 @@ grader does (it grades a composite with the reference's parts in place of the st
 ones, and charges the mistake once, where it is).
 """
 import types
+import warnings
 
 import numpy as np
+
+
+class CheckFailed(AssertionError):
+    """A public check that failed: in Jupyter, one clear message instead of a traceback through
+    these files (IPython shows `_render_traceback_`'s lines). The cell still fails, as it must."""
+
+    def _render_traceback_(self):
+        return [f"\033[31m{line}\033[0m" if i == 0 else line for i, line in enumerate(str(self).splitlines())]
+
+
+SHAPE_WORDS = ("matmul", "shape", "broadcast", "aligned", "dimension")
 
 
 class Checks(dict):
@@ -25,10 +37,10 @@ class Checks(dict):
         """Run the public checks of one function and say so; AssertionError with a hint if one fails."""
         try:
             self._run(name, function)
-        except Exception:  # noqa: BLE001 - a wrong value, or the student's code raised
+        except Exception as err:  # noqa: BLE001 - a wrong value, or the student's code raised
             blocked = self.failing_parts(name, function)
             if not blocked:
-                raise
+                raise CheckFailed(_explain(name, err)) from None
             names = " and ".join(f"`{p}`" for p in blocked)
             print(f"{name}: not checked yet: it calls {names}, which "
                   f"{'fails its' if len(blocked) == 1 else 'fail their'} own public check. "
@@ -37,8 +49,11 @@ class Checks(dict):
         print(f"{name}: public checks passed")
 
     def _run(self, name, function):
+        """Run one check quietly: NumPy's warnings would go to stderr, which nbgrader counts as a failure."""
         try:
-            self[name](function)
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                self[name](function)
         except NotImplementedError:
             raise AssertionError(f"{name} still raises NotImplementedError: write your code in place of "
                                  "the stub") from None
@@ -66,6 +81,18 @@ class Checks(dict):
                     found.append(part)
                     frontier.append(namespace[part])
         return found
+
+
+def _explain(name, err) -> str:
+    """One message for a failed check: what went wrong, and for NumPy's shape errors a hint first."""
+    if isinstance(err, AssertionError):
+        return f"{name}: {err}"
+    first = str(err).splitlines()[0] if str(err) else ""
+    if any(word in first for word in SHAPE_WORDS):
+        return (f"{name}: the shapes do not line up. Write the shape of every array in your formula next to it "
+                f"(the docstring gives them) and check each product and sum.\nNumPy said: "
+                f"{type(err).__name__}: {first}")
+    return f"{name} raised {type(err).__name__}: {first}"
 
 
 def _called_names(function) -> list:

@@ -67,15 +67,18 @@ def main(names) -> int:
         print(f"no public check for {', '.join(unknown)}; there are: {', '.join(CHECKS)}")
         return 2
     failed = 0
-    for name in names or list(CHECKS):
+    chosen = names or list(CHECKS)
+    for name in chosen:
         try:
             _check_one(name)
         except AssertionError as err:
             failed += 1
-            print(f"{name}: FAILED\n  " + str(err).replace("\n", "\n  "))
+            detail = str(err).removeprefix(f"{name}: ").removeprefix(f"{name} ")
+            print(f"{name}: FAILED: " + detail.replace("\n", "\n  "))
         except Exception as err:  # noqa: BLE001 - the student's code raised
             failed += 1
             print(f"{name}: FAILED, it raised {type(err).__name__}: {err}")
+    print(f"{len(chosen) - failed}/{len(chosen)} public checks passed (a first signal, not the grade)")
     return 1 if failed else 0
 
 

@@ -58,7 +58,8 @@ def hidden_delta(delta2, W2, z1):
 # -- gradients of a layer from its error signal (the same rule for both layers) --
 
 def weight_grad(a_prev, delta):
-    """dL/dW = a_prev.T @ delta, summed over the batch. a_prev (N, n_in), delta (N, n_out) -> (n_in, n_out)."""
+    """dL/dW of a layer with input a_prev and error delta, summed over the batch.
+    a_prev (N, n_in), delta (N, n_out) -> (n_in, n_out)."""
     return a_prev.T @ delta
 
 

@@ -39,7 +39,8 @@ def bce_loss(z, y):
 
     z (N,) logits, y (N,) labels. Computed from the logits in the stable form
     max(z, 0) - z * y + log(1 + exp(-|z|)), which equals -[y log p + (1 - y) log(1 - p)]
-    and stays finite and exact for any z (p itself rounds to 0 or 1 once |z| > 37).
+    and stays finite and exact for any z (p itself rounds to 1.0 above about z = 36.7,
+    but to 0.0 only below about -745).
     """
     return float(np.mean(np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))))
 

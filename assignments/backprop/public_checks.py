@@ -4,9 +4,16 @@ Shipped with the released notebook. In the notebook: `check("relu_grad", relu_gr
 From a terminal: `pytest test_public.py` (or `python test_public.py NAME`) next to your backprop.ipynb or backprop.py.
 These checks are a first signal, not the grade: the hidden tests try many more cases.
 """
+import sys
+from pathlib import Path
+
 import numpy as np
 
-from public_base import Checks, number, same, unchanged
+try:
+    from public_base import Checks, number, same, unchanged
+except ModuleNotFoundError:   # the instructor's source tree keeps its one copy in assignments/
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from public_base import Checks, number, same, unchanged
 
 SUBMISSION = "backprop"   # your backprop.ipynb, or a backprop.py module of the same functions
 

@@ -3,20 +3,20 @@
 Imported by both sides, so it depends on the standard library and NumPy only.
 
 A frame on the pipe is: 8-byte big-endian length, then the payload. The payload is a
-4-byte length, a JSON header, then the arrays it refers to, each as an 8-byte length
-and the `.npy` bytes (written and read with allow_pickle=False).
+4-byte length, a JSON header, then the arrays it refers to, each as an 8-byte length and its
+raw C-order bytes; the header gives each array's dtype (one of `DTYPES`: plain numbers and bools,
+nothing that could hold an object) and shape, and the bytes must be exactly that many.
 
 Values in the JSON tree:
     None, bool, int, float (NaN and inf included), str  -> themselves
     {"l": [...]} list     {"t": [...]} tuple     {"d": {str: value}} dict
-    {"a": i}              the i-th array (numeric or bool dtypes only)
+    {"a": i, "dt": "<f8", "sh": [2, 3]}   the i-th array ("s": 1 for a NumPy scalar)
     {"f": id}             a callable of the sender's, called back over the pipe while the message's
                           exchange lasts; ids are unguessable tokens, valid only for that exchange
     {"o": "type", "r": "repr"}  an object that is not plain data: named, never rebuilt
 """
 from __future__ import annotations
 
-import io
 import json
 import math
 import os
@@ -31,8 +31,8 @@ import numpy as np
 # builtins.len, ... in the child afterwards does not change how messages are written.
 _dumps, _loads = json.dumps, json.loads
 _pack, _unpack_from, _unpack = struct.pack, struct.unpack_from, struct.unpack
-_save, _load, _asarray, _array = np.save, np.load, np.asarray, np.array
-_ndarray, _generic, _BytesIO = np.ndarray, np.generic, io.BytesIO
+_asarray, _array, _frombuffer, _dtype = np.asarray, np.array, np.frombuffer, np.dtype
+_ndarray, _generic = np.ndarray, np.generic
 _isfinite, _all = np.isfinite, np.all
 _write, _read, _select, _monotonic = os.write, os.read, select.select, time.monotonic
 _token = secrets.token_hex
@@ -44,6 +44,9 @@ MAX_DEPTH = 16
 MAX_ITEMS = 100_000             # list items, dict entries and arrays in one message
 MAX_REPR = 200
 ARRAY_KINDS = "biufc"           # bool, int, uint, float, complex: nothing else crosses
+MAX_DIMS = 32
+DTYPES = {code: np.dtype(code) for code in (                # native little-endian numbers only
+    "|b1", "|i1", "<i2", "<i4", "<i8", "|u1", "<u2", "<u4", "<u8", "<f2", "<f4", "<f8", "<c8", "<c16")}
 
 
 class WireError(ValueError):
@@ -93,12 +96,18 @@ class _Encoder:
             return {"d": {k: self.encode(v, depth + 1) for k, v in value.items()}}
         if type(value) is _ndarray or isinstance(value, _generic):
             array = _asarray(value)
-            if array.dtype.kind not in ARRAY_KINDS or array.dtype.hasobject:
-                return self.opaque(value)
-            buffer = _BytesIO()
-            _save(buffer, _array(array, order="C"), allow_pickle=False)   # keeps 0-d arrays 0-d
-            self.arrays.append(buffer.getvalue())
-            return {"a": len(self.arrays) - 1} if type(value) is _ndarray else {"a": len(self.arrays) - 1, "s": 1}
+            code = array.dtype.str
+            if code not in DTYPES or array.dtype.hasobject:
+                array = _array(array, dtype=array.dtype.newbyteorder("<")) if array.dtype.kind in ARRAY_KINDS \
+                    and not array.dtype.hasobject and array.dtype.fields is None else None
+                if array is None or array.dtype.str not in DTYPES:
+                    return self.opaque(value)
+                code = array.dtype.str
+            self.arrays.append(_array(array, order="C").tobytes())   # keeps 0-d arrays 0-d
+            node = {"a": len(self.arrays) - 1, "dt": code, "sh": list(array.shape)}
+            if type(value) is not _ndarray:
+                node["s"] = 1
+            return node
         if callable(value) and self.callables is not None:
             key = _token(8)
             self.callables[key] = value
@@ -143,10 +152,7 @@ def decode(payload: bytes, make_callable=None):
                 raise WireError("truncated array")
             if len(arrays) >= MAX_ITEMS:
                 raise WireError("too many arrays")
-            array = _load(_BytesIO(payload[offset:offset + size]), allow_pickle=False)
-            if type(array) is not _ndarray or array.dtype.kind not in ARRAY_KINDS or array.dtype.hasobject:
-                raise WireError(f"array of dtype {array.dtype} is not allowed")
-            arrays.append(array)
+            arrays.append(payload[offset:offset + size])
             offset += size
     except WireError:
         raise
@@ -163,7 +169,7 @@ def _decode_tree(node, arrays, make_callable, depth, count):
         raise WireError("value has too many items")
     if node is None or type(node) in (bool, int, float, str):
         return node
-    if type(node) is not dict or len(node) not in (1, 2):
+    if type(node) is not dict or not 1 <= len(node) <= 4:
         raise WireError("malformed value")
     if "l" in node:
         return [_decode_tree(v, arrays, make_callable, depth + 1, count) for v in _list(node["l"])]
@@ -174,10 +180,7 @@ def _decode_tree(node, arrays, make_callable, depth, count):
             raise WireError("malformed dict")
         return {k: _decode_tree(v, arrays, make_callable, depth + 1, count) for k, v in node["d"].items()}
     if "a" in node:
-        index = node["a"]
-        if type(index) is not int or not 0 <= index < len(arrays):
-            raise WireError("bad array reference")
-        array = arrays[index]
+        array = _array_of(node, arrays)
         return array[()] if node.get("s") else array
     if "f" in node:
         if make_callable is None:
@@ -186,6 +189,26 @@ def _decode_tree(node, arrays, make_callable, depth, count):
     if "o" in node:
         return Opaque(str(node["o"])[:MAX_REPR], str(node.get("r", ""))[:MAX_REPR])
     raise WireError("malformed value")
+
+
+def _array_of(node, blobs):
+    """The array a {"a", "dt", "sh"} node describes, checked: an allowed dtype, a plain shape, and
+    exactly the bytes it needs (a fresh, writable array)."""
+    index, code, shape = node.get("a"), node.get("dt"), node.get("sh")
+    if type(index) is not int or not 0 <= index < len(blobs):
+        raise WireError("bad array reference")
+    if type(code) is not str or code not in DTYPES:
+        raise WireError(f"array of dtype {str(code)[:20]!r} is not allowed")
+    if type(shape) is not list or len(shape) > MAX_DIMS or not all(type(d) is int and d >= 0 for d in shape):
+        raise WireError("malformed array shape")
+    dtype = DTYPES[code]
+    count = 1
+    for d in shape:
+        count *= d
+    blob = blobs[index]
+    if count * dtype.itemsize != len(blob):
+        raise WireError("array bytes do not match its shape")
+    return _frombuffer(blob, dtype=dtype).reshape(shape).copy()
 
 
 def _list(value):
