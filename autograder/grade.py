@@ -43,6 +43,7 @@ class Grading:
     student: SandboxedStudent | None = None
     outcomes: list[TestOutcome] = field(default_factory=list)
     functions: list[FunctionResult] = field(default_factory=list)
+    curves: dict = field(default_factory=dict)    # training function -> loss curves (curves.py)
     result: dict | None = None          # set by the last step, or early for an unreadable file
     hidden: tuple = ()                  # paths the child must not see (launcher.SandboxConfig.hidden)
     files: dict = field(default_factory=dict)   # name -> bytes copied into the sandbox
@@ -92,6 +93,17 @@ def run_hidden_suite(g: Grading) -> Grading:
     if g.student.grader_error:
         g.student.close()
         raise GraderError(g.student.grader_error)
+    return g
+
+
+def record_curves(g: Grading) -> Grading:
+    """After grading (it cannot change a score): the training functions' loss curves for the feedback."""
+    from .curves import record
+    try:
+        g.curves = record(g.assignment, g.student, only=g.only)
+    except BaseException:
+        g.student.close()
+        raise
     return g
 
 
@@ -153,6 +165,9 @@ def report(g: Grading) -> Grading:
         lines.append("Your code printed:\n" + cut)
     g.result = results_json(g.assignment, g.functions, execution_time=time.monotonic() - g.started,
                             output="\n".join(lines))
+    for test in g.result["tests"]:
+        if test["name"] in g.curves:
+            test["extra_data"] = {"loss_curve": g.curves[test["name"]]}
     return g
 
 
@@ -184,7 +199,7 @@ def protected_paths(assignment: Assignment) -> list[Path]:
     return paths
 
 
-STEPS = [read_submission, start_sandbox, run_hidden_suite, score, note_parts_to_fix, report]
+STEPS = [read_submission, start_sandbox, run_hidden_suite, record_curves, score, note_parts_to_fix, report]
 
 
 # One submission at a time per process: pytest, hypothesis and the suite's plugin keep global

@@ -54,3 +54,28 @@ def print_grade_table(summary, assignment: Assignment, console: Console | None =
         table.add_row(_cell(student), _cell(f"{result['score']:.2f} / {result['max_score']:g}"),
                       _cell(f"{passed} / {len(result['tests'])}"), _cell(", ".join(tags), limit=1000))
     console.print(table)
+
+
+def print_batch_summary(summary, assignment: Assignment, console: Console | None = None) -> None:
+    """What the run did (graded now, reused, failed) and the mean score of each function.
+    summary: batch.ClassResults."""
+    console = console or Console()
+    graded = [r for r in summary.values() if "error" not in r]
+    console.print(f"{assignment.name}: {len(summary.graded)} graded now, {len(summary.reused)} reused, "
+                  f"{len(summary.failed)} failed", highlight=False, soft_wrap=True)
+    if summary.failed:
+        console.print(f"not graded (rerun to retry): {', '.join(sorted(summary.failed))}", highlight=False,
+                      markup=False)
+    if not graded:
+        return
+    table = Table(title=f"{assignment.name}: mean score per function over {len(graded)} submissions")
+    for column in ("function", "mean", "max", "passed"):
+        table.add_column(column, justify="left" if column == "function" else "right")
+    for function in assignment.functions:
+        tests = [t for r in graded for t in r["tests"] if t["name"] == function.name]
+        mean = sum(t["score"] for t in tests) / len(tests) if tests else 0.0
+        passed = sum(t["status"] == "passed" for t in tests)
+        table.add_row(function.name, f"{mean:.2f}", f"{function.points:g}", f"{passed} / {len(tests)}")
+    console.print(table)
+    total = sum(r["score"] for r in graded) / len(graded)
+    console.print(f"mean total: {total:.2f} / {assignment.max_score:g}", highlight=False)

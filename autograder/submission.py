@@ -56,6 +56,11 @@ def _nbgrader(cell) -> dict:
     return meta if isinstance(meta, dict) else {}
 
 
+def is_written_answer(meta: dict) -> bool:
+    """A written answer: a Markdown cell nbgrader grades by hand (solution and grade); never run."""
+    return bool(meta.get("solution") and meta.get("grade"))
+
+
 def _defines(source: str) -> tuple[str, ...]:
     return tuple(DEF_PATTERN.findall(source))
 
@@ -163,7 +168,7 @@ def _extract_notebook(text: str, assignment: Assignment) -> Extracted:
     for source_cell, released_cell in zip(source_nb.cells, released.cells):
         meta = _nbgrader(source_cell)
         grade_id = meta.get("grade_id")
-        if not grade_id:
+        if not grade_id or is_written_answer(meta):
             continue
         mine = by_id.get(grade_id, [])
         if len(mine) > 1:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 
