@@ -4,7 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test clean
+.PHONY: demo test clean system-packages
+
+# bubblewrap, chromium and postgresql: installed with apt-get when root and missing, else one
+# message says what to run (silent when all are there).
+system-packages:
+	@sh scripts/system_packages.sh
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,10 +17,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-demo: $(STAMP)
+demo: system-packages $(STAMP)
 	$(BIN)/autograder demo
 
-test: $(STAMP)
+test: system-packages $(STAMP)
 	$(BIN)/python -m pytest -n 2
 
 clean:

@@ -7,13 +7,24 @@
 Each finished submission is written at once, so a batch killed midway resumes where it stopped.
 A submission that cannot be graded (even a broken worker) is recorded with its reason and the
 batch goes on.
+
+What a worker gets is data, never a path of this machine: a `GradeTask` carries the submission's
+bytes, and the course (course.toml, the source notebook, the hidden suite) travels as a
+`course_bundle` of bytes that a Dask worker unpacks into its own temporary folder. Results come
+back as results.json dicts; only this process writes files and the gradebook (docs/batch.md).
 """
 from __future__ import annotations
 
+import contextlib
+import functools
+import glob
 import hashlib
 import json
 import multiprocessing
 import os
+import signal
+import stat
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -25,6 +36,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from . import gradebook
 from .course import Assignment, Course
+from .coursedir import course_directory, step_dir, submission_time
+from .text import safe_result, safe_text
 
 RESULTS = "results.json"
 STAMP = ".autograder.json"
@@ -41,9 +54,19 @@ class Submission:
     sha256: str
 
 
+def _regular(path: Path) -> bool:
+    """A plain file, not a symbolic link (never followed: the grader runs as root), FIFO or device."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
 def _sha256(path: Path | None) -> str:
     if path is None:
         return ""
+    if not _regular(path):      # refused when graded (submission.read_bytes); never opened here
+        return "not-a-regular-file"
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -53,20 +76,27 @@ def _sha256(path: Path | None) -> str:
 
 def find_submissions(course_dir: Path, assignment: Assignment) -> list[Submission]:
     """submitted/<student>/<assignment>/: the notebook, else <assignment>.py, else any .ipynb or .py."""
-    root = Path(course_dir) / "submitted"
+    cd = course_directory(course_dir)
     found = []
-    for folder in sorted(root.glob(f"*/{assignment.name}")):
+    for folder in sorted(Path(p) for p in glob.glob(cd.format_path(cd.submitted_directory, "*", assignment.name))):
+        if folder.is_symlink() or folder.parent.is_symlink():
+            # a linked folder is never followed; its link is "the submission", refused with a reason
+            found.append(Submission(folder.parent.name, folder if folder.is_symlink() else folder.parent,
+                                    "not-a-regular-file"))
+            continue
         if not folder.is_dir():
             continue
         candidates = [folder / assignment.notebook, folder / f"{Path(assignment.notebook).stem}.py",
                       *sorted(folder.glob("*.ipynb")), *sorted(folder.glob("*.py"))]
-        path = next((c for c in candidates if c.is_file()), None)
+        path = next((c for c in candidates if _regular(c)), None) or \
+            next((c for c in candidates if os.path.lexists(c)), None)
         found.append(Submission(folder.parent.name, path, _sha256(path)))
     return found
 
 
 def _graded_dir(course_dir: Path, assignment: Assignment, student: str) -> Path:
-    return Path(course_dir) / "autograded" / student / assignment.name
+    cd = course_directory(course_dir)
+    return step_dir(cd, cd.autograded_directory, student, assignment.name)
 
 
 def already_graded(course_dir: Path, assignment: Assignment, submission: Submission) -> dict | None:
@@ -81,70 +111,168 @@ def already_graded(course_dir: Path, assignment: Assignment, submission: Submiss
     return None
 
 
-def grade_job(course_file: str, assignment_name: str, path: str | None, isolation: str) -> dict:
-    """Runs on a worker (a local process or a Dask worker): one submission -> results.json dict."""
+@dataclass(frozen=True)
+class GradeTask:
+    """One submission as a worker receives it. For a cluster: plain data, no path of the client's
+    machine; local workers, which share this disk, get the path instead of the bytes."""
+    assignment: str
+    filename: str | None       # the submitted file's name (its suffix says .ipynb or .py); None: no file
+    data: bytes | None
+    isolation: str
+    local_path: str | None = None
+    course_dir: str | None = None   # local workers: hidden from the child without bubblewrap
+
+
+def make_task(assignment: Assignment, submission: Submission, isolation: str, *, inline: bool,
+              course_dir: Path | None = None) -> GradeTask:
+    """inline: carry the file's bytes (a cluster) rather than its path (local workers, which also get
+    the course directory, to hide it from the child)."""
+    if submission.path is None:
+        return GradeTask(assignment.name, None, None, isolation)
+    if not inline:
+        return GradeTask(assignment.name, submission.path.name, None, isolation, str(submission.path),
+                         str(course_dir))
+    return GradeTask(assignment.name, submission.path.name, submission.path.read_bytes(), isolation)
+
+
+def course_bundle(course: Course, assignment: Assignment) -> dict[str, bytes]:
+    """What a worker needs of the course to grade `assignment`, as {relative path: bytes}: course.toml,
+    the source notebook, the hidden suite (the reference solutions come with the package) and the case
+    secret, so that every worker draws the same cases for the same file (docs/cases.md)."""
+    from .cases import SECRET_FILE, course_secret
+    root = Path(course.root)
+    files = [root / "course.toml", assignment.source_notebook, assignment.suite_dir.parent / "conftest.py",
+             *sorted(assignment.suite_dir.rglob("*.py"))]
+    return {**{p.relative_to(root).as_posix(): p.read_bytes() for p in files if p.is_file()},
+            SECRET_FILE.as_posix(): course_secret(root)}
+
+
+_UNPACKED: dict[str, Path] = {}
+
+
+def _unpack(bundle: dict[str, bytes]) -> Path:
+    """The bundle's course.toml in this worker's own temporary folder (unpacked once per content)."""
+    digest = hashlib.sha256(json.dumps(sorted((k, hashlib.sha256(v).hexdigest()) for k, v in bundle.items()))
+                            .encode()).hexdigest()[:16]
+    if digest not in _UNPACKED:
+        folder = Path(tempfile.mkdtemp(prefix=f"autograder-course-{digest}-"))
+        for name, data in bundle.items():
+            target = (folder / name).resolve()
+            if folder.resolve() not in target.parents:
+                raise ValueError(f"course bundle path escapes its folder: {name!r}")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            target.chmod(0o600)
+        _UNPACKED[digest] = folder / "course.toml"
+    return _UNPACKED[digest]
+
+
+def grade_job(course_ref: str | dict, task: GradeTask) -> dict:
+    """Runs on a worker (a local process or a Dask worker): one submission -> results.json dict,
+    or {"error": reason} when the grader could not grade it (never stored as the student's grade).
+    course_ref: the path of course.toml (local workers) or a `course_bundle` (a cluster)."""
     from .course import load_course
     from .grade import GraderError, grade_submission
     from .results import zero_results
-    assignment = load_course(course_file).assignment(assignment_name)
-    if path is None:
+    from .sandbox.launcher import clean_stale_scratch
+    clean_stale_scratch()          # folders of a worker killed earlier on this machine
+    course_file = course_ref if isinstance(course_ref, str) else _unpack(course_ref)
+    assignment = load_course(course_file).assignment(task.assignment)
+    if task.local_path is not None:
+        if task.course_dir is not None and not Path(task.course_dir).is_dir():
+            return {"error": f"the course directory {task.course_dir} is not visible on this worker"}
+        if not os.path.lexists(task.local_path):
+            return {"error": f"{task.local_path} is not visible on this worker (was it removed, or is the "
+                             "course directory on another file system?)"}
+        try:
+            return grade_submission(assignment, task.local_path, isolation=task.isolation,
+                                    hidden=() if task.course_dir is None else (task.course_dir,))
+        except GraderError as err:
+            return {"error": str(err)}
+    if task.data is None:
         return zero_results(assignment, "No submission file was found in your folder.", "unreadable")
-    try:
-        return grade_submission(assignment, path, isolation=isolation)
-    except GraderError as err:
-        return {"error": str(err)}
+    with tempfile.TemporaryDirectory(prefix="autograder-submission-") as folder:
+        path = Path(folder) / (Path(task.filename).name or "submission")
+        path.write_bytes(task.data)
+        try:
+            return grade_submission(assignment, path, isolation=task.isolation)
+        except GraderError as err:
+            return {"error": str(err)}
 
 
 def _store(course: Course, course_dir: Path, assignment: Assignment, submission: Submission, result: dict,
            write_notebook: bool) -> None:
+    from .feedback import write_atomically
     folder = _graded_dir(course_dir, assignment, submission.student)
     folder.mkdir(parents=True, exist_ok=True)
     if "error" in result:
-        (folder / STAMP).write_text(json.dumps({"sha256": submission.sha256, "complete": False,
-                                                "error": result["error"]}))
+        write_atomically(folder / STAMP, json.dumps({"sha256": submission.sha256, "complete": False,
+                                                     "error": result["error"]}))
         return
-    (folder / RESULTS).write_text(json.dumps(result, indent=2))
-    if write_notebook and submission.path is not None:
-        from .feedback import write_autograded
-        write_autograded(course_dir, assignment, submission.student, submission.path, result)
-    timestamp = None
-    stamp_file = submission.path.parent / "timestamp.txt" if submission.path else None
-    if stamp_file is not None and stamp_file.exists():
-        try:
-            timestamp = datetime.fromisoformat(stamp_file.read_text().strip())
-        except ValueError:
-            timestamp = None
-    gradebook.record(course_dir, course.id, assignment, submission.student, result, timestamp)
-    (folder / STAMP).write_text(json.dumps({"sha256": submission.sha256, "complete": True,
-                                            "graded_at": datetime.now(timezone.utc).isoformat()}))
+    write_atomically(folder / RESULTS, json.dumps(result, indent=2))
+    written = {}
+    if submission.path is not None and _regular(submission.path):
+        from .feedback import written_answers
+        written = written_answers(course_dir, assignment, submission.path)
+        if write_notebook:
+            from .feedback import write_autograded
+            write_autograded(course_dir, assignment, submission.student, submission.path, result)
+    cd = course_directory(course_dir)
+    timestamp = submission_time(cd, step_dir(cd, cd.submitted_directory, submission.student, assignment.name))
+    gradebook.record(course_dir, course.id, assignment, submission.student, result, timestamp, written=written)
+    write_atomically(folder / STAMP, json.dumps({"sha256": submission.sha256, "complete": True,
+                                                 "graded_at": datetime.now(timezone.utc).isoformat()}))
 
 
 # Workers are forked from a fork server that has imported the heavy modules but run nothing: a
 # worker forked from the caller itself would inherit whatever threads torch's OpenMP pool had
 # started there, and hang in its first parallel torch call.
-PRELOAD = ["numpy", "torch", "hypothesis", "pytest", "autograder.grade"]
+# autograder.lifeline first: the fork server dies with the command that started it (a SIGKILLed
+# command leaves no process behind), and so do the workers it forks (_worker_init).
+PRELOAD = ["autograder.lifeline", "numpy", "torch", "hypothesis", "pytest", "autograder.grade"]
 
 
 def _worker_init() -> None:
-    """One intra-op thread per worker: the batch is parallel across workers, tensors are tiny."""
+    """One intra-op thread per worker: the batch is parallel across workers, tensors are tiny.
+    The worker dies with the fork server, and leaves Ctrl-C to the command (which stops it)."""
+    from . import lifeline
+    lifeline.die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     import torch
     torch.set_num_threads(1)
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
+    # After Ctrl-C the command ends at once (cli._exit_now) and multiprocessing's resource tracker
+    # removes the pool's semaphores itself; its warning about doing so is not for the instructor.
+    os.environ.setdefault("PYTHONWARNINGS", "ignore:resource_tracker:UserWarning")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
     return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init)
 
 
-def _run_local(jobs, workers, on_result):
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop at once: pending jobs cancelled, workers killed (their sandbox children die with them)."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)     # a second Ctrl-C must not interrupt this
+    try:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            with contextlib.suppress(Exception):
+                process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _run_local(course_ref, jobs, workers, on_result):
     """Local worker processes; a broken pool is rebuilt and the unfinished jobs sent again, once."""
     pending = dict(jobs)
     for attempt in range(2):
         if not pending:
             return
-        with _pool(workers) as pool:
-            futures = {pool.submit(grade_job, *args): key for key, args in pending.items()}
+        pool = _pool(workers)
+        with contextlib.ExitStack() as stack:
+            stack.callback(_stop_pool, pool)
+            futures = {pool.submit(grade_job, course_ref, task): key for key, task in pending.items()}
             try:
                 for future in as_completed(futures):
                     key = futures[future]
@@ -163,43 +291,138 @@ def _run_local(jobs, workers, on_result):
                     return
 
 
-def _run_dask(jobs, scheduler, on_result):
+def _worker_check() -> dict:
+    """Runs on each Dask worker: can it grade? (the package imports, and which version)."""
+    import importlib.metadata
+    import shutil
+    try:
+        version = importlib.metadata.version("backprop-autograder")
+    except importlib.metadata.PackageNotFoundError:
+        version = None
+    return {"version": version, "bwrap": shutil.which("bwrap") is not None}
+
+
+def _connect(scheduler: str, timeout: float = 10.0, workers_timeout: float = 60.0):
+    """A Dask client with at least one worker able to grade, or a BatchError saying what to check."""
+    import importlib.metadata
     from distributed import Client
+    try:
+        client = Client(scheduler, timeout=timeout)
+    except (OSError, TimeoutError, ValueError) as err:
+        raise BatchError(f"could not reach the Dask scheduler at {scheduler!r} ({type(err).__name__}: {err}). "
+                         "Check that `dask scheduler` is running there, that the address and port are right "
+                         "(tcp://HOST:8786) and that no firewall blocks it.") from None
+    try:
+        client.wait_for_workers(1, timeout=workers_timeout)
+        checks = client.run(_worker_check)
+    except (OSError, TimeoutError) as err:
+        client.close()
+        raise BatchError(f"the Dask scheduler at {scheduler!r} has no worker ({type(err).__name__}). Start "
+                         f"some with `dask worker {scheduler}` on machines where this package is installed.") from None
+    except Exception as err:  # noqa: BLE001 - a worker that cannot even import the check
+        client.close()
+        raise BatchError(f"the Dask workers at {scheduler!r} cannot run the grader ({type(err).__name__}: {err}). "
+                         "Install this package (the same version) in every worker's Python.") from None
+    mine = importlib.metadata.version("backprop-autograder")
+    wrong = {w: c["version"] for w, c in checks.items() if c["version"] != mine}
+    if wrong:
+        client.close()
+        raise BatchError(f"Dask workers without this package's version {mine}: "
+                         + ", ".join(f"{w} has {v or 'none'}" for w, v in sorted(wrong.items()))
+                         + ". Install the same version on every worker.")
+    return client
+
+
+def _run_dask(course_ref, jobs, scheduler, on_result):
+    """The jobs on a Dask cluster: the course bundle is sent once to every worker, each task carries
+    its submission's bytes (read only when the task is sent: a few per worker are in flight at a
+    time), results come back as dicts. jobs: {key: a function making the GradeTask}."""
     from distributed import as_completed as dask_completed
-    with Client(scheduler) as client:
-        futures = {client.submit(grade_job, *args, pure=False, key=f"grade-{key}-{time.time_ns()}"): key
-                   for key, args in jobs.items()}
-        for future in dask_completed(list(futures)):
-            key = futures[future]
+    with _connect(scheduler) as client:
+        bundle = client.scatter(course_ref, broadcast=True, hash=False)
+        window = 4 * max(1, len(client.scheduler_info().get("workers", {})))
+        waiting = iter(jobs.items())
+        keys = {}
+
+        def send_next(done):
+            for key, make in waiting:
+                future = client.submit(grade_job, bundle, make(), pure=False, retries=0,
+                                       key=f"grade-{key}-{time.time_ns()}")
+                keys[future] = key
+                done.add(future)
+                return
+
+        done = dask_completed([])
+        try:
+            for _ in range(window):
+                send_next(done)
+            for future in done:
+                key = keys.pop(future)
+                try:
+                    result = future.result()
+                except Exception as err:  # noqa: BLE001 - a lost worker or a failed task: that job only
+                    result = {"error": f"{type(err).__name__}: {err}"}
+                on_result(key, result)
+                send_next(done)
+        finally:                      # interrupted: nothing keeps grading for a command that is gone
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
             try:
-                result = future.result()
-            except Exception as err:  # noqa: BLE001 - a lost worker or a failed task: that job only
-                result = {"error": f"{type(err).__name__}: {err}"}
-            on_result(key, result)
+                client.cancel([f for f in keys if not f.done()], force=True)
+            except Exception:  # noqa: BLE001 - the scheduler may be gone too
+                pass
+            finally:
+                signal.signal(signal.SIGINT, previous)
 
 
-def grade_class(course: Course, assignment: Assignment, *, course_dir: Path, isolation: str = "auto",
-                workers: int | None = None, scheduler: str | None = None, regrade: bool = False,
-                write_notebooks: bool = True, show_progress: bool = True) -> dict[str, dict]:
-    """Grade every submission of `assignment` -> {student: results.json dict or {"error": reason}}."""
-    course_dir = Path(course_dir)
+class ClassResults(dict):
+    """{student: results.json dict or {"error": reason}}, and what this run did: `graded` now,
+    `reused` from an earlier run, `failed` (not graded: an infrastructure error)."""
+
+    def __init__(self):
+        super().__init__()
+        self.graded: list[str] = []
+        self.reused: list[str] = []
+        self.failed: list[str] = []
+
+
+def _check_course_dir(course_dir: Path, assignment: Assignment) -> None:
     released = course_dir / "release" / assignment.name / assignment.notebook
-    if not released.exists() or not (course_dir / "gradebook.db").exists():
+    if not released.exists():
         raise BatchError(f"{assignment.name} has not been released in {course_dir.resolve()}: run "
                          f"`autograder generate {assignment.name} --course-dir {course_dir}` first")
     if not (course_dir / "submitted").is_dir():
         raise BatchError(f"no submitted/ folder in {course_dir.resolve()}: collect the submissions first "
-                         "(e.g. `nbgrader collect`), as submitted/<student>/<assignment>/")
+                         "(e.g. `nbgrader collect` or `nbgrader zip_collect`), as submitted/<student>/<assignment>/")
+
+
+def grade_class(course: Course, assignment: Assignment, *, course_dir: Path, isolation: str = "auto",
+                workers: int | None = None, scheduler: str | None = None, regrade: bool = False,
+                write_notebooks: bool = True, show_progress: bool = True,
+                students: list[str] | None = None) -> ClassResults:
+    """Grade every submission of `assignment` (or just `students`, graded again) -> ClassResults.
+    Raises BatchError when it cannot start, or when asked to grade without bubblewrap implicitly;
+    `Interrupted` on Ctrl-C, after keeping every finished result."""
+    course_dir = Path(course_dir).resolve()      # workers get absolute paths
+    require_isolation(isolation)
+    _check_course_dir(course_dir, assignment)
+    from .sandbox.launcher import clean_stale_scratch
+    clean_stale_scratch()                  # left by a grader killed earlier on this machine
     submissions = find_submissions(course_dir, assignment)
-    summary: dict[str, dict] = {}
+    if students is not None:
+        unknown = sorted(set(students) - {s.student for s in submissions})
+        if unknown:
+            raise BatchError(f"no submission of {assignment.name} in submitted/ for: {', '.join(unknown)}")
+        submissions = [s for s in submissions if s.student in students]
+        regrade = True
+    summary = ClassResults()
     jobs = {}
     for submission in submissions:
         done = None if regrade else already_graded(course_dir, assignment, submission)
         if done is not None:
             summary[submission.student] = done
+            summary.reused.append(submission.student)
         else:
-            jobs[submission.student] = (str(course.root / "course.toml"), assignment.name,
-                                        str(submission.path) if submission.path else None, isolation)
+            jobs[submission.student] = submission
     by_student = {s.student: s for s in submissions}
 
     progress = Progress(TextColumn("[bold]grading {task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -208,13 +431,49 @@ def grade_class(course: Course, assignment: Assignment, *, course_dir: Path, iso
         task = progress.add_task(assignment.name, total=len(submissions), completed=len(summary))
 
         def on_result(student, result):
-            _store(course, course_dir, assignment, by_student[student], result, write_notebooks)
+            result = safe_result(result)
+            try:
+                _store(course, course_dir, assignment, by_student[student], result, write_notebooks)
+            except Exception as err:  # noqa: BLE001 - one result that cannot be stored stops only itself
+                result = {"error": safe_text(f"its result could not be stored ({type(err).__name__}: {err})")}
             summary[student] = result
+            (summary.failed if "error" in result else summary.graded).append(student)
             progress.advance(task)
 
-        if jobs:
-            if scheduler:
-                _run_dask(jobs, scheduler, on_result)
-            else:
-                _run_local(jobs, workers or max(1, (os.cpu_count() or 2)), on_result)
+        try:
+            if jobs and scheduler:
+                makers = {k: functools.partial(make_task, assignment, s, isolation, inline=True)
+                          for k, s in jobs.items()}
+                _run_dask(course_bundle(course, assignment), makers, scheduler, on_result)
+            elif jobs:
+                tasks = {k: make_task(assignment, s, isolation, inline=False, course_dir=course_dir)
+                         for k, s in jobs.items()}
+                _run_local(str(Path(course.root).resolve() / "course.toml"), tasks,
+                           workers or max(1, (os.cpu_count() or 2)), on_result)
+        except KeyboardInterrupt:
+            raise Interrupted(len(summary), len(submissions)) from None
     return summary
+
+
+class Interrupted(Exception):
+    """Ctrl-C during a batch: every finished result is kept; the same command resumes."""
+
+    def __init__(self, done: int, total: int):
+        super().__init__(f"interrupted: {done} of {total} submissions are graded and kept; run the same "
+                         "command again to grade the rest")
+        self.done, self.total = done, total
+
+
+def require_isolation(isolation: str) -> None:
+    """The batch fails closed: without bubblewrap it grades only when told `--isolation none`."""
+    from .sandbox import launcher
+    if isolation == "none" or launcher.bwrap_available():
+        return
+    why = launcher.bwrap_problem()
+    if isolation == "bwrap":
+        raise BatchError(f"--isolation bwrap was asked for, but bubblewrap cannot run here ({why}). "
+                         "Install it (`apt-get install -y bubblewrap`) and run again.")
+    raise BatchError(f"bubblewrap cannot run here ({why}), so student code would run without its sandbox "
+                     "(other students' files and the server readable, no private /tmp). Install it with "
+                     "`apt-get install -y bubblewrap`, or grade with `--isolation none` to accept the "
+                     "weaker fallback (docs/sandbox.md lists what it does not protect).")

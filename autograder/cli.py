@@ -2,7 +2,8 @@
 
     autograder generate ASSIGNMENT          release with nbgrader into release/ASSIGNMENT/
     autograder grade ASSIGNMENT PATH --json one submission -> results.json on stdout
-    autograder grade ASSIGNMENT             every submission in submitted/, into the gradebook
+    autograder grade ASSIGNMENT             every submission in submitted/, into the gradebook, + feedback
+    autograder export ASSIGNMENT            nbgrader CSV, Canvas CSV, Gradescope results.json
     autograder demo                         build, release, make a demo class, grade it, report
     autograder codes                        the diagnosis codes as Markdown (docs/diagnosis.md)
     autograder validate [ASSIGNMENT ...]    pre-release check: reference, release, mutants, correct variants
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -22,10 +24,12 @@ def _course(args):
 
 
 def cmd_generate(args) -> int:
-    from .release import generate
+    from .release import release
     course = _course(args)
-    release = generate(course, course.assignment(args.assignment), course_dir=Path(args.course_dir))
-    print(f"Released {args.assignment} to {release}")
+    done = release(course, course.assignment(args.assignment), course_dir=Path(args.course_dir))
+    print(f"Released {args.assignment} to {done.release_dir}")
+    for note in done.notes:
+        print(f"note: {note}")
     return 0
 
 
@@ -33,12 +37,14 @@ def cmd_grade(args) -> int:
     course = _course(args)
     assignment = course.assignment(args.assignment)
     if args.path:
-        from .grade import GraderError, grade_submission
+        from .grade import GraderError, grade_submission, isolation_notice
         try:
-            result = grade_submission(assignment, args.path, isolation=args.isolation)
+            result = grade_submission(assignment, args.path, isolation=args.isolation,
+                                      hidden=(Path(args.course_dir).resolve(),))
         except GraderError as err:
             print(f"autograder: could not grade {args.path}: {err}", file=sys.stderr)
             return 2
+        _instructor_notice(isolation_notice(assignment, args.isolation))
         if args.json:
             json.dump(result, sys.stdout, indent=2)
             sys.stdout.write("\n")
@@ -46,22 +52,75 @@ def cmd_grade(args) -> int:
             from .report import print_result
             print_result(result, title=f"{args.assignment}: {args.path}")
         return 0
-    from .batch import BatchError, grade_class
-    from .report import print_grade_table
+    from .batch import BatchError, Interrupted, grade_class
+    from .grade import isolation_notice
+    from .report import print_batch_summary, print_grade_table
+    course_dir = Path(args.course_dir)
     try:
-        summary = grade_class(course, assignment, course_dir=Path(args.course_dir), isolation=args.isolation,
-                              workers=args.workers, scheduler=args.scheduler, regrade=args.regrade)
+        summary = grade_class(course, assignment, course_dir=course_dir, isolation=args.isolation,
+                              workers=args.workers, scheduler=args.scheduler, regrade=args.regrade,
+                              students=args.student)
     except BatchError as err:
         print(f"autograder: {err}", file=sys.stderr)
         return 2
+    except Interrupted as stop:
+        print(f"autograder: {stop}", file=sys.stderr)
+        _exit_now(130)
     print_grade_table(summary, assignment)
+    _instructor_notice(isolation_notice(assignment, args.isolation))
+    if args.feedback and (summary.graded or args.student):
+        from .feedback import generate_feedback
+        folder = generate_feedback(course, course_dir, assignment, students=args.student)
+        print(f"feedback: {folder}/<student>/{assignment.name}/")
+    if not args.student:
+        from .batch import find_submissions
+        from .class_report import write_class_report
+        report = write_class_report(course_dir, assignment, summary, {
+            s.student: s.path for s in find_submissions(course_dir, assignment) if s.path is not None})
+        print(f"class report: {report}")
+    print_batch_summary(summary, assignment)
+    failed = sorted(student for student, result in summary.items() if "error" in result)
+    if failed:       # the grader's failures: reported here, never stored as the students' grades
+        print(f"autograder: {len(failed)} submission(s) could not be graded and were not recorded "
+              f"({', '.join(failed[:20])}{', ...' if len(failed) > 20 else ''}); the reasons are in the "
+              "table above. Fix the cause and run the same command again.", file=sys.stderr)
+        return 1
     return 0
 
 
+def cmd_export(args) -> int:
+    from .exports import export_all
+    course = _course(args)
+    for what, where in export_all(course, Path(args.course_dir), course.assignment(args.assignment),
+                                  Path(args.to) if args.to else None).items():
+        print(f"{what}: {where}")
+    return 0
+
+
+def _exit_now(code: int) -> None:
+    """End at once after Ctrl-C: every result is on disk, the workers are killed and the fork
+    server dies with this process, so waiting for the interpreter's own shutdown (which a second
+    Ctrl-C could leave hanging) buys nothing."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _instructor_notice(text) -> None:
+    """What the sandbox lacks on this machine: for the instructor's console, never a student."""
+    if text:
+        print(f"autograder: {text}", file=sys.stderr)
+
+
 def cmd_demo(args) -> int:
+    from .batch import BatchError
     from .demo import run_demo
-    return run_demo(load_course(args.course_file), course_dir=Path(args.course_dir), isolation=args.isolation,
-                    workers=args.workers)
+    try:
+        return run_demo(load_course(args.course_file), course_dir=Path(args.course_dir), isolation=args.isolation,
+                        workers=args.workers, assignments=args.assignment)
+    except BatchError as err:
+        print(f"autograder: {err}", file=sys.stderr)
+        return 2
 
 
 def cmd_codes(args) -> int:
@@ -73,7 +132,7 @@ def cmd_codes(args) -> int:
 def cmd_validate(args) -> int:
     from .validate import main as validate_main
     return validate_main(_course(args), assignments=args.assignment, functions=args.function,
-                         release=not args.no_release, isolation=args.isolation)
+                         per_function=args.per_function, release=not args.no_release, isolation=args.isolation)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,7 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def with_isolation(p):
         p.add_argument("--isolation", choices=["auto", "bwrap", "none"], default="auto",
-                       help="sandbox for student code: bubblewrap when available (auto), required, or off")
+                       help="sandbox for student code: bubblewrap (auto: required by a batch, used when "
+                            "available for one file), required (bwrap), or the weaker fallback (none)")
 
     p = sub.add_parser("generate", help="release an assignment with nbgrader")
     p.add_argument("assignment")
@@ -101,14 +161,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, help="parallel workers for a batch (default: cores)")
     p.add_argument("--scheduler", default=None, help="a Dask scheduler address to grade the batch on")
     p.add_argument("--regrade", action="store_true", help="grade again what is already graded")
+    p.add_argument("--student", action="append", default=None,
+                   help="grade (again) only this student's submission (repeatable)")
+    p.add_argument("--no-feedback", dest="feedback", action="store_false",
+                   help="skip nbgrader generate_feedback after the batch (feedback/<student>/<assignment>/)")
     with_course_dir(p)
     with_isolation(p)
     p.set_defaults(run=cmd_grade)
+
+    p = sub.add_parser("export", help="grades for the LMS: nbgrader's CSV, a Canvas gradebook CSV, "
+                                      "Gradescope results.json per student")
+    p.add_argument("assignment")
+    p.add_argument("--to", default=None, help="folder for the exports (default: COURSE_DIR/exports)")
+    with_course_dir(p)
+    p.set_defaults(run=cmd_export)
 
     p = sub.add_parser("demo", help="build, release, grade a demo class and show the grade table")
     with_course_dir(p, default="demo")
     with_isolation(p)
     p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--assignment", action="append", default=None, help="only this assignment (repeatable)")
     p.set_defaults(run=cmd_demo)
 
     p = sub.add_parser("codes", help="print the diagnosis codes")
@@ -120,6 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("assignment", nargs="*", help="assignments to validate (default: all in course.toml)")
     p.add_argument("--function", action="append",
                    help="only the mutants and correct variants of this function (repeatable)")
+    p.add_argument("--per-function", type=int, metavar="N",
+                   help="a quick check: only the first N catalogued mutants and correct variants of each function")
     p.add_argument("--no-release", action="store_true", help="skip releasing and grading the untouched release")
     with_isolation(p)
     p.set_defaults(run=cmd_validate)
@@ -133,6 +207,9 @@ def main(argv=None) -> int:
     except CourseError as err:
         print(f"autograder: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("autograder: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

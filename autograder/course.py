@@ -18,6 +18,7 @@ class Limits:
     time_limit: float       # seconds of wall time per call into student code
     load_time_limit: float  # seconds to load one submission
     memory_limit: int       # MiB of address space for the student's process
+    total_time_limit: float = 120.0   # seconds of wall time for one whole submission (load and every call)
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ def load_course(path: Path | str = COURSE_FILE) -> Course:
     d_time = _get(defaults, "time_limit", float, "defaults", 5.0)
     d_load = _get(defaults, "load_time_limit", float, "defaults", 20.0)
     d_mem = _get(defaults, "memory_limit", int, "defaults", 1024)
+    d_total = _get(defaults, "total_time_limit", float, "defaults", 120.0)
     d_tol = _get(defaults, "tolerance", float, "defaults", 1e-9)
     d_forbidden = _get(defaults, "forbidden_imports", list, "defaults", [])
 
@@ -141,6 +143,7 @@ def load_course(path: Path | str = COURSE_FILE) -> Course:
                 time_limit=d_time,
                 load_time_limit=_get(table, "load_time_limit", float, where, d_load),
                 memory_limit=_get(table, "memory_limit", int, where, d_mem),
+                total_time_limit=_get(table, "total_time_limit", float, where, d_total),
             ),
             forbidden_imports=tuple(_get(table, "forbidden_imports", list, where, d_forbidden)),
             root=path.parent,

@@ -2,7 +2,8 @@
 
     release every assignment with nbgrader -> make a class of demo submissions in submitted/
     -> grade them all in parallel into the gradebook -> show the grade table
-    -> write feedback (nbgrader generate_feedback) and export grades for the LMS
+    -> write feedback (nbgrader generate_feedback; loss-curve plots for training functions),
+       the class report, and the exports for the LMS (nbgrader CSV, Canvas CSV, Gradescope)
 
 The demo class for each assignment: the reference answers (ada, and kofi as a .py module), the
 untouched release (bo), and students who each make one realistic mistake in a notebook made from
@@ -20,10 +21,12 @@ from pathlib import Path
 import nbformat
 from rich.console import Console
 
-from .batch import grade_class
+from .batch import find_submissions, grade_class
+from .class_report import write_class_report
 from .course import Assignment, Course
+from .curves import training_functions
+from .exports import export_all
 from .feedback import generate_feedback
-from .gradebook import export_csv
 from .release import generate
 from .report import print_grade_table
 
@@ -113,13 +116,14 @@ def make_demo_class(course_dir: Path, assignment: Assignment) -> list[str]:
     return sorted([*students, "kofi"])
 
 
-def run_demo(course: Course, *, course_dir: Path, isolation: str = "auto", workers: int | None = None) -> int:
+def run_demo(course: Course, *, course_dir: Path, isolation: str = "auto", workers: int | None = None,
+             assignments: list[str] | None = None) -> int:
     console = Console()
     course_dir = Path(course_dir)
     if course_dir.exists():
         shutil.rmtree(course_dir)
     started = time.monotonic()
-    for assignment in course.assignments.values():
+    for assignment in [course.assignment(a) for a in assignments] if assignments else course.assignments.values():
         console.rule(f"[bold]{assignment.name}: {assignment.title}")
         release = generate(course, assignment, course_dir=course_dir)
         console.print(f"released with nbgrader to {release}")
@@ -132,8 +136,28 @@ def run_demo(course: Course, *, course_dir: Path, isolation: str = "auto", worke
             console.print(f"  {student} ({what}): {function} {test['score']:.2f}/{test['max_score']:g}"
                           f"  tags: {', '.join(test['tags'])}", highlight=False, markup=False)
         feedback = generate_feedback(course, course_dir, assignment)
-        grades = export_csv(course_dir, course.id, assignment, course_dir / "exports" / f"{assignment.name}.csv")
-        console.print(f"feedback: {feedback}/<student>/{assignment.name}/   grades for the LMS: {grades}")
+        report = write_class_report(course_dir, assignment, summary, {
+            s.student: s.path for s in find_submissions(course_dir, assignment) if s.path is not None})
+        exports = export_all(course, course_dir, assignment)
+        _say_where(console, course_dir, assignment, feedback, report, exports)
     console.print(f"\nDone in {time.monotonic() - started:.0f} s. The course directory is {course_dir.resolve()} "
                   "(nbgrader's layout: source/, release/, submitted/, autograded/, feedback/, gradebook.db).")
     return 0
+
+
+def _say_where(console: Console, course_dir: Path, assignment: Assignment, feedback: Path, report: Path,
+               exports: dict[str, Path]) -> None:
+    """Where each file of this assignment is, with one feedback page that shows a loss curve."""
+    notebook = Path(assignment.notebook).stem
+    pages = sorted((feedback).glob(f"*/{assignment.name}/{notebook}.html"))
+    console.print(f"feedback pages: {feedback.resolve()}/<student>/{assignment.name}/{notebook}.html "
+                  f"({len(pages)} students)", highlight=False, markup=False, soft_wrap=True)
+    curves = training_functions(assignment)
+    if curves:
+        mistaken = [s for s, (function, _, _) in demo_mistakes(assignment).items() if function in curves]
+        example = feedback / (mistaken[0] if mistaken else "ada") / assignment.name / f"{notebook}.html"
+        console.print(f"  with the loss curve of {', '.join(curves)}, e.g. {example.resolve()}",
+                      highlight=False, markup=False, soft_wrap=True)
+    console.print(f"class report: {report.resolve()}", highlight=False, markup=False, soft_wrap=True)
+    for what, where in exports.items():
+        console.print(f"{what}: {Path(where).resolve()}", highlight=False, markup=False, soft_wrap=True)

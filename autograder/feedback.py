@@ -2,28 +2,45 @@
 
 autograded/<student>/<assignment>/<notebook>.ipynb is the released notebook with the student's
 answers in the answer cells (from their notebook, or each function's source from their .py) and,
-under each grade cell, the grader's message for that function as the cell's output. nbgrader's
-own `generate_feedback` then renders it, with the scores it reads from the gradebook, into
+under each grade cell, what the student learns from: the function's score, the diagnosis with
+what each code means, the grader's message with the smallest failing case, and for a training
+function a plot of their loss curve over the reference's (docs/feedback.md). nbgrader's own
+`generate_feedback` then renders it, with the scores it reads from the gradebook, into
 feedback/<student>/<assignment>/<notebook>.html.
 """
 from __future__ import annotations
 
 import ast
+import base64
+import contextlib
+import html
+import io
+import os
+import tempfile
 from pathlib import Path
 
 import nbformat
 
 from .course import Assignment, Course
-from .submission import UnreadableSubmission, read_text
+from .submission import UnreadableSubmission, is_written_answer, read_text
+from .text import safe_text
 
 
 def _answers_from_notebook(path: Path) -> dict[str, str]:
+    """grade_id -> source of the first code cell carrying that grade_id: the copy the grader
+    graded (submission.py), whatever its other metadata says."""
     nb = nbformat.reads(read_text(path), as_version=4)
     answers = {}
     for cell in nb.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if isinstance(meta, dict) and meta.get("solution") and isinstance(meta.get("grade_id"), str):
-            answers.setdefault(meta["grade_id"], cell.get("source", ""))
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell.get("metadata"), dict) else {}
+        if isinstance(meta, dict) and isinstance(meta.get("grade_id"), str):
+            source = cell.get("source", "")
+            if isinstance(source, list):
+                source = "".join(s for s in source if isinstance(s, str))
+            answers.setdefault(meta["grade_id"], safe_text(source, 200_000) if isinstance(source, str)
+                               else "# (this cell's source is not text)\n")
     return answers
 
 
@@ -40,6 +57,23 @@ def _answers_from_module(path: Path) -> dict[str, str]:
     return answers
 
 
+def _released(course_dir: Path, assignment: Assignment) -> Path:
+    return Path(course_dir) / "release" / assignment.name / assignment.notebook
+
+
+def written_answers(course_dir: Path, assignment: Assignment, submission: Path) -> dict[str, bool]:
+    """{written answer grade_id: whether the student wrote something there} (False for a .py file)."""
+    released = nbformat.read(_released(course_dir, assignment), as_version=4)
+    stubs = {c.metadata["nbgrader"]["grade_id"]: c.source.strip() for c in released.cells
+             if is_written_answer(c.metadata.get("nbgrader", {}))}
+    try:
+        mine = _answers_from_notebook(Path(submission)) if Path(submission).suffix == ".ipynb" else {}
+    except Exception:  # noqa: BLE001 - an unreadable file wrote nothing
+        mine = {}
+    return {grade_id: isinstance(mine.get(grade_id), str) and mine[grade_id].strip() not in ("", stub)
+            for grade_id, stub in stubs.items()}
+
+
 def autograded_notebook(released: Path, submission: Path, result: dict):
     """The released notebook with the student's answers and the grader's messages as outputs."""
     nb = nbformat.read(released, as_version=4)
@@ -52,34 +86,95 @@ def autograded_notebook(released: Path, submission: Path, result: dict):
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         grade_id = meta.get("grade_id", "")
-        if meta.get("solution"):
+        if is_written_answer(meta):
+            answer = answers.get(grade_id)
+            cell.source = answer if isinstance(answer, str) else "*(no written answer in the submission)*"
+        elif meta.get("solution"):
             cell.source = answers.get(grade_id, answers.get("*", "# (no answer found in the submission)\n"))
         elif meta.get("grade") and grade_id.startswith("test_") and grade_id[5:] in tests:
-            test = tests[grade_id[5:]]
-            tags = f"\n[diagnosis: {', '.join(test['tags'])}]" if test["tags"] else ""
-            text = (f"{test['name']}: {test['score']:g} / {test['max_score']:g} ({test['status']})\n"
-                    f"{test['output']}{tags}\n")
-            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+            cell.outputs = grade_cell_outputs(tests[grade_id[5:]])
             cell.execution_count = 1
     if result.get("output"):
-        note = nbformat.v4.new_markdown_cell("**Grader notes**\n\n```\n" + result["output"][:4000] + "\n```")
-        nb.cells.insert(0, note)
+        # Not a Markdown fence, which printed text could close: escaped HTML inside <pre>, so the
+        # notes render as the characters they hold (no live tag, no heading).
+        notes = html.escape(safe_text(result["output"], 4000), quote=True)
+        nb.cells.insert(0, nbformat.v4.new_markdown_cell(f"**Grader notes**\n\n<pre>{notes}</pre>"))
     return nb
+
+
+def grade_cell_outputs(test: dict) -> list:
+    """The outputs under a function's grade cell: score, diagnosis, message, loss-curve plot."""
+    from .diagnosis import CODES
+    lines = [f"{test['name']}: {test['score']:g} / {test['max_score']:g} ({test['status']})", test["output"]]
+    if test["tags"]:
+        lines.append("")
+        lines.append(f"[diagnosis: {', '.join(test['tags'])}]")
+        lines += [f"  {tag}: {CODES[tag]}" for tag in test["tags"] if tag in CODES]
+    outputs = [nbformat.v4.new_output("stream", name="stdout", text="\n".join(lines) + "\n")]
+    curve = (test.get("extra_data") or {}).get("loss_curve")
+    if curve:
+        outputs.append(nbformat.v4.new_output("display_data", data={
+            "image/png": loss_curve_png(test["name"], curve),
+            "text/plain": f"<loss curve of {test['name']}: yours against the reference's>"}))
+    return outputs
+
+
+def loss_curve_png(name: str, curve: dict) -> str:
+    """Base64 PNG: the student's loss curve drawn over the reference's on the same problem."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    figure = Figure(figsize=(6.4, 3.6), dpi=100)
+    axes = figure.subplots()
+    axes.plot(curve["reference"], color="#999999", linewidth=4, label="reference")
+    if curve.get("student"):
+        axes.plot(curve["student"], color="#d62728", linewidth=1.5, label="your train")
+    positive = all(v > 0 for v in curve["reference"] + (curve.get("student") or []))
+    if positive:
+        axes.set_yscale("log")
+    axes.set_xlabel("updates")
+    axes.set_ylabel("loss")
+    axes.set_title(f"{name}: {curve['problem']}", fontsize=9)
+    if curve.get("note"):
+        axes.text(0.02, 0.04, curve["note"][:90], transform=axes.transAxes, fontsize=8, color="#d62728")
+    axes.legend()
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def write_autograded(course_dir: Path, assignment: Assignment, student: str, submission: Path,
                      result: dict) -> Path:
-    released = Path(course_dir) / "release" / assignment.name / assignment.notebook
+    released = _released(course_dir, assignment)
     target = Path(course_dir) / "autograded" / student / assignment.name / assignment.notebook
     target.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(autograded_notebook(released, Path(submission), result), target)
+    write_atomically(target, nbformat.writes(autograded_notebook(released, Path(submission), result)))
     return target
 
 
-def generate_feedback(course: Course, course_dir: Path, assignment: Assignment) -> Path:
-    """nbgrader generate_feedback for every autograded student -> the feedback/ folder."""
+def write_atomically(path: Path, text: str) -> None:
+    """Write a file whole or not at all (never a 0-byte or half-written file): a temporary file
+    beside it, then a rename."""
+    path = Path(path)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def generate_feedback(course: Course, course_dir: Path, assignment: Assignment,
+                      students: list[str] | None = None) -> Path:
+    """nbgrader generate_feedback for every autograded student (or just `students`) -> the feedback/ folder."""
     from .release import nbgrader_api
-    outcome = nbgrader_api(course, course_dir).generate_feedback(assignment.name)
-    if not outcome.get("success"):
-        raise RuntimeError(f"nbgrader generate_feedback failed:\n{outcome.get('error') or outcome.get('log')}")
+    api = nbgrader_api(course, course_dir)
+    for student in students or [None]:
+        outcome = api.generate_feedback(assignment.name, student_id=student)
+        if not outcome.get("success"):
+            raise RuntimeError(f"nbgrader generate_feedback failed:\n{outcome.get('error') or outcome.get('log')}")
     return Path(course_dir) / "feedback"

@@ -9,12 +9,15 @@ feedback/, gradebook.db, nbgrader_config.py), so nbgrader's own commands work in
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from traitlets.config.loader import PyFileConfigLoader
 
 from .course import Assignment, Course
+from .coursedir import CONFIG_FILE, load_config
+from .submission import is_written_answer
 
 SECRET_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "autograder.hidden", "run_hidden")
 RELEASED_FILES = ("public_checks.py", "public_base.py", "test_public.py")   # besides the notebook
@@ -30,6 +33,7 @@ class Release:
     course: Course
     assignment: Assignment
     course_dir: Path
+    notes: list[str] = field(default_factory=list)     # for the instructor, printed by the command
 
     @property
     def source_dir(self) -> Path:
@@ -40,27 +44,37 @@ class Release:
         return self.course_dir / "release" / self.assignment.name
 
 
+CONFIG_BLOCK = "# --- set by `autograder generate` (the course in course.toml) ---"
+
+
 def write_nbgrader_config(course: Course, course_dir: Path) -> Path:
-    """nbgrader_config.py for the course directory, so plain `nbgrader ...` commands work there."""
+    """nbgrader_config.py for the course directory, so plain `nbgrader ...` commands work there.
+    An instructor's existing file is kept: only a marked block setting the course id and root is
+    added at its end (or replaced there), and nothing is written when both already hold."""
     course_dir.mkdir(parents=True, exist_ok=True)
-    path = course_dir / "nbgrader_config.py"
-    path.write_text(
-        "# Written by `autograder`; nbgrader's own commands read it.\n"
-        "c = get_config()  # noqa: F821\n"
-        f"c.CourseDirectory.course_id = {course.id!r}\n"
-        f"c.CourseDirectory.root = {str(course_dir.resolve())!r}\n", encoding="utf-8")
+    path = course_dir / CONFIG_FILE
+    root = str(course_dir.resolve())
+    block = (f"{CONFIG_BLOCK}\n"
+             f"c.CourseDirectory.course_id = {course.id!r}\n"
+             f"c.CourseDirectory.root = {root!r}\n")
+    if not path.exists():
+        path.write_text("c = get_config()  # noqa: F821\n" + block, encoding="utf-8")
+        return path
+    theirs = PyFileConfigLoader(CONFIG_FILE, path=root).load_config().CourseDirectory
+    if theirs.get("course_id") == course.id and Path(theirs.get("root", "")).resolve() == Path(root):
+        return path
+    text = path.read_text(encoding="utf-8")
+    text = text.split(CONFIG_BLOCK)[0].rstrip("\n")
+    path.write_text(text + "\n\n" + block, encoding="utf-8")
     return path
 
 
 def nbgrader_api(course: Course, course_dir: Path):
-    """nbgrader's own API object for a course directory."""
+    """nbgrader's own API object for a course directory, configured by its nbgrader_config.py."""
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
-    from traitlets.config import Config
 
-    config = Config()
-    config.CourseDirectory.root = str(Path(course_dir).resolve())
-    config.CourseDirectory.course_id = course.id
+    config = load_config(course_dir, course.id)
     return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
 
 
@@ -71,35 +85,37 @@ def released_file(assignment: Assignment, name: str) -> Path:
 
 
 def check_notebook(r: Release) -> Release:
-    """Every graded function has one answer cell and one grade cell, and nothing else is graded."""
+    """Every graded function has one answer cell and one grade cell, and nothing else is graded
+    automatically (written answers, graded by hand in the formgrader, are Markdown cells)."""
     nb = nbformat.read(r.assignment.source_notebook, as_version=4)
-    ids = [c.metadata.get("nbgrader", {}) for c in nb.cells]
-    answers = {m.get("grade_id") for m in ids if m.get("solution")}
-    grades = {m.get("grade_id") for m in ids if m.get("grade")}
+    metas = [(c.cell_type, c.metadata.get("nbgrader", {})) for c in nb.cells]
+    answers = {m.get("grade_id") for _, m in metas if m.get("solution")}
+    grades = {m.get("grade_id") for _, m in metas if m.get("grade") and not is_written_answer(m)}
     wanted = [f.name for f in r.assignment.functions]
     problems = [f"no answer cell with grade_id '{n}'" for n in wanted if n not in answers]
     problems += [f"no grade cell with grade_id 'test_{n}'" for n in wanted if f"test_{n}" not in grades]
     problems += [f"grade cell '{g}' grades nothing listed in course.toml" for g in sorted(grades - {
         f"test_{n}" for n in wanted})]
+    problems += [f"written answer '{m.get('grade_id')}' should be a Markdown cell" for kind, m in metas
+                 if is_written_answer(m) and kind != "markdown"]
     if problems:
         raise ReleaseError(f"{r.assignment.source_notebook.name}: " + "; ".join(problems))
     return r
 
 
 def stage_source(r: Release) -> Release:
-    """Copy the assignment folder into source/, with each grade cell's points from course.toml."""
-    if r.source_dir.exists():
-        shutil.rmtree(r.source_dir)
-    r.source_dir.mkdir(parents=True)
+    """Copy the notebook and its files into source/, with each grade cell's points from course.toml.
+    Other files an instructor keeps in source/<assignment>/ are left alone (nbgrader releases them)."""
     for name in (r.assignment.notebook, *RELEASED_FILES):
         if not released_file(r.assignment, name).exists():
             raise ReleaseError(f"{released_file(r.assignment, name)} is missing")
+    r.source_dir.mkdir(parents=True, exist_ok=True)
     for name in RELEASED_FILES:
         shutil.copy2(released_file(r.assignment, name), r.source_dir / name)
     nb = nbformat.read(r.assignment.source_notebook, as_version=4)
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade"):
+        if meta.get("grade") and not is_written_answer(meta):
             meta["points"] = r.assignment.function(meta["grade_id"][len("test_"):]).points
     nbformat.write(nb, r.source_dir / r.assignment.notebook)
     write_nbgrader_config(r.course, r.course_dir)
@@ -113,25 +129,43 @@ def generate_assignment(r: Release) -> Release:
     return r
 
 
+def instructor_files(r: Release) -> list[str]:
+    """Files in source/<assignment>/ that the course does not ship (an instructor's own)."""
+    ours = {r.assignment.notebook, *RELEASED_FILES}
+    return sorted(p.relative_to(r.source_dir).as_posix() for p in r.source_dir.rglob("*")
+                  if p.is_file() and p.relative_to(r.source_dir).as_posix() not in ours
+                  and ".ipynb_checkpoints" not in p.parts and "__pycache__" not in p.parts)
+
+
 def check_release(r: Release) -> Release:
-    """Only the stubbed notebook and the public checks; no solution, no hidden test."""
+    """The stubbed notebook and the public checks, no solution, no hidden test; an instructor's
+    own files in source/ are released too (as nbgrader does), and named."""
     files = sorted(p.relative_to(r.release_dir).as_posix() for p in r.release_dir.rglob("*") if p.is_file())
-    expected = sorted([r.assignment.notebook, *RELEASED_FILES])
+    extra = instructor_files(r)
+    expected = sorted([r.assignment.notebook, *RELEASED_FILES, *extra])
     if files != expected:
         raise ReleaseError(f"release/{r.assignment.name} holds {files}, expected exactly {expected}")
     text = (r.release_dir / r.assignment.notebook).read_text(encoding="utf-8")
     leaked = [m for m in SECRET_MARKERS if m in text]
     if leaked:
         raise ReleaseError(f"the released notebook still contains {leaked}")
+    if extra:
+        r.notes.append(f"also released from source/{r.assignment.name}/ (your own files): {', '.join(extra)}; "
+                       "list them in c.CourseDirectory.ignore in nbgrader_config.py to keep them private")
     return r
 
 
 STEPS = [check_notebook, stage_source, generate_assignment, check_release]
 
 
-def generate(course: Course, assignment: Assignment, *, course_dir: Path) -> Path:
-    """Release `assignment` into course_dir/release/<name>/ and return that folder."""
+def release(course: Course, assignment: Assignment, *, course_dir: Path) -> Release:
+    """Release `assignment` into course_dir/release/<name>/; the Release says where, with notes."""
     r = Release(course, assignment, Path(course_dir))
     for step in STEPS:
         r = step(r)
-    return r.release_dir
+    return r
+
+
+def generate(course: Course, assignment: Assignment, *, course_dir: Path) -> Path:
+    """Release `assignment` into course_dir/release/<name>/ and return that folder."""
+    return release(course, assignment, course_dir=course_dir).release_dir

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from .course import Assignment
 from .suite import TestOutcome
+from .text import safe_result
 
 GENERIC = "wrong_values"
 
@@ -90,13 +91,13 @@ def note_wrong_parts(result: FunctionResult, parts: list[str]) -> None:
 def results_json(assignment: Assignment, functions: list[FunctionResult], *, execution_time: float,
                  output: str = "") -> dict:
     """The results.json dict: score, max_score, execution_time, output, tests."""
-    return {
+    return safe_result({          # every string capped and valid UTF-8 (text.py)
         "score": round(sum(f.score for f in functions), 4),
         "max_score": float(sum(f.max_score for f in functions)),
         "execution_time": round(execution_time, 3),
         "output": output,
         "tests": [f.as_test() for f in functions],
-    }
+    })
 
 
 def zero_results(assignment: Assignment, reason: str, tag: str, *, execution_time: float = 0.0) -> dict:

@@ -20,7 +20,9 @@ from __future__ import annotations
 import ast
 import copy
 import functools
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,8 +51,14 @@ class Extracted:
 
 
 def _nbgrader(cell) -> dict:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
+    metadata = cell.get("metadata", {})
+    meta = metadata.get("nbgrader", {}) if isinstance(metadata, dict) else {}
     return meta if isinstance(meta, dict) else {}
+
+
+def is_written_answer(meta: dict) -> bool:
+    """A written answer: a Markdown cell nbgrader grades by hand (solution and grade); never run."""
+    return bool(meta.get("solution") and meta.get("grade"))
 
 
 def _defines(source: str) -> tuple[str, ...]:
@@ -67,15 +75,29 @@ def _release_view(source_notebook: str, mtime: float):
     return nb, released
 
 
-def read_text(path: Path) -> str:
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, refusing what is not a plain file: a symbolic link is never followed
+    (the grader runs as root; a link to the solutions must not be graded), nor is a FIFO or a
+    device opened for reading (they could block or never end)."""
+    path = Path(path)
+    if path.is_symlink():
+        raise UnreadableSubmission(f"{path.name!r} is a symbolic link; submit the file itself.")
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as err:
         raise UnreadableSubmission(f"The submission could not be opened: {err.strerror}.") from None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise UnreadableSubmission(f"{path.name!r} is not a regular file; submit the file itself.")
+        return f.read(MAX_BYTES + 1)
+
+
+def read_text(path: Path) -> str:
+    data = read_bytes(path)
     if not data.strip():
         raise UnreadableSubmission("The submission is empty.")
     if len(data) > MAX_BYTES:
-        raise UnreadableSubmission(f"The submission is {len(data) / 2**20:.1f} MiB, over the "
+        raise UnreadableSubmission(f"The submission is over the "
                                    f"{MAX_BYTES // 2**20} MiB limit (clear large outputs and resubmit).")
     try:
         return data.decode("utf-8")
@@ -146,20 +168,26 @@ def _extract_notebook(text: str, assignment: Assignment) -> Extracted:
     for source_cell, released_cell in zip(source_nb.cells, released.cells):
         meta = _nbgrader(source_cell)
         grade_id = meta.get("grade_id")
-        if not grade_id:
+        if not grade_id or is_written_answer(meta):
             continue
         mine = by_id.get(grade_id, [])
         if len(mine) > 1:
             extracted.notes.append(f"Cell '{grade_id}' appears {len(mine)} times; the first copy was graded.")
         if meta.get("solution"):
             if not mine:
-                extracted.notes.append(f"Answer cell '{grade_id}' is missing from the notebook "
-                                       "(was it deleted, or its metadata removed?).")
+                found = next((u.name for u in extracted.units if grade_id in u.defines), None)
+                extracted.notes.append(
+                    f"Answer cell '{grade_id}' has lost its nbgrader metadata; {found} defines `{grade_id}`, "
+                    "and that was graded." if found else
+                    f"Answer cell '{grade_id}' is missing from the notebook (was it deleted, or its metadata "
+                    "removed?).")
             elif _source_text(mine[0].get("source", "")) is None or mine[0].get("cell_type") != "code":
                 extracted.notes.append(f"Answer cell '{grade_id}' is not a code cell.")
         elif meta.get("locked") or meta.get("grade"):
             expected = released_cell.get("source", "")
             actual = _source_text(mine[0].get("source", "")) if mine else None
+            if mine and actual is None:          # a source that is not text (e.g. a dict): changed
+                actual = "\0not text"
             if actual is not None and meta.get("grade"):
                 actual = _without_hidden_tests(actual)
             if actual is None or actual.strip() != expected.strip():
@@ -228,8 +256,8 @@ def _block_forbidden(extracted: Extracted, assignment: Assignment) -> None:
     for unit in extracted.units:
         try:
             tree = ast.parse(unit.source)
-        except (SyntaxError, ValueError):
-            continue
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue      # the child cannot compile it either: it defines nothing
         trees.append(tree)
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 from hypothesis.internal.detection import is_hypothesis_test

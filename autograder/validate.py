@@ -382,13 +382,27 @@ def check_variants(assignment: Assignment) -> tuple[Check, list[Variant]]:
                  if thin else ""), variants
 
 
+def _first_per_function(entries: list, n: int | None) -> list:
+    """The first n entries (mutants or variants) of each function, in catalogue order (all for None)."""
+    if n is None:
+        return entries
+    taken: dict[str, int] = {}
+    kept = []
+    for entry in entries:
+        taken[entry.function] = taken.get(entry.function, 0) + 1
+        if taken[entry.function] <= n:
+            kept.append(entry)
+    return kept
+
+
 def validate(course: Course, assignment: Assignment, *, isolation: str = "auto", functions=None,
-             release: bool = True, progress=None) -> Report:
+             per_function: int | None = None, release: bool = True, progress=None) -> Report:
     """Run every check of the module docstring -> a Report (report.ok, report.text()).
 
     functions: only the mutants and correct variants of these functions (the coverage checks
-    still cover all). release: also release with nbgrader and grade the untouched release (needs
-    the notebook)."""
+    still cover all). per_function: only the first N mutants and N correct variants of each
+    function, in catalogue order (a quick check). release: also release with nbgrader and grade
+    the untouched release (needs the notebook)."""
     from .grade import GraderError, grade_submission
     say = progress or (lambda text: None)
     started = time.monotonic()
@@ -424,13 +438,15 @@ def validate(course: Course, assignment: Assignment, *, isolation: str = "auto",
         elif release:
             report.checks.append(Check("untouched release scores zero", False,
                                        f"no source notebook at {assignment.source_notebook}"))
-        chosen = [m for m in mutants if functions is None or m.function in functions]
+        chosen = _first_per_function([m for m in mutants if functions is None or m.function in functions],
+                                     per_function)
         with tempfile.TemporaryDirectory(prefix="validate-mutants-") as tmp:
             for i, mutant in enumerate(chosen, 1):
                 say(f"[{i}/{len(chosen)}] {mutant.id}")
                 report.mutants.append(grade_mutant(assignment, mutant, Path(tmp), isolation=isolation,
                                                    reference_source=source))
-        chosen_variants = [v for v in variants if functions is None or v.function in functions]
+        chosen_variants = _first_per_function(
+            [v for v in variants if functions is None or v.function in functions], per_function)
         with tempfile.TemporaryDirectory(prefix="validate-variants-") as tmp:
             for i, variant in enumerate(chosen_variants, 1):
                 say(f"[{i}/{len(chosen_variants)}] correct variant {variant.id}")
@@ -442,14 +458,16 @@ def validate(course: Course, assignment: Assignment, *, isolation: str = "auto",
     return report
 
 
-def main(course: Course, *, assignments=(), functions=None, release=True, isolation="auto") -> int:
+def main(course: Course, *, assignments=(), functions=None, per_function=None, release=True,
+         isolation="auto") -> int:
     """`autograder validate`: print a report per assignment; 0 when every one passes, else 1."""
     import sys
     names = list(assignments) or list(course.assignments)
     ok = True
     for name in names:
         assignment = course.assignment(name)
-        report = validate(course, assignment, isolation=isolation, functions=functions, release=release,
+        report = validate(course, assignment, isolation=isolation, functions=functions,
+                          per_function=per_function, release=release,
                           progress=lambda text: print(f"  {text}", file=sys.stderr, flush=True))
         print(report.text(), flush=True)
         print()

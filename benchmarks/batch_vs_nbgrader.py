@@ -1,14 +1,22 @@
-"""Batch throughput: this package vs stock `nbgrader autograde`, same notebooks, same machine, one run.
+"""Batch throughput: this package vs stock `nbgrader autograde`, same class, same machine, one run.
 
-    .venv/bin/python benchmarks/batch_vs_nbgrader.py [--students 12] [--workers 2] [--isolation auto]
+    .venv/bin/python benchmarks/batch_vs_nbgrader.py [--students 12]
 
-The baseline is a course without this package: the same source notebook whose grade cells are
-conventional in-kernel `assert`s on the same functions (expected values computed here from the
-reference and written into the cells as literals), released by `nbgrader generate_assignment` and
-graded by `nbgrader autograde` (which runs every cell in a kernel, as nbgrader does). Ours:
-`autograder grade backprop` on the same student answers, sandboxed. Both start from a new process.
+Ours: `autograder grade backprop` on the class, sandboxed by bubblewrap (`--isolation bwrap`; the
+benchmark stops with the reason when bubblewrap cannot run here), on 1 worker and on 2.
+
+Two baselines, each a course without this package graded by stock `nbgrader autograde` (serial, one
+kernel per notebook), whose grade cells are conventional in-kernel `assert`s with expected values
+computed here from the reference and written in as literals, as many cases per function as our
+hidden suite makes calls to that function when it grades the reference (counted below):
+  - notebook: the students' notebook as nbgrader executes it, every cell (the walk-through's demo
+    cells, plots and training runs included) plus the public checks in each grade cell;
+  - minimal:  only the set-up cell, the answer cells and the grade cells (hidden asserts only), so
+    the two graders do the same checking work and differ only in how.
+Each ratio printed says which two runs it compares. Every run starts from a new process.
 """
 import argparse
+import collections
 import shutil
 import subprocess
 import sys
@@ -24,7 +32,11 @@ sys.path.insert(0, str(ROOT))
 
 from autograder.course import load_course  # noqa: E402
 from autograder.demo import BACKPROP_MISTAKES, _reference_answers  # noqa: E402
-from autograder.release import generate, write_nbgrader_config  # noqa: E402
+from autograder.gradebook import db_url  # noqa: E402
+from autograder.release import RELEASED_FILES, SHARED_FILES, generate, write_nbgrader_config  # noqa: E402
+from autograder.sandbox import launcher  # noqa: E402
+from autograder.sandbox.proxy import LocalStudent  # noqa: E402
+from autograder.suite import run_suite  # noqa: E402
 from solutions import backprop as ref  # noqa: E402
 
 
@@ -40,10 +52,30 @@ def literal(value) -> str:
     return repr(value)
 
 
-def conventional_asserts(name: str) -> str:
-    """In-kernel asserts for one function on three fixed cases, expected values from the reference."""
+class CountingStudent(LocalStudent):
+    """The reference, counting how often the hidden suite calls each function."""
+
+    def __init__(self, functions):
+        super().__init__(functions)
+        self.calls = collections.Counter()
+
+    def call(self, name, *args, **kwargs):
+        self.calls[name] += 1
+        return super().call(name, *args, **kwargs)
+
+
+def hidden_cases(assignment) -> dict[str, int]:
+    """Graded function -> how many calls our hidden suite makes to it when grading the reference."""
+    student = CountingStudent(ref)
+    outcomes = run_suite(assignment, student)
+    assert all(o.passed for o in outcomes), [o for o in outcomes if not o.passed]
+    return {f.name: max(1, student.calls[f.name]) for f in assignment.functions}
+
+
+def conventional_asserts(name: str, cases: int) -> str:
+    """In-kernel asserts for one function on `cases` fixed cases, expected values from the reference."""
     lines = ["import numpy as np"]
-    for seed in range(3):
+    for seed in range(cases):
         rng = np.random.default_rng(seed)
         X, Y = rng.normal(size=(5, 4)), rng.uniform(size=(5, 4))
         params = ref.init_params(3, seed)
@@ -91,19 +123,29 @@ def conventional_asserts(name: str) -> str:
     return "\n".join(lines)
 
 
-def baseline_course(course, assignment, root: Path) -> None:
-    """A stock nbgrader course: the same notebook, grade cells holding in-kernel asserts."""
+def baseline_course(course, assignment, root: Path, cases: dict[str, int], *, minimal: bool) -> None:
+    """A stock nbgrader course: grade cells holding in-kernel asserts (`cases` per function).
+    minimal: keep only the set-up, answer and grade cells, and no public checks."""
     folder = root / "source" / assignment.name
     folder.mkdir(parents=True)
-    shutil.copy(assignment.source_notebook.parent / "public_checks.py", folder)
+    for name in RELEASED_FILES:               # the public checks and what they import
+        shared = assignment.source_notebook.parent.parent / name
+        source = shared if name in SHARED_FILES and shared.exists() else assignment.source_notebook.parent / name
+        if source.exists():
+            shutil.copy(source, folder)
     nb = nbformat.read(assignment.source_notebook, as_version=4)
+    kept = []
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("grade"):
             name = meta["grade_id"][len("test_"):]
             meta["points"] = assignment.function(name).points
-            cell.source = (f'from public_checks import check\ncheck("{name}", {name})\n'
-                           f"### BEGIN HIDDEN TESTS\n{conventional_asserts(name)}\n### END HIDDEN TESTS")
+            public = "" if minimal else f'from public_checks import check\ncheck("{name}", {name})\n'
+            cell.source = (f"{public}### BEGIN HIDDEN TESTS\n{conventional_asserts(name, cases[name])}\n"
+                           "### END HIDDEN TESTS")
+        if not minimal or meta.get("grade") or meta.get("solution") or meta.get("grade_id") == "setup":
+            kept.append(cell)
+    nb.cells = kept
     nbformat.write(nb, folder / assignment.notebook)
     write_nbgrader_config(course, root)
     subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", assignment.name, "--force"],
@@ -129,41 +171,77 @@ def submit(root: Path, assignment, students: int) -> None:
         folder = root / "submitted" / f"student{i:03d}" / assignment.name
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / assignment.notebook)
-        shutil.copy(released.parent / "public_checks.py", folder)
+        for name in RELEASED_FILES:
+            if (released.parent / name).exists():
+                shutil.copy(released.parent / name, folder)
+
+
+def check_baseline(root: Path, assignment, kind: str) -> None:
+    """The baseline really graded: the right answers (student000) full marks, the stubs (student001) zero."""
+    from nbgrader.api import Gradebook
+    with Gradebook(db_url(root)) as gb:
+        right = gb.find_submission(assignment.name, "student000").score
+        stubs = gb.find_submission(assignment.name, "student001").score
+    if right != assignment.max_score or stubs != 0:
+        raise SystemExit(f"the {kind} baseline did not grade as expected: right answers {right}, "
+                         f"stubs {stubs} of {assignment.max_score}")
+
+
+def timed(command, cwd) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(map(str, command[:4]))} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return time.perf_counter() - started
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--students", type=int, default=12)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--isolation", default="auto")
     args = parser.parse_args()
+    if not launcher.bwrap_available():
+        raise SystemExit("benchmarks/batch_vs_nbgrader.py measures grading sandboxed by bubblewrap, which cannot "
+                         "run here (not installed, or no user namespaces): install it (apt-get install bubblewrap)")
     course = load_course()
     assignment = course.assignment("backprop")
-    with tempfile.TemporaryDirectory() as tmp:
-        ours, theirs = Path(tmp) / "ours", Path(tmp) / "nbgrader"
-        generate(course, assignment, course_dir=ours)
-        submit(ours, assignment, args.students)
-        baseline_course(course, assignment, theirs)
-        submit(theirs, assignment, args.students)
-
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "nbgrader", "autograde", assignment.name, "--force"],
-                       cwd=theirs, check=True, capture_output=True)
-        nbgrader_seconds = time.perf_counter() - started
-
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "autograder", "grade", assignment.name, "--course-dir", str(ours),
-                        "--workers", str(args.workers), "--isolation", args.isolation],
-                       check=True, capture_output=True, cwd=ROOT)
-        ours_seconds = time.perf_counter() - started
+    cases = hidden_cases(assignment)
     n = args.students
-    print(f"{n} backprop submissions, same notebooks, this machine:")
-    print(f"  nbgrader autograde (in-kernel asserts):       {nbgrader_seconds:7.1f} s  "
-          f"{n / nbgrader_seconds * 60:6.1f} submissions/min")
-    print(f"  autograder grade ({args.workers} workers, sandboxed):     {ours_seconds:7.1f} s  "
-          f"{n / ours_seconds * 60:6.1f} submissions/min")
-    print(f"  throughput ratio: {nbgrader_seconds / ours_seconds:.1f}x")
+    seconds = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        ours = Path(tmp) / "ours"
+        generate(course, assignment, course_dir=ours)
+        submit(ours, assignment, n)
+        for kind in ("notebook", "minimal"):
+            theirs = Path(tmp) / f"nbgrader-{kind}"
+            baseline_course(course, assignment, theirs, cases, minimal=kind == "minimal")
+            submit(theirs, assignment, n)
+            seconds[kind] = timed([sys.executable, "-m", "nbgrader", "autograde", assignment.name, "--force"], theirs)
+            check_baseline(theirs, assignment, kind)
+        for workers in (1, 2):
+            seconds[workers] = timed([sys.executable, "-m", "autograder", "grade", assignment.name, "--course-dir",
+                                      str(ours), "--workers", str(workers), "--isolation", "bwrap", "--regrade"], ROOT)
+        sample = (ours / "autograded" / "student000" / assignment.name / "results.json").read_text()
+        if "Sandbox:" in sample:
+            raise SystemExit("our grader did not run under bubblewrap: " + sample[:300])
+
+    def rate(s):
+        return f"{s:7.1f} s  {n / s * 60:6.1f} submissions/min"
+    print(f"{n} backprop submissions (right, untouched and the demo's mistakes, cycled), this machine; "
+          f"{sum(cases.values())} hidden cases per submission ({min(cases.values())}-{max(cases.values())} "
+          "per function) in every grader:")
+    print(f"  nbgrader autograde, students' notebook, serial:    {rate(seconds['notebook'])}")
+    print(f"  nbgrader autograde, minimal notebook, serial:      {rate(seconds['minimal'])}")
+    print(f"  autograder grade, bubblewrap, 1 worker:            {rate(seconds[1])}")
+    print(f"  autograder grade, bubblewrap, 2 workers:           {rate(seconds[2])}")
+    print("ratios (throughput, ours / nbgrader's):")
+    print(f"  1 worker  vs students' notebook (same parallelism, what a course would run):  "
+          f"{seconds['notebook'] / seconds[1]:5.1f}x")
+    print(f"  2 workers vs students' notebook (ours parallel, nbgrader serial):            "
+          f"{seconds['notebook'] / seconds[2]:5.1f}x")
+    print(f"  1 worker  vs minimal notebook (same checking work, same parallelism):        "
+          f"{seconds['minimal'] / seconds[1]:5.1f}x")
+    print(f"  2 workers vs minimal notebook (same checking work, ours parallel):           "
+          f"{seconds['minimal'] / seconds[2]:5.1f}x")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.course import PROJECT_ROOT
+from guarantees import CHROMIUM
 from autograder.grade import grade_submission
 
 AUTOGRADER = [sys.executable, "-m", "autograder"]
@@ -49,8 +50,7 @@ def load_json(text):
     return json.loads(text)
 
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
@@ -66,5 +66,28 @@ def rendered_text(html_path, screenshot=None):
             if screenshot:
                 page.screenshot(path=str(screenshot), full_page=True)
             return text
+        finally:
+            browser.close()
+
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "build" / "artifacts"   # ignored by git
+
+
+def browse(html_path, screenshot):
+    """A page in a real headless Chromium: (visible text, [(alt or src start, natural width)] of its
+    images); a full-page screenshot is written to `screenshot` (kept as a test artifact)."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 900})
+            page.goto(Path(html_path).resolve().as_uri())
+            page.wait_for_load_state("load")
+            text = page.inner_text("body")
+            images = page.eval_on_selector_all(
+                "img", "els => els.map(e => [e.alt || e.src.slice(0, 40), e.naturalWidth])")
+            Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(screenshot), full_page=True)
+            return text, images
         finally:
             browser.close()

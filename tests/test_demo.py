@@ -38,3 +38,23 @@ def test_each_demo_student_loses_exactly_the_points_of_the_mistaken_function(ass
         for name, t in tests.items():
             if "calls_wrong_part" in t["tags"]:
                 assert f"`{function}`" in t["output"] and t["score"] == t["max_score"], (student, name)
+
+
+def test_the_demo_says_where_every_file_is(tmp_path):
+    """`autograder demo` (what `make demo` runs), one assignment with a training function: the
+    progress bar, the grade table, then the feedback pages, the class report and the exports."""
+    from helpers import run_cli
+    sigmoid = COURSE.assignment("backprop_sigmoid")
+    demo = tmp_path / "demo"
+    done = run_cli("demo", "--course-dir", demo, "--assignment", sigmoid.name, "--workers", "2", timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = done.stdout
+    assert f"grading {sigmoid.name}" in out and "functions passed" in out
+    lines = {line.split(": ", 1)[0].strip(): line.split(": ", 1)[1] for line in out.splitlines() if ": /" in line}
+    page = demo.resolve() / "feedback" / "ada" / sigmoid.name / f"{sigmoid.name}.html"
+    assert f"with the loss curve of train, e.g. {page}" in out and page.exists()
+    assert "data:image/png;base64" in page.read_text()
+    for what in ("class report", "nbgrader CSV", "grades per function", "Canvas gradebook", "Gradescope results"):
+        assert what in lines, what
+        path = lines[what]
+        assert path.startswith(str(demo.resolve())) and __import__("os").path.exists(path), (what, path)

@@ -16,9 +16,15 @@ import numpy as np
 import pytest
 import torch
 
+import torch.nn.functional as F
+
 from autograder.course import PROJECT_ROOT
+from autograder.testing import oracle_gradients as og
+from autograder.testing import oracle_neuron as on
 from solutions import backprop as bp
 from solutions import backprop_sigmoid as sg
+from solutions import gradients as gr
+from solutions import neuron as nr
 
 NOTE = PROJECT_ROOT / "assignments" / "ERRATA.md"
 CLAIM = re.compile(r"`([a-z][a-z0-9_]*) = ([^`]+)`")
@@ -240,6 +246,88 @@ def computed():
     z1_new, changed, unchanged, new = _one_step_z1()
     v.update(s000_z1_after_one_step=list(z1_new), s000_params_changed=changed, s000_params_unchanged=unchanged,
              s000_y_hat_after_one_step=list(bp.forward(WALK_X, new)[0][0]))
+    v["s002_one_over_text_1_4977"] = 1 / 1.4977      # the division the text's step 1.4 gets wrong
+    v.update(_neuron())
+    v.update(_gradients())
+    return v
+
+
+# -- text 003: one step of learning for a sigmoid neuron ---------------------------------
+
+TEXT_RELU_W = np.array([[0.01, -0.02, 0.03], [0.02, 0.01, -0.01]])     # text 003's layer (an input)
+NEURON_LR = 1e-4                                                        # text 003's step (an input)
+
+
+def _neuron():
+    """Text 003's numbers by torch (float64), each checked against the reference solution."""
+    X, y = nr.people()
+    W, b = nr.text_params()
+    v = {"s003_poly_value": og.texts_polynomial(2.0), "s003_poly_derivative": og.derivative(og.texts_polynomial_torch, 2.0)}
+    Z = on.relu_layer(X, TEXT_RELU_W, np.zeros(2))
+    np.testing.assert_allclose(nr.relu_layer(X, TEXT_RELU_W, np.zeros(2)), Z, rtol=1e-12)
+    v["s003_relu_layer_z"] = list(Z.ravel())
+    z, p = nr.neuron_forward(X, W, b)
+    p_torch = on.sigmoid(z)
+    np.testing.assert_allclose(p, p_torch, rtol=1e-12)
+    loss, dW, db = on.neuron_loss_and_grads(X, y, W, b)
+    assert math.isclose(nr.bce_loss(z, y), loss, rel_tol=1e-12)
+    np.testing.assert_allclose(nr.bce_grads(X, y, W, b)[0], dW, rtol=1e-12)
+    W_after, b_after = on.neuron_step(X, y, W, b, NEURON_LR)
+    np.testing.assert_allclose(nr.neuron_step(W, b, nr.bce_grads(X, y, W, b), NEURON_LR)[0], W_after, rtol=1e-12)
+    v.update(s003_p=list(p_torch), s003_loss=loss, s003_dl_dw=list(dW[0]), s003_dl_db=db[0],
+             s003_w_after=list(W_after[0]), s003_b_after=b_after[0],
+             s003_loss_after_one_step=on.neuron_loss_and_grads(X, y, W_after, b_after)[0])
+    terms = F.binary_cross_entropy(torch.tensor(p_torch), torch.tensor(y), reduction="none").numpy()
+    np.testing.assert_allclose([nr.bce_loss(z[i:i + 1], y[i:i + 1]) for i in range(len(y))], terms, rtol=1e-12)
+    true_class = np.round(np.where(y == 1, p_torch, 1 - p_torch), 2)
+    v.update(s003_person_losses=list(terms), s003_rounded_p=list(true_class),
+             s003_rounded_p_losses=list(-np.log(true_class)), s003_rounded_p_mean=float(np.mean(-np.log(true_class))))
+    X32, W32, b32 = (torch.tensor(a, dtype=torch.float32) for a in (X, W, b))
+    p32 = torch.sigmoid((X32 @ W32.T + b32).squeeze(1))
+    v["s003_loss_float32"] = F.binary_cross_entropy(p32, torch.tensor(y, dtype=torch.float32)).item()
+    return v
+
+
+# -- text 004: gradient descent on the bowl f(x, y) = x**2 + 3 y**2 ---------------------
+
+BOWL_START, BOWL_LR, BOWL_STEPS = np.array([4.0, 3.0]), 0.05, 8         # text 004's run (inputs)
+
+
+def _accumulating_descent(lr, steps):
+    """Text 004's torch loop without `w.grad.zero_()`: losses before each step, and .grad after each."""
+    w = torch.tensor(BOWL_START, dtype=torch.float64, requires_grad=True)
+    losses, grads = [], []
+    for _ in range(steps):
+        loss = og.bowl_torch(w)
+        losses.append(loss.item())
+        loss.backward()
+        grads.append(w.grad.numpy().copy())
+        with torch.no_grad():
+            w -= lr * w.grad
+    return losses, grads
+
+
+def _gradients():
+    """Text 004's numbers by the reference and torch autograd (float64), checked against each other."""
+    path = gr.gradient_descent(gr.grad_f, BOWL_START, BOWL_LR, BOWL_STEPS)
+    np.testing.assert_allclose(path, og.descent_path(og.bowl_torch, BOWL_START, BOWL_LR, BOWL_STEPS), rtol=1e-14)
+    grads = [og.gradient(og.bowl_torch, point) for point in path]
+    v = {"s004_losses_start": [gr.f_loss(point) for point in path[:3]], "s004_final_loss": gr.f_loss(path[-1]),
+         "s004_grad_step_1": list(grads[1]), "s004_grad_step_2": list(grads[2]),
+         "s004_grad_norm_step_1": float(np.linalg.norm(grads[1])),
+         "s004_grad_norm_step_2": float(np.linalg.norm(grads[2])), "s004_final_point": list(path[-1]),
+         "s004_final_point_closed_form": [4 * (1 - 2 * BOWL_LR) ** BOWL_STEPS, 3 * (1 - 6 * BOWL_LR) ** BOWL_STEPS]}
+    at, exact = np.array([2.0, 1.0]), og.gradient(og.bowl_torch, np.array([2.0, 1.0]))
+    v["s004_central_error_h1e7_dx"] = abs(gr.partial_derivative(gr.f_loss, at, 0, 1e-7) - exact[0])
+    v["s004_central_error_h1e7_dy"] = abs(gr.partial_derivative(gr.f_loss, at, 1, 1e-7) - exact[1])
+    fast = gr.gradient_descent(gr.grad_f, BOWL_START, 0.1, 50)
+    v["s004_y_factor_lr_0_1"] = fast[1, 1] / fast[0, 1]
+    v["s004_y_sign_changes_lr_0_1"] = int(np.sum(np.diff(np.sign(fast[:, 1])) != 0))
+    losses, accumulated = _accumulating_descent(BOWL_LR, 2000)
+    own = og.gradient(og.bowl_torch, path[1])
+    v.update(s004_accumulated_grad_step_1=list(accumulated[1]), s004_accumulated_ratio_step_1=list(accumulated[1] / own),
+             s004_accumulated_losses=losses[:BOWL_STEPS + 1], s004_accumulated_loss_min_2000=min(losses),
+             s004_accumulated_loss_max_2000=max(losses))
     return v
 
 
@@ -293,6 +381,34 @@ def _matching_alternatives(name, text) -> list[int]:
 def test_every_stated_value_is_recomputed(name, text):
     assert _matching_alternatives(name, text), \
         f"ERRATA.md states {name} = {text}, but it computes to {computed()[name]}"
+
+
+# The texts' set-up inputs the note names in prose (weights, inputs, learning rates, step sizes, the
+# agreement tolerance): the only numbers with a decimal point or an exponent it may write without a claim.
+INPUTS = {float(x) for x in (*sg.walkthrough_example()[0].ravel(), *np.concatenate(
+    [a.ravel() for a in sg.walkthrough_params().values()]), 0.5, BOWL_LR, NEURON_LR, 0.1, 2.0, 0.01, 1e-7, 1e-12)}
+PROSE_NUMBER = re.compile(r"(?<![\w.])[-−]?\d+(?:\.\d+)?(?:e[-+−]?\d+)?(?![\w.]*\d)")
+
+
+def test_every_other_number_of_the_note_is_a_computed_value_or_an_input():
+    """Outside code spans and «quotes», a number with a decimal point or an exponent repeats a
+    computed value as the note states it, or is an input of a text's set-up (INPUTS)."""
+    text = NOTE.read_text(encoding="utf-8")
+    stated = {item for _, value in claims() for alternative in value.split(" | ") for item in _numbers(alternative)}
+    prose = re.sub(r"\d+\.\d+\.\d+", "", re.sub(r"«[^»]*»", "", re.sub(r"`[^`]*`", "", text)))  # and versions
+    unchecked = []
+    for number in PROSE_NUMBER.findall(prose):
+        number = number.replace("−", "-")
+        if ("." in number or "e" in number) and number not in stated and float(number) not in INPUTS:
+            unchecked.append(number)
+    assert not unchecked, f"numbers in ERRATA.md that no computation checks: {unchecked}"
+    assert "«" in text and len(stated) > 100
+
+
+def test_the_note_names_no_path_outside_the_repository():
+    text = NOTE.read_text(encoding="utf-8")
+    assert "DESIGN.md" not in text and not re.search(r"(?<![\w.])/(work|home|tmp|usr|opt)/", text)
+    assert not (NOTE.parent / "ERRATA_gradients_neuron.md").exists(), "one errata note, not two"
 
 
 def test_machine_dependent_values_agree_on_the_machine():

@@ -1,21 +1,26 @@
 """`autograder grade ASSIGNMENT PATH --json`: the results.json contract, on real submissions."""
+import ast
 import json
 import time
 
+import nbformat
 import pytest
 
-from autograder.course import PROJECT_ROOT
+from autograder.course import PROJECT_ROOT, load_course
+from autograder.validate import callers, reference_path
 
 from helpers import by_name, edit_answer, grade, run_cli
 
 REFERENCE_PY = PROJECT_ROOT / "solutions" / "backprop.py"
+ASSIGNMENTS = list(load_course().assignments)
 
 
 def check_shape_of_results(result, assignment):
     assert set(result) == {"score", "max_score", "execution_time", "output", "tests"}
     assert [t["name"] for t in result["tests"]] == [f.name for f in assignment.functions]
     for test in result["tests"]:
-        assert set(test) == {"name", "score", "max_score", "status", "output", "tags"}
+        # extra_data (Gradescope's per-test field): a training function's loss curves for the feedback
+        assert set(test) - {"extra_data"} == {"name", "score", "max_score", "status", "output", "tags"}
         assert test["status"] in ("passed", "failed")
         assert 0 <= test["score"] <= test["max_score"]
     assert result["score"] == pytest.approx(sum(t["score"] for t in result["tests"]))
@@ -62,18 +67,45 @@ def test_relu_grad_with_ge_loses_only_relu_grads_points(backprop, tmp_path):
     assert all(t["score"] == t["max_score"] for t in others), [t for t in others if t["status"] != "passed"]
 
 
-def test_syntax_error_in_one_cell_costs_only_that_cell(backprop, tmp_path):
-    path = edit_answer(backprop.source_notebook, tmp_path / "student.ipynb", "dL_dW2",
-                       lambda src: src.replace("return h.T @ dy", "return h.T @@ dy"))
-    tests = by_name(grade(backprop, path))
-    assert tests["dL_dW2"]["score"] == 0 and tests["dL_dW2"]["tags"] == ["syntax_error"]
-    assert "syntax error" in tests["dL_dW2"]["output"]
-    # every other function keeps its points: the composites that call dL_dW2 are graded with the
-    # reference's, and say that the student's own is missing
-    others = {name: t for name, t in tests.items() if name != "dL_dW2"}
-    assert all(t["score"] == t["max_score"] for t in others.values()), \
-        {name: t["score"] for name, t in others.items() if t["score"] < t["max_score"]}
-    assert "calls_wrong_part" in tests["backward"]["tags"] and "`dL_dW2`" in tests["backward"]["output"]
+def _break_one_cell(assignment, tmp_path):
+    """The reference notebook with a syntax error in one answer cell: the cell of the graded
+    function that the most other graded functions call (course.toml order breaks ties).
+    -> (that cell's graded functions, their callers, every other graded function, the result)."""
+    graded = [f.name for f in assignment.functions]
+    source = reference_path(assignment).read_text("utf-8")
+    target = max(graded, key=lambda g: (len(callers(source, g, graded)), -graded.index(g)))
+    nb = nbformat.read(assignment.source_notebook, as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == target)
+    in_cell = [n.name for n in ast.parse(cell.source).body if isinstance(n, ast.FunctionDef) and n.name in graded]
+    assert target in in_cell
+    path = edit_answer(assignment.source_notebook, tmp_path / assignment.notebook, target,
+                       lambda src: src + "\n)\n")                       # an unmatched ')'
+    up = sorted({c for name in in_cell for c in callers(source, name, graded)} - set(in_cell))
+    others = [g for g in graded if g not in in_cell and g not in up]
+    return in_cell, up, others, by_name(grade(assignment, path))
+
+
+def _blames_a_broken_part(test, in_cell, up):
+    """The message names a part to fix first: a function of the broken cell, or one that calls it."""
+    return any(f"`{part}`" in test["output"] for part in in_cell + up if part != test["name"])
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_syntax_error_in_one_cell_costs_only_that_cell(course, name, tmp_path):
+    """One mistake costs once: the cell's functions score 0 as `syntax_error`; every other function
+    keeps every point, and those that call the broken ones (graded with the reference's parts)
+    name the part to fix first."""
+    assignment = course.assignment(name)
+    in_cell, up, others, tests = _break_one_cell(assignment, tmp_path)
+    assert up, f"{name}: the broken function has no caller; this test would not see one"
+    for function in in_cell:
+        assert tests[function]["score"] == 0 and tests[function]["tags"] == ["syntax_error"], tests[function]
+        assert "syntax error" in tests[function]["output"]
+    for function in others + up:
+        assert tests[function]["score"] == tests[function]["max_score"], tests[function]
+    for function in up:
+        assert "calls_wrong_part" in tests[function]["tags"], tests[function]
+        assert _blames_a_broken_part(tests[function], in_cell, up), tests[function]["output"][:300]
 
 
 def test_missing_and_crashing_functions_score_zero_alone(backprop, tmp_path):

@@ -57,7 +57,8 @@ def test_provided_helpers_are_the_reference(assignment):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=lambda a: a.name)
 def test_grade_cells_follow_the_registry(assignment):
-    grades = {nbgrader(c)["grade_id"]: c.source for c in cells(assignment) if nbgrader(c).get("grade")}
+    grades = {nbgrader(c)["grade_id"]: c.source for c in cells(assignment)
+              if nbgrader(c).get("grade") and c.cell_type == "code"}
     assert set(grades) == {f"test_{f.name}" for f in assignment.functions}
     for function in assignment.functions:
         source = grades[f"test_{function.name}"]

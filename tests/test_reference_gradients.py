@@ -100,18 +100,3 @@ def test_the_texts_polynomial():
     assert texts_polynomial(2.0) == 11.0
     assert derivative(texts_polynomial_torch, 2.0) == 7.0
     assert ref.central_difference(texts_polynomial, 2.0, 1e-5) == pytest.approx(7.0, rel=1e-9)
-
-
-def test_errata_gradient_norms_and_final_point():
-    """ERRATA_gradients_neuron.md: |grad| at steps 1 and 2 is 14.5121 and 10.9445 (the text prints 14.5117,
-    10.9477); the final point is [1.72186884, 0.17294403] (the text prints [1.72186880, 0.17294395])."""
-    path = ref.gradient_descent(ref.grad_f, np.array([4.0, 3.0]), 0.05, 8)
-    norms = [round(float(np.linalg.norm(ref.grad_f(p))), 4) for p in path[:3]]
-    assert norms == [19.6977, 14.5121, 10.9445]
-    assert np.round(path[-1], 8).tolist() == [1.72186884, 0.17294403]
-
-
-def test_errata_h_1e7_is_not_1e14_accurate():
-    """ERRATA: the text says central differences with h = 1e-7 are ~1e-14 accurate; rounding costs ~1e-9."""
-    error = abs(ref.partial_derivative(ref.f_loss, np.array([2.0, 1.0]), 0, 1e-7) - 4.0)
-    assert 1e-10 < error < 1e-8

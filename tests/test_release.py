@@ -21,7 +21,7 @@ def test_release_holds_only_the_stubbed_notebook_and_public_checks(course_dir, a
     for secret in ("BEGIN SOLUTION", "HIDDEN TESTS", "run_hidden", "solutions.", "autograder"):
         assert secret not in text
     nb = nbformat.read(release / assignment.notebook, as_version=4)
-    answers = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    answers = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"]
     assert len(answers) == len(assignment.functions)
     for cell in answers:
         assert "raise NotImplementedError()" in cell.source
@@ -33,7 +33,7 @@ def test_released_stubs_raise_not_implemented(course_dir, assignment):
     namespace = {}
     exec("import numpy as np", namespace)
     for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("solution"):
+        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
             exec(cell.source, namespace)
     for function in assignment.functions:
         with pytest.raises(NotImplementedError):
@@ -45,8 +45,47 @@ def test_gradebook_knows_the_assignment_with_points_from_course_toml(course_dir,
         assignment = gb.find_assignment("backprop")
         assert assignment.max_score == backprop.max_score
         notebook = gb.find_notebook("backprop", "backprop")
-        points = {cell.name: cell.max_score for cell in notebook.grade_cells}
+        points = {cell.name: cell.max_score for cell in notebook.grade_cells if cell.cell_type == "code"}
     assert points == {f"test_{f.name}": f.points for f in backprop.functions}
+
+
+def test_written_answers_are_manually_graded_cells(course_dir, backprop):
+    """The "Your answer" cells reach nbgrader's formgrader: Markdown cells graded by hand."""
+    source = nbformat.read(backprop.source_notebook, as_version=4)
+    written = [c.metadata["nbgrader"]["grade_id"] for c in source.cells
+               if c.cell_type == "markdown" and c.source.startswith("**Your answer:**")]
+    assert len(written) == 3
+    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gb:
+        notebook = gb.find_notebook("backprop", "backprop")
+        manual = {cell.name for cell in notebook.grade_cells if cell.cell_type == "markdown"}
+        assert manual == set(written)
+        assert {cell.name for cell in notebook.solution_cells} >= set(written)
+
+
+def test_generate_keeps_the_instructors_config_and_files(tmp_path, course, backprop):
+    config = tmp_path / "nbgrader_config.py"
+    config.write_text("c = get_config()\n"
+                      "c.Exchange.root = '/srv/nbgrader/exchange'\n"
+                      "c.ZipCollectApp.collector_plugin = 'nbgrader.plugins.FileNameCollectorPlugin'\n"
+                      "c.FileNameCollectorPlugin.named_regexp = r'(?P<student_id>\\w+)_(?P<file_id>.*)'\n")
+    notes = tmp_path / "source" / "backprop" / "NOTES.md"
+    notes.parent.mkdir(parents=True)
+    notes.write_text("grade question 2 generously\n")
+    generate(course, backprop, course_dir=tmp_path)
+    generate(course, backprop, course_dir=tmp_path)       # twice: nothing accumulates
+    assert notes.read_text() == "grade question 2 generously\n"
+    from autograder.coursedir import load_config
+    loaded = load_config(tmp_path)
+    assert loaded.Exchange.root == "/srv/nbgrader/exchange"
+    assert loaded.FileNameCollectorPlugin.named_regexp == r"(?P<student_id>\w+)_(?P<file_id>.*)"
+    assert loaded.ZipCollectApp.collector_plugin == "nbgrader.plugins.FileNameCollectorPlugin"
+    assert loaded.CourseDirectory.course_id == course.id
+    assert config.read_text().count("c.CourseDirectory.course_id") == 1
+    done = subprocess.run([sys.executable, "-m", "autograder", "--course-file", str(course.root / "course.toml"),
+                           "generate", "backprop", "--course-dir", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "NOTES.md" in done.stdout and "CourseDirectory.ignore" in done.stdout
 
 
 def test_nbgrader_config_lets_plain_nbgrader_commands_run(course_dir):

@@ -1,5 +1,6 @@
 """`autograder validate`: passes on the course as it is; fails with a clear report when a hidden
 test is weakened, when the catalogue is thin or malformed."""
+import re
 import shutil
 import textwrap
 
@@ -7,7 +8,7 @@ import pytest
 
 from autograder.course import PROJECT_ROOT, load_course
 from autograder.validate import CatalogueError, Mutant, callers, catalogue_path, load_catalogue, \
-    mutant_submission, reference_path, validate
+    load_variants, mutant_submission, reference_path, validate
 
 from helpers import run_cli
 
@@ -24,19 +25,27 @@ def copy_course(tmp_path, assignment="backprop"):
     return root
 
 
-def test_validate_passes_for_the_course(tmp_path):
-    """Every assignment with a catalogue: reference full marks, release zero, the mutants of two
-    functions caught and named (test_mutants.py grades the whole catalogue)."""
-    course = load_course()
-    for name, assignment in course.assignments.items():
-        if not catalogue_path(assignment).exists():
-            continue
-        some = sorted({m.function for m in load_catalogue(assignment)})[:2]
-        done = run_cli("validate", name, *[a for f in some for a in ("--function", f)], timeout=900)
-        assert done.returncode == 0, done.stdout + done.stderr
-        assert "PASSED" in done.stdout and "[ok] untouched release scores zero" in done.stdout
-        assert "[ok] reference solution scores full marks" in done.stdout
-        assert "named correctly" in done.stdout
+@pytest.mark.parametrize("name", [a.name for a in load_course().assignments.values()])
+def test_validate_passes_for_the_course_on_one_mutant_per_function(name):
+    """`autograder validate` end to end, for every assignment (one test each, spread over the xdist
+    workers): the catalogue covers every function, the reference scores full marks, the release
+    zero, the first mutant of every graded function is caught and named, and its first correct
+    variant scores full marks. The full catalogues, every mutant with stricter checks and every
+    variant, are graded by tests/test_mutants.py and tests/test_variants.py in the same run."""
+    assignment = load_course().assignment(name)
+    assert catalogue_path(assignment).exists(), f"{name} has no mutant catalogue"
+    done = run_cli("validate", name, "--per-function", "1", timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "PASSED" in out and "[ok] untouched release scores zero" in out
+    assert "[ok] reference solution scores full marks" in out
+    assert "[ok] mutant catalogue" in out
+    graded = [f.name for f in assignment.functions]
+    checked = set(re.findall(r"^\s*\[\s{2,}ok\s{2,}\] (\S+)", out, flags=re.MULTILINE))
+    for kind, catalogue in (("mutant", load_catalogue(assignment)), ("correct variant", load_variants(assignment))):
+        functions = sorted(entry.function for entry in catalogue if entry.id in checked)
+        assert functions == sorted(graded), f"{kind}s checked: {functions}"
+    assert f"named correctly {len(graded)}/{len(graded)}" in out
 
 
 def test_validate_fails_clearly_when_a_hidden_test_is_weakened(tmp_path):

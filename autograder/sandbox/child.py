@@ -205,6 +205,10 @@ def load(units, forbidden, inert=()):
                          lineno=err.lineno)
             report.append(entry)
             continue
+        except (RecursionError, MemoryError, ValueError) as err:   # too deep to compile, NUL bytes
+            entry.update(status="syntax_error", type=type(err).__name__, message=short(err), lineno=None)
+            report.append(entry)
+            continue
         try:
             exec(code, NAMESPACE)
         except BaseException as err:  # noqa: BLE001 - SystemExit and KeyboardInterrupt too

@@ -2,11 +2,12 @@
 
 Under bubblewrap the child sees only: the system libraries (/usr), its private Python runtime
 (`runtime.py`: interpreter, standard library, NumPy, child.py, wire.py; no torch, no project),
-a scratch folder with a copy of the submission, a small private /tmp, and its own /proc and
-/dev. It has no network, its own PID namespace, no capabilities, a stripped environment and
-the unprivileged uid. Without bubblewrap it runs as a plain child process, as the unprivileged
-user when the grader is root and the runtime is readable by that user, and
-`isolation_warning()` says exactly what is missing.
+its own folder (a size-limited tmpfs) with a copy of the submission, a small private /tmp, and
+its own /proc and /dev. It has no network, its own PID namespace, no capabilities, a stripped
+environment and the unprivileged uid. Without bubblewrap it runs as a plain child process; when
+the grader is root, as a uid of its own in a private mount namespace (`_PrivateView`), and
+`isolation_warning()` says exactly what is missing (for the instructor; docs/sandbox.md lists
+what the fallback does not protect).
 
 Both paths get rlimits (address space, CPU seconds, file size, open files, processes, no core
 files) and a seccomp filter (`seccomp.py`: no new processes or threads, no signals to other
@@ -15,9 +16,12 @@ child cannot see; requests and replies cross on two pipes.
 """
 from __future__ import annotations
 
+import ctypes
 import functools
+import itertools
 import os
 import pwd
+import re
 import resource
 import secrets
 import shutil
@@ -47,22 +51,46 @@ class SandboxConfig:
     max_processes: int = 64         # RLIMIT_NPROC (seccomp already refuses fork and clone)
     max_file_mb: int = 16           # largest file the child may write (its output file included)
     max_open_files: int = 64        # RLIMIT_NOFILE
-    tmp_mb: int = 64                # size of the private /tmp under bubblewrap
+    tmp_mb: int = 64                # size of the private /tmp (and of the child's own folder)
     isolate: str = "auto"           # "auto": bwrap when it works; "bwrap"; "none"
+    hidden: tuple[str, ...] = ()    # without bwrap: folders covered by an empty one in the child's view
+
+
+_TRUE = next((p for p in ("/usr/bin/true", "/bin/true") if os.path.exists(p)), "true")
+
+
+def bwrap_path() -> str | None:
+    """bubblewrap's absolute path, found on the grader's PATH (the child's PATH is not searched)."""
+    path = shutil.which("bwrap")
+    return os.path.abspath(path) if path else None
 
 
 @functools.lru_cache(maxsize=None)
-def bwrap_available() -> bool:
-    """True when bubblewrap is installed and can create its namespaces here."""
-    path = shutil.which("bwrap")
+def _bwrap_probe(path: str | None) -> str | None:
+    """None when bubblewrap at `path` can create its namespaces here, else what went wrong."""
     if not path:
-        return False
+        return "bwrap is not on the PATH"
     try:
         probe = subprocess.run([path, "--unshare-all", "--ro-bind", "/", "/", "--dev", "/dev",
-                                "--proc", "/proc", "true"], capture_output=True, timeout=20)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return probe.returncode == 0
+                                "--proc", "/proc", _TRUE], capture_output=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return f"{path} could not run: {err}"
+    if probe.returncode != 0:
+        return f"{path} failed: {probe.stderr.decode(errors='replace').strip()[:300]}"
+    return None
+
+
+def bwrap_available() -> bool:
+    """True when bubblewrap is installed and can create its namespaces here."""
+    return _bwrap_probe(bwrap_path()) is None
+
+
+def bwrap_problem() -> str | None:
+    """Why bubblewrap cannot be used here (None when it can)."""
+    return _bwrap_probe(bwrap_path())
+
+
+bwrap_available.cache_clear = _bwrap_probe.cache_clear    # tests that change PATH
 
 
 @functools.lru_cache(maxsize=None)
@@ -76,7 +104,7 @@ def unprivileged_python_runs() -> bool:
     try:
         probe = subprocess.run(_python_argv(runtime, None, "-c", f"import sys; sys.path.insert(0, {runtime.site()!r}); "
                                             "import numpy"), capture_output=True,
-                               timeout=60, preexec_fn=_drop_privileges, cwd="/",
+                               timeout=60, preexec_fn=functools.partial(_drop_privileges, UNPRIVILEGED), cwd="/",
                                env={**_child_env(), **runtime.env()})
     except (OSError, subprocess.TimeoutExpired):
         return False
@@ -104,16 +132,20 @@ def isolation_warning(config: SandboxConfig, protected=()) -> str | None:
     why = ("bubblewrap disabled" if config.isolate == "none" else
            "bubblewrap (bwrap) is not available here; install it with `apt-get install -y bubblewrap`")
     text = (f"Sandbox: {why}. Student code ran in a plain child process with rlimits and a seccomp "
-            "filter only (no network namespace, no private filesystem view)")
+            "filter (no network or PID namespace)")
     if os.geteuid() != 0:
         user = pwd.getpwuid(os.geteuid()).pw_name
         text += f", as the grader's own user {user!r}, who can read everything the grader can."
     elif unprivileged_python_runs():
-        text += ", as the unprivileged user 'nobody'."
-        exposed = [str(p) for p in protected if _readable_by_unprivileged(p)]
-        if exposed:
-            text += (" WARNING: 'nobody' can read " + ", ".join(exposed) +
-                     "; make them readable by the grader only (chmod o-rwx).")
+        text += ", each child as its own unprivileged user"
+        if private_namespace_works():
+            text += (", in a private mount namespace (the project and course folders hidden, its own "
+                     f"{config.tmp_mb} MiB /tmp and folder).")
+        else:
+            text += (". WARNING: no private mount namespace here, so world-readable files stay readable")
+            exposed = [str(p) for p in protected if _readable_by_unprivileged(p)]
+            text += (", including " + ", ".join(exposed) + "; make them readable by the grader only "
+                     "(chmod o-rwx)." if exposed else ".")
     else:
         text += (", AS ROOT: the unprivileged user cannot run the child's Python runtime "
                  f"(it could not be built in a folder every user can read: {runtimes.cache_root()}), "
@@ -126,7 +158,7 @@ def use_bwrap(config: SandboxConfig) -> bool:
         return False
     available = bwrap_available()
     if config.isolate == "bwrap" and not available:
-        raise RuntimeError("isolation 'bwrap' was asked for, but bubblewrap cannot run here")
+        raise RuntimeError(f"isolation 'bwrap' was asked for, but bubblewrap cannot run here ({bwrap_problem()})")
     return available
 
 
@@ -178,8 +210,10 @@ def _python_argv(runtime, root, *args) -> list[str]:
     return [runtime.python(root), "-I", "-S", "-u", *args]
 
 
-def command(config: SandboxConfig, scratch: Path, in_fd: int, out_fd: int, seccomp_fd: int | None = None) -> list[str]:
-    """The argv that starts the child, inside bwrap or not."""
+def command(config: SandboxConfig, scratch: Path, in_fd: int, out_fd: int, seccomp_fd: int | None = None,
+            files=()) -> list[str]:
+    """The argv that starts the child, inside bwrap or not. files: names in `scratch` to show,
+    read-only, in the child's own folder (a size-limited tmpfs under bwrap)."""
     runtime = runtimes.child_runtime()
     fds = [str(in_fd), str(out_fd)]
     if not use_bwrap(config):
@@ -196,21 +230,116 @@ def command(config: SandboxConfig, scratch: Path, in_fd: int, out_fd: int, secco
                   *_python_argv(runtime, RUNTIME_DIR, runtime.child(RUNTIME_DIR), *fds,
                                 "--site", runtime.site(RUNTIME_DIR))]
     return [
-        "bwrap", "--unshare-all", "--unshare-user", *uid_args, "--die-with-parent", "--new-session",
+        bwrap_path(), "--unshare-all", "--unshare-user", *uid_args, "--die-with-parent", "--new-session",
         "--cap-drop", "ALL", "--clearenv", "--hostname", "sandbox",
         *[arg for key, value in env.items() for arg in ("--setenv", key, value)],
         # /tmp first: the binds below may lie under /tmp (a checkout in /tmp) and must stay visible
         "--size", str(config.tmp_mb * 2**20), "--tmpfs", "/tmp",
         "--proc", "/proc", "--dev", "/dev",
+        "--size", str(config.tmp_mb * 2**20), "--perms", "1777", "--tmpfs", "/dev/shm",   # bwrap's is unlimited
         *_system_binds(),
-        "--bind", str(scratch), SANDBOX_HOME,
+        # the child's own folder: a tmpfs of the same size (a disk quota), gone with the child
+        "--size", str(config.tmp_mb * 2**20), "--perms", "0777", "--tmpfs", SANDBOX_HOME,
+        *[arg for name in files for arg in ("--ro-bind", str(scratch / name), f"{SANDBOX_HOME}/{name}")],
         *(["--seccomp", str(seccomp_fd)] if seccomp_fd is not None else []),
         *python,
     ]
 
 
-def _limit_resources(config: SandboxConfig, unprivileged: bool, install_filter) -> None:
-    """Runs in the forked child just before exec: own session, rlimits, no privileges, seccomp."""
+_LIBC = ctypes.CDLL(None, use_errno=True)
+CLONE_NEWNS = 0x00020000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 0x1000, 0x4000, 0x40000
+PR_SET_PDEATHSIG = 1
+SCRATCH_PREFIX = "autograder-sandbox-"
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        errno_ = ctypes.get_errno()
+        raise OSError(errno_, f"{what}: {os.strerror(errno_)}")
+
+
+def _mount(source: bytes, target: str, kind: bytes | None, flags: int, options: bytes | None) -> None:
+    _check(_LIBC.mount(source, os.fsencode(target), kind, ctypes.c_ulong(flags), options), f"mount {target}")
+
+
+@dataclass(frozen=True)
+class _PrivateView:
+    """Without bubblewrap, as root: the child's own mount namespace. Its folder is a size-limited
+    tmpfs holding a copy of the submission (reached through the working directory only), /tmp,
+    /var/tmp and /dev/shm are fresh size-limited tmpfs, and `hidden` folders (the project, the
+    course directory: solutions, hidden suites, source notebooks, submitted/, autograded/,
+    gradebook.db) are covered by empty read-only ones. Everything is gone when the child ends."""
+    work: str
+    files: tuple            # (name, bytes)
+    uid: int
+    size_mb: int
+    hidden: tuple
+
+    def enter(self) -> None:
+        _check(_LIBC.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+        _mount(b"none", "/", None, MS_REC | MS_PRIVATE, None)
+        size = f"size={self.size_mb}m".encode()
+        _mount(b"tmpfs", self.work, b"tmpfs", MS_NOSUID | MS_NODEV,
+               size + f",mode=0700,uid={self.uid},gid={self.uid}".encode())
+        for name, data in self.files:
+            path = os.path.join(self.work, name)
+            with open(path, "wb") as f:
+                f.write(data)
+            os.chown(path, self.uid, self.uid)
+        os.chdir(self.work)           # the cwd keeps the folder reachable once /tmp is covered
+        _mount(b"tmpfs", "/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, size + b",mode=1777")
+        for folder in ("/var/tmp", "/dev/shm"):       # the same tmpfs: one quota for all three
+            if os.path.isdir(folder) and not os.path.islink(folder):
+                _mount(b"/tmp", folder, None, MS_BIND, None)
+        for folder in self.hidden:
+            if not os.path.isdir(folder):        # under /tmp: already out of sight
+                continue
+            _mount(b"tmpfs", folder, b"tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, b"size=4k,mode=0555")
+        try:    # processes of other users invisible in /proc (each child has its own uid)
+            _mount(b"proc", "/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, b"hidepid=2")
+        except OSError:
+            pass
+
+
+def _hideable(folders, keep) -> tuple[str, ...]:
+    """The folders among `folders` that can be covered without hiding what the child needs
+    (`keep`: its runtime, its own folder, the system): never one of those or an ancestor of one."""
+    out = []
+    for folder in folders:
+        try:
+            folder = os.path.realpath(folder)
+        except OSError:
+            continue
+        if not os.path.isdir(folder) or folder == "/":
+            continue
+        if any(k == folder or k.startswith(folder.rstrip("/") + "/") or folder.startswith(k.rstrip("/") + "/")
+               for k in keep):
+            continue
+        out.append(folder)
+    return tuple(dict.fromkeys(out))
+
+
+@functools.lru_cache(maxsize=None)
+def private_namespace_works() -> bool:
+    """Whether the grader can give a child its own mount namespace (root, CAP_SYS_ADMIN)."""
+    if os.geteuid() != 0:
+        return False
+    folder = tempfile.mkdtemp(prefix=SCRATCH_PREFIX + f"{os.getpid()}-probe-")
+    try:
+        view = _PrivateView(folder, (("probe", b"ok"),), UNPRIVILEGED, 1, ())
+        probe = subprocess.run(["/bin/sh", "-c", "cat probe"], capture_output=True, timeout=20, cwd="/",
+                               preexec_fn=view.enter)
+        return probe.returncode == 0 and probe.stdout == b"ok"
+    except (OSError, subprocess.SubprocessError):
+        return False
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _limit_resources(config: SandboxConfig, uid: int | None, view: _PrivateView | None, install_filter) -> None:
+    """Runs in the forked child just before exec: own session, rlimits, its private view, no
+    privileges (its own uid), killed with its parent, seccomp."""
     os.setsid()
     mb = 2**20
     resource.setrlimit(resource.RLIMIT_AS, (config.memory_mb * mb, config.memory_mb * mb))
@@ -219,16 +348,57 @@ def _limit_resources(config: SandboxConfig, unprivileged: bool, install_filter) 
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_NPROC, (config.max_processes, config.max_processes))
     resource.setrlimit(resource.RLIMIT_NOFILE, (config.max_open_files, config.max_open_files))
-    if unprivileged:
-        _drop_privileges()
+    if view is not None:
+        view.enter()
+    if uid is not None:
+        _drop_privileges(uid)
+    # after the uid change (which clears it): the child dies with the process that started it
+    _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if install_filter is not None:
         install_filter()
 
 
-def _drop_privileges() -> None:
+def _drop_privileges(uid: int) -> None:
     os.setgroups([])
-    os.setgid(UNPRIVILEGED)
-    os.setuid(UNPRIVILEGED)
+    os.setgid(uid)
+    os.setuid(uid)
+
+
+_children = itertools.count()
+
+
+def _child_uid() -> int:
+    """A uid of its own for each child without bubblewrap (no account needed): children of
+    different students cannot read each other's /proc entries, signal or trace each other, or
+    share RLIMIT_NPROC. Unique among the grader's live processes (pid), 16 per process."""
+    return CHILD_UID_BASE + os.getpid() * 16 + next(_children) % 16
+
+
+CHILD_UID_BASE = 1 << 24
+
+
+def clean_stale_scratch(folder: str | None = None) -> list[str]:
+    """Remove scratch folders left by graders that no longer run (a killed worker): their name
+    carries the pid of the grader that made them. Returns the folders removed."""
+    removed = []
+    root = Path(folder or tempfile.gettempdir())
+    for path in root.glob(SCRATCH_PREFIX + "*"):
+        match = re.fullmatch(re.escape(SCRATCH_PREFIX) + r"(\d+)-.+", path.name)
+        if match is None or _alive(int(match.group(1))):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(str(path))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @dataclass
@@ -283,16 +453,23 @@ def start(config: SandboxConfig, files: dict[str, bytes] | None = None) -> Child
     The channel is two pipes, not stdout; the output file lives where the child cannot see it."""
     bwrap = use_bwrap(config)
     unprivileged = not bwrap and unprivileged_python_runs()
+    uid = _child_uid() if unprivileged else None
     runtime = runtimes.child_runtime()
-    scratch = Path(tempfile.mkdtemp(prefix="autograder-sandbox-"))    # 0700, the grader's
+    scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))    # 0700, the grader's
     work = scratch / f"work-{secrets.token_hex(8)}"     # unguessable: scratch is not listable
     work.mkdir(mode=0o700)
+    names = [Path(name).name for name in (files or {})]
     for name, data in (files or {}).items():
         (work / Path(name).name).write_bytes(data)
+    view = None
+    if unprivileged and private_namespace_works():
+        keep = [str(runtime.root) if runtime else sys.prefix, str(scratch), "/usr", "/proc", "/dev"]
+        view = _PrivateView(str(work), tuple((Path(n).name, d) for n, d in (files or {}).items()), uid,
+                            config.tmp_mb, _hideable(config.hidden, keep))
     if unprivileged:
-        os.chmod(scratch, 0o711)          # nobody may pass through to work/, not list or read
+        os.chmod(scratch, 0o711)          # the child may pass through to work/, not list or read
         for path in [work, *work.iterdir()]:
-            os.chown(path, UNPRIVILEGED, UNPRIVILEGED)
+            os.chown(path, uid, uid)
     output_path = scratch / "output.txt"
     request_r, request_w = os.pipe()
     reply_r, reply_w = os.pipe()
@@ -303,11 +480,14 @@ def start(config: SandboxConfig, files: dict[str, bytes] | None = None) -> Child
     try:
         with open(output_path, "wb") as output:
             process = subprocess.Popen(
-                command(config, work, request_r, reply_w, filter_fd),
+                command(config, work, request_r, reply_w, filter_fd, names),
                 stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
                 pass_fds=pass_fds, env=env, cwd=str(work),
-                preexec_fn=functools.partial(_limit_resources, config, unprivileged, install),
+                preexec_fn=functools.partial(_limit_resources, config, uid, view, install),
             )
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
     finally:
         for fd in (request_r, reply_w, filter_fd):
             if fd is not None:

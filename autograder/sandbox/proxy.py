@@ -135,6 +135,14 @@ def _leaves(value, path):
             yield from _leaves(v, f"{path}[{k!r}]")
 
 
+THREAD_RULE = ("the grader runs each submission as one single thread, so threads and subprocesses "
+               "cannot start there (the rule is in docs/sandbox.md). Compute it directly with NumPy.")
+
+
+class SandboxUnavailable(RuntimeError):
+    """The sandbox could not start: the grader's failure (grade.py turns it into GraderError)."""
+
+
 class ProtocolError(ValueError):
     """A reply that is not what the grader asked for (wrong nonce, wrong shape): the child lied."""
 
@@ -275,8 +283,11 @@ class SandboxedStudent(_Functions):
 
     def __init__(self, units, *, time_limits, default_time_limit, load_time_limit,
                  config: launcher.SandboxConfig, forbidden=(), blocked=None, files=None, parts=None,
-                 inert=()):
+                 inert=(), total_time_limit=None):
         self._files = dict(files or {})
+        # The whole submission's wall-clock budget: once spent, calls fail at once (`timeout`).
+        self._total_time_limit = total_time_limit
+        self._budget_ends = None if total_time_limit is None else time.monotonic() + total_time_limit
         self._inert = list(inert)
         self._parts = dict(parts or {})        # composite -> {part name: trusted reference function}
         self.broken_parts: set[str] = set()    # functions that lost points so far: only these are lent
@@ -294,6 +305,7 @@ class SandboxedStudent(_Functions):
         self._outputs: list[str] = []
         self.load_report = LoadReport()
         self.restarts = 0
+        self.grader_error: str | None = None     # set when the sandbox itself failed: no grade stands
         self._skipped: set[int] = set()        # units (by index) skipped for taking too long to load
         self._loaded_once = False
 
@@ -306,10 +318,15 @@ class SandboxedStudent(_Functions):
             return self._child
         if self._load_failure is not None:     # loading is deterministic: never pay its limit twice
             raise self._load_failure
-        budget_end = time.monotonic() + LOAD_BUDGET * self._load_time_limit
+        self._check_budget()
+        budget_end = self._within_budget(time.monotonic() + LOAD_BUDGET * self._load_time_limit)
         while True:
             kept = [i for i in range(len(self._units)) if i not in self._skipped]
-            child = launcher.start(self._config, self._files)
+            try:
+                child = launcher.start(self._config, self._files)
+            except Exception as err:  # noqa: BLE001 - the grader's failure, never the student's zero
+                self.grader_error = f"the sandbox could not start ({type(err).__name__}: {err})"
+                raise SandboxUnavailable(self.grader_error) from None
             self._child = child
             nonce = secrets.token_hex(16)
             running = None
@@ -358,6 +375,22 @@ class SandboxedStudent(_Functions):
             self.load_report = LoadReport(units=units, defined=_strings(reply.get("defined")),
                                           forbidden=_strings(reply.get("forbidden")))
         return child
+
+    def _within_budget(self, deadline: float) -> float:
+        return deadline if self._budget_ends is None else min(deadline, self._budget_ends)
+
+    def _budget_spent(self) -> bool:
+        return self._budget_ends is not None and time.monotonic() >= self._budget_ends
+
+    def _budget_failure(self) -> StudentFailure:
+        return StudentFailure(
+            f"Grading stopped here: your submission used up its total time budget of "
+            f"{self._total_time_limit:g} s, so this function was not reached (or not finished). "
+            "Make the slow functions faster.", ("timeout",))
+
+    def _check_budget(self) -> None:
+        if self._budget_spent():
+            raise self._budget_failure()
 
     @staticmethod
     def _receive(child, deadline, nonce, make_callable=None) -> dict:
@@ -433,6 +466,7 @@ class SandboxedStudent(_Functions):
 
     def _call(self, name, args, kwargs, offered, *, stick) -> Call:
         limit = self._time_limits.get(name, self._default_time_limit)
+        self._check_budget()
         fail = self._stick if stick else _raise
         child = self._ensure_child()
         callables: dict = {}
@@ -441,7 +475,7 @@ class SandboxedStudent(_Functions):
                                "parts": dict(offered), "nonce": nonce}, callables)
         sent = input_leaves(args, kwargs)
         largest = max((a.size for _, a in sent), default=0)
-        exchange = _Exchange(child, nonce, time.monotonic() + limit, callables,
+        exchange = _Exchange(child, nonce, self._within_budget(time.monotonic() + limit), callables,
                              entry_cap=max(MIN_PART_ENTRIES, 4 * largest), limit=limit)
         try:
             try:
@@ -457,6 +491,8 @@ class SandboxedStudent(_Functions):
             outcome = self._interpret(name, reply, sent)
         except TimeoutError:
             status = self._stop_child()
+            if self._budget_spent():
+                raise self._budget_failure() from None
             return fail(name, StudentFailure(
                 f"`{name}` did not return within its time limit of {limit:g} s ({status}).", ("timeout",)))
         except (EOFError, OSError):
@@ -567,6 +603,8 @@ class SandboxedStudent(_Functions):
                 raise StudentFailure(
                     f"`{name}` tried to import {', '.join(forbidden)}, which this assignment "
                     "forbids: write it with NumPy.", ("forbidden_import",))
+            if kind == "RuntimeError" and "can't start new thread" in (message or ""):
+                raise StudentFailure(f"`{name}` tried to start a thread{at}: {THREAD_RULE}", ("crashed",))
             raise StudentFailure(f"`{name}` raised {kind}: {message}{at}", ("crashed",))
         raise StudentFailure(f"`{name}`: unexpected reply from the sandbox.", ("crashed",))
 
@@ -579,7 +617,8 @@ class SandboxedStudent(_Functions):
             if name in unit.defines and entry.get("status") == "syntax_error":
                 return StudentFailure(
                     f"`{name}` is not defined because {unit.name} has a syntax error "
-                    f"(line {entry.get('lineno')}: {entry.get('message')}).", ("syntax_error",))
+                    f"({'line ' + str(entry.get('lineno')) + ': ' if entry.get('lineno') is not None else ''}"
+                    f"{entry.get('message')}).", ("syntax_error",))
             if name in unit.defines and entry.get("status") == "error" and \
                     "may not be used in this assignment" in str(entry.get("message")):
                 return StudentFailure(

@@ -32,6 +32,7 @@ import numpy as np
 
 CHILD_DIR = Path(__file__).resolve().parent
 CHILD_FILES = ("child.py", "wire.py")
+LAYOUT = "2: execute-only interpreter"   # changes whenever _build changes what it makes
 SKIP_STDLIB = {"site-packages", "dist-packages", "test", "tests", "idlelib", "tkinter", "turtledemo",
                "ensurepip", "lib2to3", "pydoc_data", "venv"}
 
@@ -89,6 +90,7 @@ def _key(sources: dict[str, Path]) -> str:
     digest = hashlib.sha256()
     digest.update(sys.version.encode())
     digest.update(np.__version__.encode())
+    digest.update(LAYOUT.encode())
     for name, path in sorted(sources.items()):
         digest.update(f"{name}={path}:{path.stat().st_mtime_ns}".encode())
     for name in CHILD_FILES:
@@ -116,7 +118,11 @@ def _build(target: Path, sources: dict[str, Path]) -> None:
     (target / "lib").mkdir()
     (target / "site").mkdir()
     (target / "grader").mkdir()
-    _link_or_copy(sources["python"], target / "bin" / version)
+    # A copy, execute-only for other users: a process started from a binary it cannot read is
+    # not dumpable from its first instruction (the kernel decides at exec), so a sibling running
+    # as another user never reads its /proc entries during start-up.
+    shutil.copy2(sources["python"], target / "bin" / version)
+    os.chmod(target / "bin" / version, 0o711)
     if "libpython" in sources:
         _link_or_copy(sources["libpython"], target / "lib" / sources["libpython"].name)
     shutil.copytree(sources["stdlib"], target / "lib" / version, symlinks=True, ignore=_ignore,

@@ -1,4 +1,4 @@
-"""A seccomp filter for the child: no new processes, no signals to others, no network sockets.
+"""A seccomp filter for the child: no new processes, no signals to others, no sockets.
 
 RLIMIT_NPROC does not stop a fork bomb when the grader runs as root (under bubblewrap the
 child's uid maps back to root, and root is exempt), and without bubblewrap it counts every
@@ -6,8 +6,9 @@ task of the shared unprivileged uid, so one student's threads could stop another
 child from starting. So the child is one task: fork, vfork and clone fail with EPERM (threads
 too, unless `allow_threads`; NumPy runs single-threaded with OPENBLAS_NUM_THREADS=1). The same filter refuses kill/tgkill & co. (without
 bubblewrap, children of different students share the unprivileged uid), ptrace and
-process_vm_*, io_uring (which would bypass the filter) and sockets other than AF_UNIX
-(no network even without a network namespace).
+process_vm_*, io_uring (which would bypass the filter) and every socket(), AF_UNIX included
+(no network even without a network namespace, and no abstract or filesystem UNIX socket of the
+host or of another child).
 
 The filter is a classic-BPF program built here, on the trusted side: bubblewrap loads it with
 `--seccomp FD`; without bubblewrap, `install()` loads it in the forked child just before exec.
@@ -31,7 +32,6 @@ JGE_K = 0x35             # BPF_JMP | BPF_JGE | BPF_K
 JSET_K = 0x45            # BPF_JMP | BPF_JSET | BPF_K
 RET_K = 0x06             # BPF_RET | BPF_K
 CLONE_THREAD = 0x00010000
-AF_UNIX = 1
 
 # x86-64 syscall numbers
 CLONE, FORK, VFORK, CLONE3 = 56, 57, 58, 435
@@ -56,12 +56,12 @@ def program(allow_threads: bool = False) -> bytes | None:
     allow_threads: let clone(CLONE_THREAD) through (otherwise the child is one single task)."""
     if platform.machine() != "x86_64":
         return None
-    checks = [(FORK, "eperm"), (VFORK, "eperm"), (CLONE3, "enosys"), (CLONE, "clone"), (SOCKET, "socket")]
+    checks = [(FORK, "eperm"), (VFORK, "eperm"), (CLONE3, "enosys"), (CLONE, "clone"), (SOCKET, "eperm")]
     checks += [(nr, "eperm") for nr in sorted(DENIED.values())]
     # Layout: 4 header instructions, one jeq per checked syscall, "ret allow", then the blocks
     # below (BPF jumps only forward, so every target comes after every jump).
     first = 4 + len(checks) + 1
-    where = {"clone": first, "socket": first + 4, "eperm": first + 8, "enosys": first + 9, "kill": first + 10}
+    where = {"clone": first, "eperm": first + 4, "enosys": first + 5, "kill": first + 6}
 
     def to(at, label):
         return where[label] - at - 1
@@ -77,8 +77,6 @@ def program(allow_threads: bool = False) -> bytes | None:
     body.append(_op(RET_K, RET_ALLOW))
     thread = CLONE_THREAD if allow_threads else 0
     body += [_op(LD_ABS_W, 16), _op(JSET_K, thread, 0, 1),           # clone: a thread (if allowed), or refused
-             _op(RET_K, RET_ALLOW), _op(RET_K, RET_ERRNO | errno.EPERM)]
-    body += [_op(LD_ABS_W, 16), _op(JEQ_K, AF_UNIX, 0, 1),           # socket: AF_UNIX only
              _op(RET_K, RET_ALLOW), _op(RET_K, RET_ERRNO | errno.EPERM)]
     body += [_op(RET_K, RET_ERRNO | errno.EPERM), _op(RET_K, RET_ERRNO | errno.ENOSYS),
              _op(RET_K, RET_KILL_PROCESS)]

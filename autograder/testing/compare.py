@@ -29,18 +29,31 @@ TOLERANCES = {
 SHOW = dict(precision=4, suppress_small=True, threshold=40, edgeitems=3, max_line_width=100)
 
 
+DESCRIBE_CAP = 2000   # characters of one rendered value (a returned 16 MiB string is not copied around)
+
+
 def describe(value) -> str:
-    """A short, readable rendering of a value for a student-facing message."""
+    """A short, readable rendering of a value for a student-facing message (capped)."""
+    text = _describe(value)
+    return text if len(text) <= DESCRIBE_CAP else text[:DESCRIBE_CAP] + " ..."
+
+
+def _describe(value) -> str:
+    if isinstance(value, str):
+        return repr(value[:200]) + (f" ... ({len(value)} characters)" if len(value) > 200 else "")
     if isinstance(value, np.ndarray):
         text = np.array2string(value, **SHOW)
         return f"{text} (shape {value.shape})" if value.ndim > 1 or value.size > 8 else text
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k!r}: {describe(v)}" for k, v in value.items()) + "}"
+        items = list(value.items())
+        more = f", ... ({len(items)} keys)" if len(items) > 8 else ""
+        return "{" + ", ".join(f"{describe(k)}: {describe(v)}" for k, v in items[:8]) + more + "}"
     if isinstance(value, (list, tuple)) and len(value) > 8:
         return f"[{', '.join(describe(v) for v in value[:4])}, ... ({len(value)} items)]"
     if isinstance(value, float):
         return f"{value:.6g}"
-    return repr(value)
+    text = repr(value)
+    return text if len(text) <= DESCRIBE_CAP else text[:DESCRIBE_CAP] + " ..."
 
 
 # The "exact" tolerance of the function under test: course.toml's `tolerance` for it, set by the
@@ -84,6 +97,8 @@ def _max_rel(actual: np.ndarray, expected: np.ndarray) -> float:
 
 
 def _close(actual, expected, tol) -> bool:
+    if isinstance(actual, np.ndarray) and isinstance(expected, np.ndarray) and actual.shape != expected.shape:
+        return False           # shapes first: a returned (M, 1, 1) array is never broadcast
     try:
         a = np.asarray(actual, dtype=np.float64)
         e = np.asarray(expected, dtype=np.float64)
@@ -169,7 +184,7 @@ def assert_close(actual, expected, *, tol="exact", what="the result", inputs=Non
             raise Failure(f"{what} should be a dict with keys {sorted(expected)}, got "
                           f"{_kind(actual)}.{context}", ("not_array",))
         if set(actual) != set(expected):
-            raise Failure(f"{what} should have the keys {sorted(expected)}, got {sorted(map(str, actual))}."
+            raise Failure(f"{what} should have the keys {sorted(expected)}, got {describe(sorted(str(k)[:200] for k in list(actual)[:20]))}."
                           f"{context}", ("wrong_keys",))
         for key in expected:
             alt = {tag: (v[key] if isinstance(v, dict) else None) for tag, v in (alternatives or {}).items()}

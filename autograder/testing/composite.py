@@ -31,6 +31,8 @@ def close_tree(a, b, tol=TOLERANCES["diagnosis"]) -> bool:
     if isinstance(b, (tuple, list)):
         return isinstance(a, (tuple, list)) and len(a) == len(b) and all(
             close_tree(x, y, tol) for x, y in zip(a, b))
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape != b.shape:
+        return False           # shapes first: a returned (M, 1, 1) array is never broadcast
     try:
         x = np.asarray(a, dtype=np.float64)
         y = np.asarray(b, dtype=np.float64)

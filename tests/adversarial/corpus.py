@@ -104,6 +104,35 @@ EXPECTED = {
         {"relu": (0.0, ["forbidden_import"]), "relu_grad": (0.0, ["forbidden_import"]),
          "dL_dy": (0.0, ["crashed"]), "dL_db2": (1.0, [])},
         note="plain, obfuscated, and after removing the import blocker: the child's runtime has no torch"),
+    "unix_sockets": Expect(
+        {"relu": (1.0, [])}, checks=("listener_untouched",),
+        note="abstract and filesystem UNIX sockets of the host: seccomp refuses socket() itself"),
+    "hostile_strings": Expect(
+        {"relu": (0.0, ["crashed"]), "relu_grad": (0.0, ["not_array"]), "mse_loss": (0.0, ["crashed"]),
+         "dL_dy": (1.0, [])},
+        output_has=("[bold green]graded: 31/31[/]",), checks=("results_small",),
+        note="a lone surrogate, rich markup, a Markdown fence with <script>, 16 MiB messages: capped, "
+             "valid UTF-8, shown as the characters they hold"),
+    "deep_ast": Expect(
+        {"relu": (0.0, ["syntax_error"])},
+        note="200,000 nested additions: the grader's import scan and the child's compiler both survive"),
+    "broadcast_bomb": Expect(
+        {"relu": (1.0, []), "dL_dW2": (0.0, ["shape"]), "dL_db2": (0.0, ["shape"]),
+         "mse_loss": (0.0, ["not_array"]), "backward": (2.0, ["calls_wrong_part"])},
+        note="(M, 1, 1) arrays are refused by shape before any arithmetic; backward is right (graded with the "
+             "reference parts lent) and its note's run with its own parts compares shapes first"),
+    "fill_disk": Expect(
+        {"relu": (1.0, [])}, checks=("nothing_left",),
+        note="the child's folder and temporary folders are size-limited tmpfs that end with the child"),
+    "read_course_files": Expect(
+        {"relu": (1.0, [])}, checks=("course_unseen",),
+        note="world-readable course files (submitted/, autograded/, gradebook.db, source/) and the "
+             "project: hidden by bubblewrap, and by the fallback's own mount namespace"),
+    "honest_thread": Expect(
+        {"relu": (0.0, ["crashed"]), "relu_grad": (1.0, [])},
+        output_has=("[... more output not shown]",), checks=("thread_rule_named",),
+        note="honest habits: output past the cap is dropped and noted; a thread cannot start and the "
+             "message names the rule"),
     "keeps_reference_part": Expect(
         {**{name: (1.0, []) for name in ("relu", "relu_grad", "mse_loss", "dL_dy", "dL_db2", "dL_dh", "dL_dz1",
                                          "dL_dW1", "dL_db1", "sgd_step")},

@@ -1,0 +1,177 @@
+"""What the instructor learns from a class, after a batch: reports/<assignment>/index.html.
+
+    score distribution (histogram) -> pass rate per function (bar chart and table)
+    -> the most common diagnoses, with counts and one anonymised example each
+    -> near-identical submissions (copydetect; the release's own code excluded): similarity.html
+
+The page is one self-contained HTML file (plots embedded as PNG), rendered by Jinja2 with
+autoescaping, so nothing a submission wrote can become markup (docs/class_report.md).
+"""
+from __future__ import annotations
+
+import base64
+import io
+import re
+import statistics
+from collections import Counter
+from pathlib import Path
+
+import jinja2
+import nbformat
+
+from .course import Assignment
+from .diagnosis import CODES
+
+SIMILARITY_THRESHOLD = 0.8    # copydetect's share of a file's fingerprints found in another
+EXAMPLE_CHARS = 1200
+
+PAGE = jinja2.Environment(autoescape=True).from_string("""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ name }}: class report</title>
+<style>
+body { font-family: sans-serif; max-width: 1000px; margin: 2em auto; color: #222; }
+table { border-collapse: collapse; margin: 1em 0; } td, th { border: 1px solid #ccc; padding: 4px 8px; }
+th { background: #f0f0f0; } td.num { text-align: right; } pre { background: #f7f7f7; padding: 8px;
+white-space: pre-wrap; } img { max-width: 100%; }
+</style></head><body>
+<h1>{{ name }}: class report</h1>
+<p id="overview">{{ graded }} submissions graded{% if failed %}, {{ failed }} not graded{% endif %};
+mean score {{ "%.2f"|format(mean) }} / {{ "%g"|format(max_score) }}, median {{ "%.2f"|format(median) }}.</p>
+<h2>Score distribution</h2>
+<img id="distribution" alt="score distribution" src="data:image/png;base64,{{ distribution_png }}">
+<h2>Pass rate per function</h2>
+<img id="pass-rate" alt="pass rate per function" src="data:image/png;base64,{{ pass_rate_png }}">
+<table id="functions"><tr><th>function</th><th>points</th><th>mean score</th><th>passed</th><th>pass rate</th></tr>
+{% for f in functions %}<tr><td>{{ f.name }}</td><td class="num">{{ "%g"|format(f.points) }}</td>
+<td class="num">{{ "%.2f"|format(f.mean) }}</td><td class="num">{{ f.passed }} / {{ f.total }}</td>
+<td class="num">{{ "%.0f"|format(100 * f.rate) }}%</td></tr>
+{% endfor %}</table>
+<h2>Most common diagnoses</h2>
+<table id="diagnoses"><tr><th>diagnosis</th><th>count</th><th>meaning</th><th>an example (anonymised)</th></tr>
+{% for d in diagnoses %}<tr><td>{{ d.tag }}</td><td class="num">{{ d.count }}</td><td>{{ d.meaning }}</td>
+<td><b>{{ d.function }}</b><pre>{{ d.example }}</pre></td></tr>
+{% endfor %}</table>
+<h2>Near-identical submissions</h2>
+{% if pairs %}<table id="similar"><tr><th>submission</th><th>submission</th><th>shared code</th></tr>
+{% for p in pairs %}<tr><td>{{ p.a }}</td><td>{{ p.b }}</td><td class="num">{{ "%.0f"|format(100 * p.share) }}%</td></tr>
+{% endfor %}</table>{% else %}<p id="similar">No pair above {{ "%.0f"|format(100 * threshold) }}% shared code.</p>{% endif %}
+<p>Code the release provides is left out of the comparison. Details: <a href="similarity.html">copydetect's report</a>.</p>
+</body></html>
+""")
+
+
+def _png(figure) -> str:
+    buffer = io.BytesIO()
+    figure.tight_layout()
+    figure.savefig(buffer, format="png")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _figure(width=7.0, height=3.2):
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    return Figure(figsize=(width, height), dpi=100)
+
+
+def function_stats(assignment: Assignment, graded: dict[str, dict]) -> list[dict]:
+    rows = []
+    for function in assignment.functions:
+        tests = [t for r in graded.values() for t in r["tests"] if t["name"] == function.name]
+        passed = sum(t["status"] == "passed" for t in tests)
+        rows.append({"name": function.name, "points": function.points, "passed": passed, "total": len(tests),
+                     "rate": passed / len(tests) if tests else 0.0,
+                     "mean": sum(t["score"] for t in tests) / len(tests) if tests else 0.0})
+    return rows
+
+
+def diagnoses(graded: dict[str, dict], top: int = 10) -> list[dict]:
+    """The most common diagnosis codes over every failed function, each with one example message
+    (the first student in order), the student's name removed."""
+    counts: Counter = Counter()
+    example: dict[str, tuple[str, str]] = {}
+    for student, result in sorted(graded.items()):
+        for test in result["tests"]:
+            for tag in test["tags"] if test["status"] == "failed" else ():
+                counts[tag] += 1
+                if tag not in example:
+                    text = re.sub(re.escape(student), "<student>", test["output"], flags=re.IGNORECASE)
+                    example[tag] = (test["name"], text[:EXAMPLE_CHARS])
+    return [{"tag": tag, "count": n, "meaning": CODES.get(tag, ""), "function": example[tag][0],
+             "example": example[tag][1]} for tag, n in counts.most_common(top)]
+
+
+def _student_code(path: Path, released_sources: set[str]) -> str:
+    """A submission's code as one Python text: a .py as is, a notebook's code cells (those the
+    release ships unchanged left out)."""
+    from .submission import read_text
+    text = read_text(path)
+    if path.suffix != ".ipynb":
+        return text
+    nb = nbformat.reads(text, as_version=4)
+    return "\n\n".join(c.source for c in nb.cells if c.cell_type == "code" and c.source.strip() not in released_sources)
+
+
+def similar_pairs(course_dir: Path, assignment: Assignment, submissions: dict[str, Path], folder: Path) -> list[dict]:
+    """Pairs of submissions sharing at least SIMILARITY_THRESHOLD of their code (copydetect), the
+    release's code as boilerplate; copydetect's own HTML report goes to folder/similarity.html."""
+    from copydetect import CopyDetector
+    released = nbformat.read(Path(course_dir) / "release" / assignment.name / assignment.notebook, as_version=4)
+    release_code = [c.source for c in released.cells if c.cell_type == "code"]
+    code, boilerplate = folder / "code", folder / "boilerplate"
+    for d in (code, boilerplate):
+        d.mkdir(parents=True, exist_ok=True)
+        for old in d.glob("*.py"):
+            old.unlink()
+    (boilerplate / "release.py").write_text("\n\n".join(release_code), encoding="utf-8")
+    unchanged = {s.strip() for s in release_code}
+    for student, path in submissions.items():
+        try:
+            (code / f"{student}.py").write_text(_student_code(path, unchanged), encoding="utf-8")
+        except Exception:  # noqa: BLE001 - an unreadable submission has no code to compare
+            continue
+    detector = CopyDetector(test_dirs=[str(code)], ref_dirs=[str(code)], boilerplate_dirs=[str(boilerplate)],
+                            extensions=["py"], display_t=SIMILARITY_THRESHOLD, autoopen=False, silent=True,
+                            out_file=str(folder / "similarity.html"))
+    detector.run()
+    detector.generate_html_report()
+    pairs = {}
+    for share_a, share_b, a, b, *_ in detector.get_copied_code_list():
+        key = tuple(sorted((Path(a).stem, Path(b).stem)))
+        pairs[key] = max(pairs.get(key, 0.0), share_a, share_b)
+    return [{"a": a, "b": b, "share": share} for (a, b), share in sorted(pairs.items(), key=lambda kv: -kv[1])]
+
+
+def write_class_report(course_dir: Path, assignment: Assignment, summary: dict[str, dict],
+                       submissions: dict[str, Path]) -> Path:
+    """reports/<assignment>/index.html for a batch's summary ({student: results.json or {"error"}})
+    and the submitted files ({student: path}) -> the page's path."""
+    folder = Path(course_dir) / "reports" / assignment.name
+    folder.mkdir(parents=True, exist_ok=True)
+    graded = {s: r for s, r in summary.items() if "error" not in r}
+    scores = sorted(r["score"] for r in graded.values())
+    functions = function_stats(assignment, graded)
+
+    figure = _figure()
+    axes = figure.subplots()
+    axes.hist(scores, bins=min(20, max(5, int(assignment.max_score) + 1)), range=(0, assignment.max_score),
+              color="#1f77b4", edgecolor="white")
+    axes.set_xlabel(f"score (of {assignment.max_score:g})")
+    axes.set_ylabel("submissions")
+    distribution = _png(figure)
+
+    figure = _figure(height=max(3.0, 0.28 * len(functions) + 1))
+    axes = figure.subplots()
+    axes.barh([f["name"] for f in functions][::-1], [100 * f["rate"] for f in functions][::-1], color="#2ca02c")
+    axes.set_xlim(0, 100)
+    axes.set_xlabel("% of submissions passing every check")
+    pass_rate = _png(figure)
+
+    page = PAGE.render(
+        name=assignment.name, graded=len(graded), failed=len(summary) - len(graded), max_score=assignment.max_score,
+        mean=sum(scores) / len(scores) if scores else 0.0,
+        median=statistics.median(scores) if scores else 0.0,
+        distribution_png=distribution, pass_rate_png=pass_rate, functions=functions, diagnoses=diagnoses(graded),
+        pairs=similar_pairs(course_dir, assignment, submissions, folder), threshold=SIMILARITY_THRESHOLD)
+    target = folder / "index.html"
+    target.write_text(page, encoding="utf-8")
+    return target

@@ -1,0 +1,53 @@
+"""The course directory through nbgrader's own helpers: its config, paths, database and timestamps.
+
+The instructor's nbgrader_config.py is read (so its `db_url`, `directory_structure`, late-penalty
+and exchange settings hold for us as for plain `nbgrader` commands); paths come from
+`CourseDirectory.format_path`, submission times from `CourseDirectory.get_existing_timestamp`
+(nbgrader's `parse_utc`: `2026-11-20 17:00:00.000000 UTC`, ISO 8601, numeric offsets).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from nbgrader.coursedir import CourseDirectory
+from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
+
+CONFIG_FILE = "nbgrader_config.py"
+
+
+def load_config(course_dir: Path, course_id: str | None = None) -> Config:
+    """nbgrader_config.py of `course_dir` (if any), with its root set to `course_dir` and, when
+    given, its course id."""
+    course_dir = Path(course_dir).resolve()
+    config = Config()
+    if (course_dir / CONFIG_FILE).is_file():
+        config.merge(PyFileConfigLoader(CONFIG_FILE, path=str(course_dir)).load_config())
+    config.CourseDirectory.root = str(course_dir)
+    if course_id is not None:
+        config.CourseDirectory.course_id = course_id
+    return config
+
+
+def course_directory(course_dir: Path, course_id: str | None = None) -> CourseDirectory:
+    return CourseDirectory(config=load_config(course_dir, course_id))
+
+
+def db_url(course_dir: Path) -> str:
+    """The gradebook's database: nbgrader's `CourseDirectory.db_url` (default: gradebook.db in the root)."""
+    return course_directory(course_dir).db_url
+
+
+def step_dir(coursedir: CourseDirectory, step: str, student: str, assignment: str) -> Path:
+    """e.g. step_dir(cd, cd.submitted_directory, "ada", "backprop") -> <root>/submitted/ada/backprop."""
+    return Path(coursedir.format_path(step, student, assignment))
+
+
+def submission_time(coursedir: CourseDirectory, folder: Path) -> datetime | None:
+    """When the student submitted (naive UTC, as nbgrader stores it), from the folder's timestamp.txt;
+    None when there is no readable timestamp (never the grading time)."""
+    try:
+        return coursedir.get_existing_timestamp(str(folder))
+    except Exception:  # noqa: BLE001 - nbgrader fails on a garbled timestamp; we record none
+        return None

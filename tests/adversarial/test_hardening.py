@@ -1,0 +1,362 @@
+"""Issue 9's classes through the real command and the real batch: hostile notebooks, links and
+FIFOs in submitted/, a missing or misplaced bubblewrap, grader failures, the time budget, Dask
+with a relative course directory and several threads, Ctrl-C and SIGKILL.
+
+Each test asserts the exact outcome: the grader alive, exit 0 for anything a student did (and
+non-zero, stated, for what the grader could not do), a results.json for everyone, honest
+classmates' grades unchanged. Expected scores come from grading the reference."""
+import dataclasses
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.batch import find_submissions
+from autograder.course import PROJECT_ROOT
+from autograder.grade import GraderError, grade_submission
+from autograder.release import generate
+from autograder.sandbox import launcher
+
+from helpers import AUTOGRADER, by_name, run_cli
+
+SUBMISSIONS = Path(__file__).parent / "submissions"
+SOURCE_NOTEBOOK = PROJECT_ROOT / "assignments" / "backprop" / "backprop.ipynb"
+SURROGATE = "\ud800"
+FORGED = f"{SURROGATE} [bold green]graded: 31/31[/] [/oops] ```\n</pre><script>alert(1)</script>\n" \
+         "# Score: 31 / 31\n<img src=x onerror=alert(1)>"
+ISOLATION = "bwrap" if launcher.bwrap_available() else "none"
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory, course, backprop):
+    """backprop released once by nbgrader; each test copies it."""
+    root = tmp_path_factory.mktemp("released")
+    generate(course, backprop, course_dir=root)
+    return root
+
+
+def new_class(released, tmp_path, students: dict) -> Path:
+    """A copy of the released course with submitted/<student>/backprop/<file> for each
+    {student: (file name, bytes)}."""
+    course_dir = tmp_path / "course"
+    shutil.copytree(released, course_dir)
+    for student, (name, data) in students.items():
+        folder = course_dir / "submitted" / student / "backprop"
+        folder.mkdir(parents=True)
+        (folder / name).write_bytes(data)
+    return course_dir
+
+
+def reference_bytes() -> bytes:
+    return (PROJECT_ROOT / "solutions" / "backprop.py").read_bytes()
+
+
+def hostile_notebook(path: Path) -> Path:
+    """The instructor's notebook (right answers everywhere), then: a grade cell whose source is a
+    dict, a first copy of the relu cell (same grade_id) that is wrong, a lone surrogate in a cell,
+    an exception and printed text built to forge marks in a terminal, Markdown and HTML, and a
+    cell 200,000 levels deep."""
+    nb = json.loads(SOURCE_NOTEBOOK.read_text())
+    cells = nb["cells"]
+
+    def find(grade_id):
+        return next(i for i, c in enumerate(cells) if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id)
+
+    cells[find("test_relu_grad")]["source"] = {"evil": "a dict, not text"}
+    first = json.loads(json.dumps(cells[find("relu")]))
+    first["source"] = "def relu(z):\n    return z  # FIRST COPY\n"
+    first["metadata"]["nbgrader"] = {"grade_id": "relu"}
+    cells.insert(find("relu"), first)
+    cells[find("mse_loss")]["source"] = f"# {SURROGATE}\ndef mse_loss(Y_hat, Y):\n    return 0.0\n"
+    cells[find("dL_dy")]["source"] = f"def dL_dy(Y_hat, Y):\n    raise ValueError({FORGED!r})\n"
+    cells[find("dL_dW2")]["source"] = "a = 1\nx = " + "+".join(["a"] * 200_000) + "\n"
+    db2 = cells[find("dL_db2")]
+    db2["source"] = f"print({FORGED.replace(SURROGATE, '')!r})\n" + "".join(db2["source"])
+    path.write_text(json.dumps(nb))        # json escapes the lone surrogate as \ud800: valid JSON
+    return path
+
+
+def expected_hostile(result, backprop):
+    tests = by_name(result)
+    assert tests["relu"]["score"] == 0 and "FIRST COPY" not in tests["relu"]["output"]
+    assert tests["relu_grad"]["score"] == 1.0 and "locked_cell_modified" in tests["relu_grad"]["tags"]
+    assert tests["mse_loss"]["score"] == 0 and tests["mse_loss"]["tags"] == ["syntax_error"]
+    assert tests["dL_dy"]["score"] == 0 and tests["dL_dy"]["tags"] == ["crashed"]
+    assert tests["dL_dW2"]["score"] == 0 and tests["dL_dW2"]["tags"] == ["not_defined"]
+    assert "cell 'dL_dW2' has a syntax error: maximum recursion depth exceeded" in result["output"]
+    assert tests["dL_db2"]["score"] == 1.0
+    untouched = {"relu", "relu_grad", "mse_loss", "dL_dy", "dL_dW2", "dL_db2"}
+    for name, test in tests.items():     # the rest is right: full marks, or a composite that blames a part
+        if name not in untouched:
+            assert test["score"] == test["max_score"] or "calls_wrong_part" in test["tags"], \
+                (name, test["output"][:300])
+    json.dumps(result, ensure_ascii=False).encode("utf-8")     # valid UTF-8 everywhere
+    assert len(json.dumps(result)) < 200_000
+
+
+def test_a_hostile_notebook_through_the_command(backprop, tmp_path):
+    path = hostile_notebook(tmp_path / "backprop.ipynb")
+    done = run_cli("grade", "backprop", path, "--json", "--isolation", ISOLATION)
+    assert done.returncode == 0, done.stderr[-2000:]
+    expected_hostile(json.loads(done.stdout), backprop)
+
+    table = run_cli("grade", "backprop", path, "--isolation", ISOLATION)
+    assert table.returncode == 0, table.stderr[-2000:]
+    assert "Traceback" not in table.stderr
+    # rich markup is off: the forged markup shows as the characters it holds
+    assert "[bold green]graded: 31/31[/]" in table.stdout
+
+
+def test_a_hostile_notebook_in_a_batch_and_its_feedback(released, course, backprop, tmp_path):
+    """The batch writes the autograded notebook (valid, not empty) and nbgrader renders feedback
+    with no live tag and no forged heading; the honest classmate keeps full marks."""
+    hostile = hostile_notebook(tmp_path / "backprop.ipynb").read_bytes()
+    course_dir = new_class(released, tmp_path, {"mallory": ("backprop.ipynb", hostile),
+                                                "honest": ("backprop.py", reference_bytes())})
+    done = run_cli("grade", "backprop", "--course-dir", course_dir, "--isolation", ISOLATION, "--workers", "2")
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = {s: json.loads((course_dir / "autograded" / s / "backprop" / "results.json").read_text())
+               for s in ("mallory", "honest")}
+    assert results["honest"]["score"] == backprop.max_score
+    expected_hostile(results["mallory"], backprop)
+
+    autograded = course_dir / "autograded" / "mallory" / "backprop" / "backprop.ipynb"
+    nb = nbformat.read(autograded, as_version=4)
+    relu_cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "relu")
+    assert "FIRST COPY" in relu_cell.source          # the feedback shows the copy that was graded
+
+    from autograder.feedback import generate_feedback
+    generate_feedback(course, course_dir, backprop)
+    html = (course_dir / "feedback" / "mallory" / "backprop" / "backprop.html").read_text()
+    assert "<script>alert(1)</script>" not in html and "<img src=x onerror" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert not re.search(r"<h\d[^>]*>[^<]*Score: 31 / 31", html), "a forged Score heading"
+
+
+def test_links_fifos_and_linked_folders_in_submitted_are_refused(released, backprop, tmp_path):
+    course_dir = new_class(released, tmp_path, {"honest": ("backprop.py", reference_bytes())})
+    submitted = course_dir / "submitted"
+    (submitted / "linker" / "backprop").mkdir(parents=True)
+    (submitted / "linker" / "backprop" / "backprop.py").symlink_to(PROJECT_ROOT / "solutions" / "backprop.py")
+    (submitted / "piper" / "backprop").mkdir(parents=True)
+    os.mkfifo(submitted / "piper" / "backprop" / "backprop.py")
+    (submitted / "folder_linker").mkdir()
+    (submitted / "folder_linker" / "backprop").symlink_to(PROJECT_ROOT / "solutions")
+    done = run_cli("grade", "backprop", "--course-dir", course_dir, "--isolation", ISOLATION, "--workers", "2",
+                   timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = {s: json.loads((course_dir / "autograded" / s / "backprop" / "results.json").read_text())
+               for s in ("honest", "linker", "piper", "folder_linker")}
+    assert results["honest"]["score"] == backprop.max_score
+    for student in ("linker", "piper", "folder_linker"):
+        assert results[student]["score"] == 0
+        assert "symbolic link" in results[student]["output"] or "not a regular file" in results[student]["output"]
+        assert not (course_dir / "autograded" / student / "backprop" / "backprop.ipynb").exists() or \
+            "walkthrough_params" not in (course_dir / "autograded" / student / "backprop" / "backprop.ipynb").read_text()
+
+
+def _path_without_bwrap(tmp_path) -> str:
+    empty = tmp_path / "empty-bin"
+    empty.mkdir(exist_ok=True)
+    return str(empty)
+
+
+def test_without_bubblewrap_the_batch_refuses_unless_told(released, tmp_path):
+    course_dir = new_class(released, tmp_path, {"honest": ("backprop.py", reference_bytes())})
+    env = {**os.environ, "PATH": _path_without_bwrap(tmp_path)}
+    run = lambda *a: subprocess.run([*AUTOGRADER, *map(str, a)], capture_output=True, text=True,  # noqa: E731
+                                    cwd=PROJECT_ROOT, env=env, timeout=600)
+    refused = run("grade", "backprop", "--course-dir", course_dir)
+    assert refused.returncode == 2
+    assert "apt-get install -y bubblewrap" in refused.stderr and "--isolation none" in refused.stderr
+    assert not (course_dir / "autograded").exists()
+    required = run("grade", "backprop", "--course-dir", course_dir, "--isolation", "bwrap")
+    assert required.returncode == 2 and "bubblewrap" in required.stderr
+    one = run("grade", "backprop", PROJECT_ROOT / "solutions" / "backprop.py", "--isolation", "bwrap", "--json")
+    assert one.returncode == 2 and "bubblewrap" in one.stderr and one.stdout == ""
+    told = run("grade", "backprop", "--course-dir", course_dir, "--isolation", "none", "--workers", "1")
+    assert told.returncode == 0, told.stderr[-2000:]
+    stored = json.loads((course_dir / "autograded" / "honest" / "backprop" / "results.json").read_text())
+    assert stored["score"] == stored["max_score"]
+    assert "Sandbox:" not in stored["output"]         # the instructor is told, on the console
+    assert "Sandbox: bubblewrap disabled" in told.stderr
+
+
+@pytest.mark.skipif(not launcher.bwrap_available(), reason="needs bubblewrap installed")
+def test_bubblewrap_outside_usr_bin_is_found(backprop, tmp_path):
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    (folder / "bwrap").symlink_to(shutil.which("bwrap"))
+    env = {**os.environ, "PATH": str(folder)}
+    done = subprocess.run([*AUTOGRADER, "grade", "backprop", str(PROJECT_ROOT / "solutions" / "backprop.py"),
+                           "--json", "--isolation", "bwrap"], capture_output=True, text=True, cwd=PROJECT_ROOT,
+                          env=env, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout)
+    assert result["score"] == result["max_score"], [t["output"][:200] for t in result["tests"] if t["score"] < 1]
+
+
+def test_a_missing_submission_is_the_graders_error_not_a_zero(tmp_path):
+    done = run_cli("grade", "backprop", tmp_path / "missing.ipynb", "--json")
+    assert done.returncode == 2 and "does not exist" in done.stderr and done.stdout == ""
+
+
+def test_a_suite_that_checks_nothing_for_a_function_is_the_graders_error(backprop):
+    from autograder.course import GradedFunction
+    phantom = dataclasses.replace(backprop, functions=(*backprop.functions,
+                                                       GradedFunction("phantom", 1.0, 5.0, 1e-9)))
+    with pytest.raises(GraderError, match="no hidden test ran for phantom"):
+        grade_submission(phantom, PROJECT_ROOT / "solutions" / "backprop.py", isolation=ISOLATION)
+
+
+def test_a_slow_submission_stops_at_its_total_time_budget(backprop, tmp_path):
+    """Every function right but slow (0.9 s a call, under its 5 s limit): grading stops at the
+    budget and the functions not reached score 0 with `timeout`; those reached keep their points."""
+    source = reference_bytes().decode() + "\n\nimport time as _t\n_fast_relu = relu\n" \
+        "def relu(z):\n    _t.sleep(0.9)\n    return _fast_relu(z)\n"
+    path = tmp_path / "slow.py"
+    path.write_text(source)
+    budget = 8.0
+    tight = dataclasses.replace(backprop, limits=dataclasses.replace(backprop.limits, total_time_limit=budget))
+    started = time.monotonic()
+    result = grade_submission(tight, path, isolation=ISOLATION)
+    elapsed = time.monotonic() - started
+    assert elapsed < budget + 60           # a hang guard: without the budget it takes minutes
+    timed_out = [t for t in result["tests"] if "timeout" in t["tags"]]
+    assert timed_out and all(t["score"] == 0 for t in timed_out)
+    assert any("total time budget of 8 s" in t["output"] for t in timed_out)
+
+
+def test_dask_with_a_relative_course_dir_and_threaded_workers(released, course, backprop, tmp_path, monkeypatch):
+    """A relative --course-dir and workers with 2 threads each: every grade right, none stored
+    as a zero by mistake."""
+    from distributed import LocalCluster
+
+    from autograder.batch import grade_class
+    course_dir = new_class(released, tmp_path, {s: ("backprop.py", reference_bytes()) for s in ("a", "b", "c")})
+    monkeypatch.chdir(course_dir.parent)
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None) as cluster:
+        summary = grade_class(course, backprop, course_dir=Path("course"), scheduler=cluster.scheduler_address,
+                              isolation=ISOLATION, show_progress=False, write_notebooks=False)
+    assert {s: r.get("score") for s, r in summary.items()} == {s: backprop.max_score for s in ("a", "b", "c")}
+
+
+# -- interruption -----------------------------------------------------------------------------
+
+def _ours(mark: str, tmpdir: Path) -> list[int]:
+    """Processes the command started: its environment carries `mark`, or (sandbox children, whose
+    environment is cleared) their working folder lies in the command's own temporary folder."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if mark.encode() in (entry / "environ").read_bytes() or \
+                    os.readlink(entry / "cwd").startswith(str(tmpdir)):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def _wait_for(condition, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_ctrl_c_and_sigkill_keep_results_and_leave_nothing(released, backprop, tmp_path):
+    slow = (SUBMISSIONS / "infinite_loop.py").read_bytes()
+    students = {"a_honest": ("backprop.py", reference_bytes()),
+                **{f"slow{i}": ("backprop.py", slow) for i in range(4)}}
+    course_dir = new_class(released, tmp_path, students)
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    mark = f"AUTOGRADER_TEST_MARK_{uuid.uuid4().hex}"
+    env = {**os.environ, "TMPDIR": str(tmpdir), mark: "1"}
+    command = [*AUTOGRADER, "grade", "backprop", "--course-dir", str(course_dir), "--workers", "1",
+               "--isolation", ISOLATION]
+    stamps = lambda: [p for p in (course_dir / "autograded").glob("*/backprop/.autograder.json")  # noqa: E731
+                      if json.loads(p.read_text()).get("complete")]
+
+    # Ctrl-C twice, as a terminal sends it (to the whole foreground process group)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True, env=env, cwd=PROJECT_ROOT)
+    assert _wait_for(lambda: len(stamps()) >= 1, 300), "nothing was graded"
+    os.killpg(process.pid, signal.SIGINT)
+    time.sleep(0.2)
+    try:
+        os.killpg(process.pid, signal.SIGINT)                   # the second Ctrl-C must not hang it
+    except ProcessLookupError:
+        pass
+    out, err = process.communicate(timeout=60)                  # a hang guard, not a timing
+    assert process.returncode == 130, err[-2000:]
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "run the same command again" in lines[0], err
+    kept = {p: p.stat().st_mtime_ns for p in stamps()}
+    assert kept
+    assert _wait_for(lambda: not _ours(mark, tmpdir), 20), "processes left after Ctrl-C"
+
+    # SIGKILL of the command alone: the fork server, its workers and their children go with it
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True, env=env, cwd=PROJECT_ROOT)
+    assert _wait_for(lambda: bool(_ours(mark, tmpdir)) and len(_ours(mark, tmpdir)) > 2, 120)
+    time.sleep(3)
+    process.kill()
+    process.wait()
+    assert _wait_for(lambda: not _ours(mark, tmpdir), 20), "processes left after SIGKILL"
+
+    # the same command resumes: finished work kept, stale temporary folders removed
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert all(p.stat().st_mtime_ns == mtime for p, mtime in kept.items())
+    assert len(stamps()) == len(find_submissions(course_dir, backprop))
+    assert not list(tmpdir.glob("autograder-sandbox-*"))
+    honest = json.loads((course_dir / "autograded" / "a_honest" / "backprop" / "results.json").read_text())
+    assert honest["score"] == backprop.max_score
+
+
+
+def test_a_sandbox_that_cannot_start_is_the_graders_error(backprop, monkeypatch):
+    """Not a zero for every function 'the grader could not check': the job stops, stated."""
+    def broken(config, files=None):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(launcher, "start", broken)
+    with pytest.raises(GraderError, match="the sandbox could not start.*No space left"):
+        grade_submission(backprop, PROJECT_ROOT / "solutions" / "backprop.py", isolation=ISOLATION)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the fallback's own uid and namespace need a root grader")
+def test_fallback_children_are_never_dumpable_nor_visible_to_one_another(tmp_path):
+    """Without bubblewrap: a child is not dumpable from its first instruction (its /proc entries
+    belong to root even before child.py runs), and a sibling cannot see it in /proc at all."""
+    from autograder.sandbox.proxy import SandboxedStudent, Unit
+    config = launcher.SandboxConfig(isolate="none")
+    victim = launcher.start(config, {"victim.py": b"# SECRET\n"})
+    try:
+        assert os.stat(f"/proc/{victim.process.pid}/status").st_uid == 0     # at once, before any prctl
+        peek = ("import os\ndef peek(pid):\n    out = []\n    for what in ('cwd', 'environ', 'status'):\n"
+                "        try:\n            out.append(str(os.listdir(f'/proc/{pid}/{what}') if what == 'cwd' "
+                "else open(f'/proc/{pid}/{what}').read()[:100]))\n"
+                "        except OSError as err:\n            out.append(type(err).__name__)\n"
+                "    return out + [str(pid) in os.listdir('/proc')]\n")
+        attacker = SandboxedStudent([Unit("peek.py", peek, ("peek",))], time_limits={}, default_time_limit=10,
+                                    load_time_limit=20, config=config)
+        try:
+            assert attacker.peek(victim.process.pid) == ["FileNotFoundError"] * 3 + [False]
+        finally:
+            attacker.close()
+    finally:
+        victim.cleanup()

@@ -1,0 +1,125 @@
+"""A class graded on a real Dask cluster whose workers share no disk with the client.
+
+The test starts `dask scheduler` and two `dask worker` processes, each in its own working folder
+and inside a mount namespace (bubblewrap) where the course directory and the course files the
+client reads are empty folders: a task that still passed a path of the client's machine would
+fail. The client grades through `autograder grade --scheduler` and the results must equal a
+local run's.
+"""
+import json
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder.course import load_course
+from autograder.demo import make_demo_class
+from autograder.release import generate
+
+from helpers import AUTOGRADER
+
+DASK = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+WORKER = [sys.executable, "-m", "distributed.cli.dask_worker"]
+BWRAP = shutil.which("bwrap")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def copy_course(course, name, target: Path) -> Path:
+    """course.toml, the assignment's notebook folder and hidden suite, copied to `target`."""
+    shutil.copy(course.root / "course.toml", target / "course.toml")
+    shutil.copytree(course.root / "assignments" / name, target / "assignments" / name)
+    for shared in (course.root / "assignments").glob("*.py"):      # files released beside every notebook
+        shutil.copy(shared, target / "assignments" / shared.name)
+    shutil.copytree(course.root / "tests" / "hidden" / name, target / "tests" / "hidden" / name)
+    shutil.copy(course.root / "tests" / "hidden" / "conftest.py", target / "tests" / "hidden" / "conftest.py")
+    return target / "course.toml"
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    """(scheduler address, folders the workers cannot see); stopped and removed afterwards."""
+    hidden = [tmp_path / "class", tmp_path / "course"]
+    for folder in hidden:
+        folder.mkdir()
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    processes = [subprocess.Popen([*DASK, "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                                  cwd=tmp_path, stdout=open(logs / "scheduler.log", "w"), stderr=subprocess.STDOUT)]
+    for name in ("worker-a", "worker-b"):
+        home = tmp_path / name
+        home.mkdir()
+        blind = [arg for folder in hidden for arg in ("--tmpfs", str(folder))]
+        processes.append(subprocess.Popen(
+            [BWRAP, "--dev-bind", "/", "/", *blind, "--chdir", str(home), "--",
+             *WORKER, address, "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
+             "--local-directory", str(home), "--name", name],
+            stdout=open(logs / f"{name}.log", "w"), stderr=subprocess.STDOUT))
+    try:
+        yield address, hidden
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+        for process in reversed(processes):
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.mark.skipif(BWRAP is None, reason="bubblewrap hides the course directory from the workers")
+def test_a_cluster_without_a_shared_disk_grades_like_the_local_run(cluster, tmp_path):
+    address, (class_dir, course_files) = cluster
+    project = load_course()
+    course_file = copy_course(project, "gradients", course_files)
+    course = load_course(course_file)
+    gradients = course.assignment("gradients")
+    generate(course, gradients, course_dir=class_dir)
+    make_demo_class(class_dir, gradients)
+
+    from distributed import Client
+    with Client(address, timeout=60) as client:
+        client.wait_for_workers(2, timeout=120)
+        seen = client.run(lambda: [Path(p).exists() and any(Path(p).iterdir()) for p in
+                                   (class_dir / "submitted", course_file)])
+    assert seen and all(flags == [False, False] for flags in seen.values()), seen
+
+    base = [*AUTOGRADER, "--course-file", str(course_file), "grade", "gradients", "--course-dir", str(class_dir)]
+    on_cluster = subprocess.run([*base, "--scheduler", address], capture_output=True, text=True, timeout=600)
+    assert on_cluster.returncode == 0, on_cluster.stderr[-3000:]
+    results = {p.parent.parent.name: json.loads(p.read_text())
+               for p in (class_dir / "autograded").glob("*/gradients/results.json")}
+    local = subprocess.run([*base, "--regrade", "--workers", "2"], capture_output=True, text=True, timeout=600)
+    assert local.returncode == 0, local.stderr[-3000:]
+    again = {p.parent.parent.name: json.loads(p.read_text())
+             for p in (class_dir / "autograded").glob("*/gradients/results.json")}
+
+    strip = lambda r: [(t["name"], t["score"], t["tags"], t["output"]) for t in r["tests"]]  # noqa: E731
+    students = {p.name for p in (class_dir / "submitted").iterdir()}
+    assert set(results) == set(again) == students
+    assert {s: strip(r) for s, r in results.items()} == {s: strip(r) for s, r in again.items()}
+    assert results["ada"]["score"] == gradients.max_score and results["bo"]["score"] == 0
+    for name in ("worker-a", "worker-b"):             # the workers wrote no result of their own
+        assert not list((tmp_path / name).rglob("results.json"))
+
+
+def test_an_unreachable_scheduler_says_what_to_check(tmp_path, course):
+    gradients = course.assignment("gradients")
+    generate(course, gradients, course_dir=tmp_path)
+    make_demo_class(tmp_path, gradients)
+    done = subprocess.run([*AUTOGRADER, "grade", "gradients", "--course-dir", str(tmp_path),
+                           "--scheduler", f"tcp://127.0.0.1:{free_port()}"], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 2
+    assert "could not reach the Dask scheduler" in done.stderr and "dask scheduler" in done.stderr
+    assert "Traceback" not in done.stderr

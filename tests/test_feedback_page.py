@@ -1,0 +1,107 @@
+"""What people read after a batch, in a real browser (headless Chromium, screenshots kept in
+build/artifacts): a student's feedback (per function the score, the diagnosis and what it means,
+the smallest failing case, train's loss curve over the reference's) and the instructor's class
+report (score distribution, pass rates, common diagnoses, near-identical submissions)."""
+import json
+import re
+import shutil
+import subprocess
+
+import nbformat
+import pytest
+from PIL import Image
+
+from autograder.demo import _reference_answers, _student_notebook
+from autograder.diagnosis import CODES
+from autograder.release import generate
+
+from helpers import ARTIFACTS, AUTOGRADER, browse
+
+LR_IGNORED = ("params = sgd_step(params, backward(Y, params, cache), lr)",
+              "params = sgd_step(params, backward(Y, params, cache), 0.5)")
+
+
+@pytest.fixture(scope="module")
+def sigmoid_class(tmp_path_factory, course):
+    """backprop_sigmoid graded by `autograder grade` (feedback and class report included): ada right,
+    tess with two mistakes, bo the untouched release, ugo ada's answers with other variable names."""
+    root = tmp_path_factory.mktemp("pages")
+    sigmoid = course.assignment("backprop_sigmoid")
+    generate(course, sigmoid, course_dir=root)
+    released = root / "release" / sigmoid.name / sigmoid.notebook
+    answers = _reference_answers(sigmoid)
+    assert LR_IGNORED[0] in answers["train"]
+    mistaken = {**answers, "train": answers["train"].replace(*LR_IGNORED),
+                "sigmoid_grad": answers["sigmoid_grad"].replace("s * (1", "s * (2")}
+    renamed = {name: re.sub(r"\bparams\b", "theta", source) for name, source in answers.items()}
+    for student, nb in {"ada": _student_notebook(released, answers), "tess": _student_notebook(released, mistaken),
+                        "bo": nbformat.read(released, as_version=4),
+                        "ugo": _student_notebook(released, renamed)}.items():
+        folder = root / "submitted" / student / sigmoid.name
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / sigmoid.notebook)
+    done = subprocess.run([*AUTOGRADER, "--course-file", str(course.root / "course.toml"), "grade", sigmoid.name,
+                           "--course-dir", str(root), "--workers", "2"], capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = {p.parent.parent.name: json.loads(p.read_text())
+               for p in (root / "autograded").glob(f"*/{sigmoid.name}/results.json")}
+    return root, sigmoid, results, done.stdout
+
+
+def keep(screenshot, name):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(screenshot, ARTIFACTS / name)
+
+
+def test_feedback_page_shows_diagnosis_failing_case_and_loss_curve(sigmoid_class, tmp_path):
+    root, sigmoid, results, stdout = sigmoid_class
+    page = root / "feedback" / "tess" / sigmoid.name / sigmoid.notebook.replace(".ipynb", ".html")
+    assert "feedback:" in stdout and page.exists()                    # written by the batch itself
+    tess = {t["name"]: t for t in results["tess"]["tests"]}
+    assert tess["train"]["status"] == "failed" and tess["sigmoid_grad"]["status"] == "failed"
+
+    screenshot = tmp_path / "feedback-tess.png"
+    text, images = browse(page, screenshot)
+    keep(screenshot, "feedback-page.png")
+    for name in ("train", "sigmoid_grad"):
+        test = tess[name]
+        assert f"{name}: {test['score']:g} / {test['max_score']:g} (failed)" in text
+        for tag in test["tags"]:
+            assert tag in text and CODES[tag] in text
+    assert "Input:" in tess["sigmoid_grad"]["output"]                  # the smallest failing case ...
+    assert tess["sigmoid_grad"]["output"].splitlines()[2] in text      # ... is on the page
+    curve = tess["train"]["extra_data"]["loss_curve"]
+    assert curve["student"] and curve["student"] != curve["reference"]
+    assert len([width for _, width in images if width > 0]) == 1, images   # train's plot, drawn
+    with Image.open(screenshot) as shot:
+        assert shot.width >= 1000 and shot.height > 2000
+
+    ada = results["ada"]["tests"]
+    assert all(t["status"] == "passed" for t in ada)
+    assert next(t for t in ada if t["name"] == "train")["extra_data"]["loss_curve"]["student"] == curve["reference"]
+
+
+def test_class_report_page(sigmoid_class, tmp_path):
+    root, sigmoid, results, stdout = sigmoid_class
+    page = root / "reports" / sigmoid.name / "index.html"
+    assert f"class report: {page}" in stdout
+    screenshot = tmp_path / "class-report.png"
+    text, images = browse(page, screenshot)
+    keep(screenshot, "class-report.png")
+    assert [alt for alt, width in images if width > 0] == ["score distribution", "pass rate per function"]
+
+    mean = sum(r["score"] for r in results.values()) / len(results)
+    assert f"{len(results)} submissions graded" in text and f"mean score {mean:.2f} / {sigmoid.max_score:g}" in text
+    for function in sigmoid.functions:
+        passed = sum(t["status"] == "passed" for r in results.values() for t in r["tests"] if t["name"] == function.name)
+        assert re.search(rf"{function.name}\s+{function.points:g}\s+\S+\s+{passed} / {len(results)}", text), function
+    not_implemented = sum("not_implemented" in t["tags"] for r in results.values() for t in r["tests"])
+    assert re.search(rf"not_implemented\s+{not_implemented}\s", text)
+    for tag in {tag for r in results.values() for t in r["tests"] if t["status"] == "failed" for tag in t["tags"]}:
+        assert tag in text and CODES[tag] in text
+
+    similar = re.findall(r"^(\w+)\s+(\w+)\s+(\d+)%$", text, flags=re.MULTILINE)
+    pairs = {tuple(sorted(p[:2])) for p in similar}
+    assert ("ada", "ugo") in pairs                      # renamed variables are still the same code
+    assert not any("bo" in pair for pair in pairs)      # the release's own code is not similarity
+    assert (root / "reports" / sigmoid.name / "similarity.html").exists()

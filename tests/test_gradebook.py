@@ -1,0 +1,109 @@
+"""The gradebook after a batch, as nbgrader sees it: submission times, late penalties, written answers."""
+from datetime import datetime
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+from nbgrader.apps import NbGraderAPI
+
+from autograder import gradebook
+from autograder.batch import grade_class
+from autograder.coursedir import course_directory
+from autograder.demo import _reference_answers, _student_notebook
+from autograder.exports import nbgrader_csv
+from autograder.release import generate, nbgrader_api
+
+NBGRADER_TIME = "2026-11-20 17:00:00.000000 UTC"     # what nbgrader's collect writes
+
+
+def submit(course_dir, assignment, student, nb, timestamp=None):
+    folder = course_dir / "submitted" / student / assignment.name
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / assignment.notebook)
+    if timestamp is not None:
+        (folder / "timestamp.txt").write_text(timestamp)
+    return folder
+
+
+@pytest.fixture
+def late_class(tmp_path, course):
+    """gradients, due 2026-11-20 18:00 UTC, with nbgrader's 'zero' late penalty: ada on time in
+    nbgrader's own timestamp format, lou two hours late (ISO 8601 with an offset), nat without
+    timestamp.txt. All three hand in the reference answers."""
+    gradients = course.assignment("gradients")
+    (tmp_path / "nbgrader_config.py").write_text(
+        "c = get_config()\nc.LateSubmissionPlugin.penalty_method = 'zero'\n")
+    generate(course, gradients, course_dir=tmp_path)
+    with Gradebook(gradebook.db_url(tmp_path), course.id) as gb:
+        gb.update_or_create_assignment("gradients", duedate="2026-11-20 18:00:00 UTC")
+    released = tmp_path / "release" / "gradients" / gradients.notebook
+    right = _student_notebook(released, _reference_answers(gradients))
+    submit(tmp_path, gradients, "ada", right, NBGRADER_TIME)
+    submit(tmp_path, gradients, "lou", right, "2026-11-20T21:00:00+01:00")
+    submit(tmp_path, gradients, "nat", right)
+    return tmp_path
+
+
+def test_submission_times_and_late_penalties_follow_nbgrader(late_class, course):
+    gradients = course.assignment("gradients")
+    summary = grade_class(course, gradients, course_dir=late_class, workers=2, show_progress=False)
+    assert {s: r["score"] for s, r in summary.items()} == dict.fromkeys(["ada", "lou", "nat"], gradients.max_score)
+    with Gradebook(gradebook.db_url(late_class), course.id) as gb:
+        ada, lou, nat = (gb.find_submission("gradients", s) for s in ("ada", "lou", "nat"))
+        assert ada.timestamp == datetime(2026, 11, 20, 17, 0, 0)
+        assert lou.timestamp == datetime(2026, 11, 20, 20, 0, 0)
+        assert nat.timestamp is None                    # unknown, never the grading time
+        assert (ada.total_seconds_late, lou.total_seconds_late, nat.total_seconds_late) == (0, 7200, 0)
+        assert ada.late_submission_penalty == 0 and nat.late_submission_penalty == 0
+        assert lou.late_submission_penalty == gradients.max_score     # penalty_method = 'zero'
+    rows = nbgrader_csv(course, late_class, late_class / "grades.csv", ["gradients"]).read_text().splitlines()
+    header = rows[0].split(",")
+    scores = {r.split(",")[header.index("student_id")]: float(r.split(",")[header.index("score")]) for r in rows[1:]}
+    assert scores == {"ada": gradients.max_score, "lou": 0.0, "nat": gradients.max_score}
+
+
+def test_a_garbled_timestamp_is_no_time_and_no_crash(tmp_path, course):
+    gradients = course.assignment("gradients")
+    generate(course, gradients, course_dir=tmp_path)
+    released = tmp_path / "release" / "gradients" / gradients.notebook
+    folder = submit(tmp_path, gradients, "ada", nbformat.read(released, as_version=4), "next tuesday-ish")
+    from autograder.coursedir import submission_time
+    assert submission_time(course_directory(tmp_path), folder) is None
+    summary = grade_class(course, gradients, course_dir=tmp_path, workers=1, show_progress=False)
+    assert summary["ada"]["score"] == 0
+    with Gradebook(gradebook.db_url(tmp_path), course.id) as gb:
+        assert gb.find_submission("gradients", "ada").timestamp is None
+
+
+def test_written_answers_reach_the_formgrader_and_the_feedback(tmp_path, course, backprop):
+    """bo hands in the untouched release but writes one answer: nbgrader's formgrader lists it as
+    needing a manual grade, the autograded notebook and nbgrader's feedback keep the text."""
+    generate(course, backprop, course_dir=tmp_path)
+    released = tmp_path / "release" / "backprop" / backprop.notebook
+    nb = nbformat.read(released, as_version=4)
+    written = [c for c in nb.cells if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("solution")]
+    written[0].source = "Step sizes below 2/λ_max converge; <b>bold</b> claim & more."
+    submit(tmp_path, backprop, "bo", nb, NBGRADER_TIME)
+    grade_class(course, backprop, course_dir=tmp_path, workers=1, show_progress=False)
+
+    autograded = nbformat.read(tmp_path / "autograded" / "bo" / "backprop" / backprop.notebook, as_version=4)
+    assert written[0].source in [c.source for c in autograded.cells]
+    first, *others = [c.metadata.nbgrader.grade_id for c in written]
+    with Gradebook(gradebook.db_url(tmp_path), course.id) as gb:
+        grade = gb.find_grade(first, "backprop", "backprop", "bo")
+        assert grade.needs_manual_grade and grade.auto_score is None
+        for grade_id in others:
+            untouched = gb.find_grade(grade_id, "backprop", "backprop", "bo")
+            assert not untouched.needs_manual_grade and untouched.auto_score == 0
+        assert gb.find_submission("backprop", "bo").needs_manual_grade
+
+    api: NbGraderAPI = nbgrader_api(course, tmp_path)       # what the formgrader's pages call
+    submissions = api.get_submissions("backprop")
+    assert [(s["student"], s["needs_manual_grade"], s["autograded"]) for s in submissions] == [("bo", True, True)]
+    notebook = api.get_notebook_submissions("backprop", "backprop")
+    assert notebook[0]["needs_manual_grade"] and notebook[0]["score"] == 0
+
+    outcome = api.generate_feedback("backprop")
+    assert outcome["success"], outcome.get("log")
+    html = (tmp_path / "feedback" / "bo" / "backprop" / "backprop.html").read_text()
+    assert "Step sizes below 2/λ_max converge" in html
