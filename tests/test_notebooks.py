@@ -93,3 +93,5 @@ def test_the_first_cell_says_how_the_notebook_is_graded(assignment):
     assert f"takes longer than {assignment.limits.load_time_limit:g} s" in intro
     for name in RELEASED_FILES:
         assert f"`{name}`" in intro, name
+    from autograder.sandbox.proxy import THREAD_RULE
+    assert "one single thread" in intro and "one single thread" in THREAD_RULE   # the rule the message names

@@ -25,6 +25,7 @@ from autograder.grade import GraderError, grade_submission
 from autograder.release import generate
 from autograder.sandbox import launcher
 
+from guarantees import need
 from helpers import AUTOGRADER, by_name, run_cli
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
@@ -338,11 +339,28 @@ def test_a_sandbox_that_cannot_start_is_the_graders_error(backprop, monkeypatch)
         grade_submission(backprop, PROJECT_ROOT / "solutions" / "backprop.py", isolation=ISOLATION)
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="the fallback's own uid and namespace need a root grader")
+@pytest.mark.parametrize("mode", ["bwrap", "none"])
+def test_student_code_never_runs_as_root(mode):
+    """A root grader's children drop every privilege: another uid and gid than root's, in both modes."""
+    from autograder.sandbox.proxy import SandboxedStudent, Unit
+    need("root", "student code drops root's privileges (its own uid and gid)")
+    if mode == "bwrap":
+        need("bubblewrap", "student code drops root's privileges under bubblewrap")
+    who = "import os\ndef who():\n    return [os.getuid(), os.geteuid(), os.getgid(), os.getegid()]\n"
+    student = SandboxedStudent([Unit("who.py", who, ("who",))], time_limits={}, default_time_limit=10,
+                               load_time_limit=20, config=launcher.SandboxConfig(isolate=mode))
+    try:
+        ids = student.who()
+    finally:
+        student.close()
+    assert len(ids) == 4 and 0 not in ids, ids
+
+
 def test_fallback_children_are_never_dumpable_nor_visible_to_one_another(tmp_path):
     """Without bubblewrap: a child is not dumpable from its first instruction (its /proc entries
     belong to root even before child.py runs), and a sibling cannot see it in /proc at all."""
     from autograder.sandbox.proxy import SandboxedStudent, Unit
+    need("root", "the fallback's children have their own uid and are invisible to one another")
     config = launcher.SandboxConfig(isolate="none")
     victim = launcher.start(config, {"victim.py": b"# SECRET\n"})
     try:
