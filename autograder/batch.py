@@ -433,7 +433,8 @@ def grade_class(course: Course, assignment: Assignment, *, course_dir: Path, iso
         def on_result(student, result):
             result = safe_result(result)
             try:
-                _store(course, course_dir, assignment, by_student[student], result, write_notebooks)
+                with _interrupt_deferred():      # Ctrl-C never leaves a result half stored
+                    _store(course, course_dir, assignment, by_student[student], result, write_notebooks)
             except Exception as err:  # noqa: BLE001 - one result that cannot be stored stops only itself
                 result = {"error": safe_text(f"its result could not be stored ({type(err).__name__}: {err})")}
             summary[student] = result
@@ -453,6 +454,20 @@ def grade_class(course: Course, assignment: Assignment, *, course_dir: Path, iso
         except KeyboardInterrupt:
             raise Interrupted(len(summary), len(submissions)) from None
     return summary
+
+
+@contextlib.contextmanager
+def _interrupt_deferred():
+    """Ctrl-C (SIGINT) waits until the block is done, then arrives as usual (main thread only)."""
+    import threading
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 class Interrupted(Exception):

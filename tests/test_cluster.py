@@ -7,10 +7,13 @@ fail. The client grades through `autograder grade --scheduler` and the results m
 local run's.
 """
 import json
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -123,3 +126,80 @@ def test_an_unreachable_scheduler_says_what_to_check(tmp_path, course):
     assert done.returncode == 2
     assert "could not reach the Dask scheduler" in done.stderr and "dask scheduler" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def _class_on(cluster_dirs, name="gradients"):
+    class_dir, course_files = cluster_dirs
+    course_file = copy_course(load_course(), name, course_files)
+    course = load_course(course_file)
+    assignment = course.assignment(name)
+    generate(course, assignment, course_dir=class_dir)
+    make_demo_class(class_dir, assignment)
+    base = [*AUTOGRADER, "--course-file", str(course_file), "grade", name, "--course-dir", str(class_dir)]
+    return class_dir, assignment, base
+
+
+def _stored(class_dir, name="gradients"):
+    """{student: results.json} of the results stored completely (their stamp says so)."""
+    done = {}
+    for stamp in (class_dir / "autograded").glob(f"*/{name}/.autograder.json"):
+        if json.loads(stamp.read_text()).get("complete"):
+            done[stamp.parent.parent.name] = json.loads((stamp.parent / "results.json").read_text())
+    return done
+
+
+def _wait_for_first_result(class_dir, process, seconds=300):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not _stored(class_dir) and process.poll() is None:
+        time.sleep(0.2)
+    assert _stored(class_dir), "no result was stored before the deadline"
+
+
+@pytest.mark.skipif(BWRAP is None, reason="bubblewrap hides the course directory from the workers")
+def test_ctrl_c_on_a_dask_batch_keeps_what_is_done_and_stops_the_cluster_work(cluster, tmp_path):
+    address, dirs = cluster
+    class_dir, assignment, base = _class_on(dirs)
+    process = subprocess.Popen([*base, "--scheduler", address], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    _wait_for_first_result(class_dir, process)
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    kept = _stored(class_dir)
+    students = {p.name for p in (class_dir / "submitted").iterdir()}
+    assert process.returncode == 130, err[-2000:]
+    assert "run the same command again" in err and "Traceback" not in err
+    from distributed import Client
+    with Client(address, timeout=60) as client:          # nothing keeps grading for a command that is gone
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and any(client.processing().values()):
+            time.sleep(0.5)
+        assert not any(client.processing().values())
+    again = subprocess.run([*base, "--scheduler", address], capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert set(_stored(class_dir)) == students
+    assert f"{len(students) - len(kept)} graded now, {len(kept)} reused" in again.stdout
+
+
+@pytest.mark.skipif(BWRAP is None, reason="bubblewrap hides the course directory from the workers")
+def test_a_dask_worker_killed_mid_batch_loses_no_grade(cluster, tmp_path):
+    address, dirs = cluster
+    class_dir, assignment, base = _class_on(dirs)
+    from distributed import Client
+    with Client(address, timeout=60) as client:
+        client.wait_for_workers(2, timeout=120)
+        pids = client.run(os.getpid)
+    process = subprocess.Popen([*base, "--scheduler", address], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    _wait_for_first_result(class_dir, process)
+    os.kill(sorted(pids.values())[0], signal.SIGKILL)       # one worker dies mid-batch (its nanny restarts it)
+    out, err = process.communicate(timeout=900)
+    students = {p.name for p in (class_dir / "submitted").iterdir()}
+    stored = _stored(class_dir)
+    # every student is either graded, or named on the console as not graded (never a stored zero)
+    missing = students - set(stored)
+    assert process.returncode == (1 if missing else 0), err[-2000:]
+    assert all(student in err for student in missing)
+    assert not any("KilledWorker" in json.dumps(result) for result in stored.values())
+    assert stored["ada"]["score"] == assignment.max_score
+    again = subprocess.run([*base, "--scheduler", address], capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0 and set(_stored(class_dir)) == students, again.stderr[-2000:]
