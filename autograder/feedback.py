@@ -27,21 +27,21 @@ from .text import safe_text
 
 
 def _answers_from_notebook(path: Path) -> dict[str, str]:
-    """grade_id -> source of the first code cell carrying that grade_id: the copy the grader
-    graded (submission.py), whatever its other metadata says."""
+    """grade_id -> source of the first code cell carrying that grade_id (the copy the grader
+    graded: submission.py), or for a written answer of the first Markdown cell."""
     nb = nbformat.reads(read_text(path), as_version=4)
-    answers = {}
+    found = {"code": {}, "markdown": {}}          # written answers are Markdown cells
     for cell in nb.cells:
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+        if not isinstance(cell, dict) or cell.get("cell_type") not in found:
             continue
         meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell.get("metadata"), dict) else {}
         if isinstance(meta, dict) and isinstance(meta.get("grade_id"), str):
             source = cell.get("source", "")
             if isinstance(source, list):
                 source = "".join(s for s in source if isinstance(s, str))
-            answers.setdefault(meta["grade_id"], safe_text(source, 200_000) if isinstance(source, str)
-                               else "# (this cell's source is not text)\n")
-    return answers
+            found[cell["cell_type"]].setdefault(meta["grade_id"], safe_text(source, 200_000)
+                                                if isinstance(source, str) else "# (this cell's source is not text)\n")
+    return {**found["markdown"], **found["code"]}
 
 
 def _answers_from_module(path: Path) -> dict[str, str]:

@@ -86,9 +86,10 @@ def test_gradient_not_averaged_is_named(neuron, tmp_path):
     tests = by_name(grade(neuron, path))
     assert tests["bce_grad_z"]["score"] < tests["bce_grad_z"]["max_score"]
     assert "wrong_mean_denominator" in tests["bce_grad_z"]["tags"], tests["bce_grad_z"]
-    # bce_grads calls the student's own bce_grad_z, so it is wrong too; nothing else is
-    assert tests["bce_grads"]["score"] < tests["bce_grads"]["max_score"]
-    for name in ("relu_layer", "sigmoid", "neuron_forward", "bce_loss", "neuron_step"):
+    # bce_grads calls it, keeps its points (error carried forward) and says which part to fix first
+    assert tests["bce_grads"]["score"] == tests["bce_grads"]["max_score"]
+    assert "calls_wrong_part" in tests["bce_grads"]["tags"] and "`bce_grad_z`" in tests["bce_grads"]["output"]
+    for name in set(tests) - {"bce_grad_z"}:
         assert tests[name]["score"] == tests[name]["max_score"], tests[name]
 
 

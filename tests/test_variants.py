@@ -168,7 +168,7 @@ def test_validate_grades_the_variants_and_fails_on_one_that_loses_points(tmp_pat
     report = validate(course, backprop, functions=["steps_to_reach"], release=False)
     text = report.text()
     ids = [v.variant.id for v in report.variants]
-    assert ids == [v.id for v in load_variants(backprop) if v.function == "steps_to_reach"]
+    assert ids == [v.id for v in load_variants(backprop) if v.function == "steps_to_reach"], text
     assert f"Correct variants: {len(ids)}, full marks {len(ids) - 1}/{len(ids)}" in text
     assert not report.ok and "FAILED" in text
     assert "LOST POINTS" in text and "steps_to_reach__not_strict" in text

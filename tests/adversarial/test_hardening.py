@@ -294,7 +294,8 @@ def test_ctrl_c_and_sigkill_keep_results_and_leave_nothing(released, backprop, t
     # Ctrl-C twice, as a terminal sends it (to the whole foreground process group)
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                start_new_session=True, env=env, cwd=PROJECT_ROOT)
-    assert _wait_for(lambda: len(stamps()) >= 1, 300), "nothing was graded"
+    assert _wait_for(lambda: len(stamps()) >= 1 or process.poll() is not None, 300) and stamps(), \
+        f"nothing was graded (exit {process.poll()}): {process.stderr.read()[-2000:] if process.poll() is not None else ''}"
     os.killpg(process.pid, signal.SIGINT)
     time.sleep(0.2)
     try:
