@@ -95,9 +95,9 @@ def catalogue_path(assignment: Assignment) -> Path:
     return assignment.root / "tests" / "mutants" / f"{assignment.name}.toml"
 
 
-def load_catalogue(assignment: Assignment) -> list[Mutant]:
-    """The assignment's mutants ([] when it has no catalogue). Raises CatalogueError."""
-    path = catalogue_path(assignment)
+def _checked_entries(assignment: Assignment, path: Path, table: str, id_key: str, required: tuple) -> list:
+    """(where, entry) for each [[table]] of a catalogue file ([] when there is none), each checked:
+    the required keys, a graded function, a source that defines it, a unique id. Raises CatalogueError."""
     if not path.exists():
         return []
     try:
@@ -105,25 +105,33 @@ def load_catalogue(assignment: Assignment) -> list[Mutant]:
     except tomllib.TOMLDecodeError as err:
         raise CatalogueError(f"{path.name} is not valid TOML: {err}") from None
     graded = {f.name for f in assignment.functions}
-    mutants, seen = [], set()
-    for i, entry in enumerate(data.get("mutant", [])):
-        where = f"{path.name}: mutant #{i + 1} ({entry.get('function')}/{entry.get('mistake')})"
-        missing = [k for k in ("function", "mistake", "description", "tags", "source") if k not in entry]
+    entries, seen = [], set()
+    for i, entry in enumerate(data.get(table, [])):
+        where = f"{path.name}: {table} #{i + 1} ({entry.get('function')}/{entry.get(id_key)})"
+        missing = [k for k in ("function", id_key, "description", *required, "source") if k not in entry]
         if missing:
             raise CatalogueError(f"{where} lacks {', '.join(missing)}")
+        if entry["function"] not in graded:
+            raise CatalogueError(f"{where}: {entry['function']!r} is not a graded function of {assignment.name}")
+        key = f"{entry['function']}__{entry[id_key]}"
+        if key in seen:
+            raise CatalogueError(f"{where}: a second {table} with id {key}")
+        seen.add(key)
+        if entry["function"] not in _defined_functions(entry["source"], where):
+            raise CatalogueError(f"{where}: its source does not define {entry['function']}()")
+        entries.append((where, entry))
+    return entries
+
+
+def load_catalogue(assignment: Assignment) -> list[Mutant]:
+    """The assignment's mutants ([] when it has no catalogue). Raises CatalogueError."""
+    mutants = []
+    for where, entry in _checked_entries(assignment, catalogue_path(assignment), "mutant", "mistake", ("tags",)):
         mutant = Mutant(entry["function"], entry["mistake"], entry["description"].strip(),
                         tuple(entry["tags"]), entry["source"])
-        if mutant.function not in graded:
-            raise CatalogueError(f"{where}: {mutant.function!r} is not a graded function of {assignment.name}")
         unknown = [t for t in mutant.tags if t not in CODES]
         if unknown or not mutant.tags:
             raise CatalogueError(f"{where}: unknown or no diagnosis tags {unknown}")
-        if mutant.id in seen:
-            raise CatalogueError(f"{where}: a second mutant with id {mutant.id}")
-        seen.add(mutant.id)
-        defined = _defined_functions(mutant.source, where)
-        if mutant.function not in defined:
-            raise CatalogueError(f"{where}: its source does not define {mutant.function}()")
         mutants.append(mutant)
     return mutants
 
@@ -239,30 +247,8 @@ def variants_path(assignment: Assignment) -> Path:
 
 def load_variants(assignment: Assignment) -> list[Variant]:
     """The assignment's correct variants ([] when it has no catalogue). Raises CatalogueError."""
-    path = variants_path(assignment)
-    if not path.exists():
-        return []
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise CatalogueError(f"{path.name} is not valid TOML: {err}") from None
-    graded = {f.name for f in assignment.functions}
-    variants, seen = [], set()
-    for i, entry in enumerate(data.get("variant", [])):
-        where = f"{path.name}: variant #{i + 1} ({entry.get('function')}/{entry.get('variant')})"
-        missing = [k for k in ("function", "variant", "description", "source") if k not in entry]
-        if missing:
-            raise CatalogueError(f"{where} lacks {', '.join(missing)}")
-        variant = Variant(entry["function"], entry["variant"], entry["description"].strip(), entry["source"])
-        if variant.function not in graded:
-            raise CatalogueError(f"{where}: {variant.function!r} is not a graded function of {assignment.name}")
-        if variant.id in seen:
-            raise CatalogueError(f"{where}: a second variant with id {variant.id}")
-        seen.add(variant.id)
-        if variant.function not in _defined_functions(variant.source, where):
-            raise CatalogueError(f"{where}: its source does not define {variant.function}()")
-        variants.append(variant)
-    return variants
+    return [Variant(entry["function"], entry["variant"], entry["description"].strip(), entry["source"])
+            for _, entry in _checked_entries(assignment, variants_path(assignment), "variant", "variant", ())]
 
 
 def grade_variant(assignment: Assignment, variant: Variant, workdir: Path, *, isolation: str = "auto",
