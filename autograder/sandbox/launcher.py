@@ -339,10 +339,12 @@ def private_namespace_works() -> bool:
 
 def _limit_resources(config: SandboxConfig, uid: int | None, view: _PrivateView | None, install_filter) -> None:
     """Runs in the forked child just before exec: own session, rlimits, its private view, no
-    privileges (its own uid), killed with its parent, seccomp."""
+    privileges (its own uid), killed with its parent, seccomp. The address-space limit comes last
+    but for seccomp (whose filter was prepared in the grader): the fork inherits the grader's large
+    address space (torch), so any allocation after that limit could fail and abort the start."""
     os.setsid()
     mb = 2**20
-    resource.setrlimit(resource.RLIMIT_AS, (config.memory_mb * mb, config.memory_mb * mb))
+    address_space = (config.memory_mb * mb, config.memory_mb * mb)
     resource.setrlimit(resource.RLIMIT_CPU, (config.cpu_seconds, config.cpu_seconds + 5))
     resource.setrlimit(resource.RLIMIT_FSIZE, (config.max_file_mb * mb, config.max_file_mb * mb))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -354,6 +356,7 @@ def _limit_resources(config: SandboxConfig, uid: int | None, view: _PrivateView 
         _drop_privileges(uid)
     # after the uid change (which clears it): the child dies with the process that started it
     _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    resource.setrlimit(resource.RLIMIT_AS, address_space)
     if install_filter is not None:
         install_filter()
 

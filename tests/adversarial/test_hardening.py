@@ -12,6 +12,7 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -282,8 +283,9 @@ def test_ctrl_c_and_sigkill_keep_results_and_leave_nothing(released, backprop, t
     students = {"a_honest": ("backprop.py", reference_bytes()),
                 **{f"slow{i}": ("backprop.py", slow) for i in range(4)}}
     course_dir = new_class(released, tmp_path, students)
-    tmpdir = tmp_path / "tmp"
-    tmpdir.mkdir()
+    # a short TMPDIR of its own: multiprocessing's fork server puts a UNIX socket there, whose path
+    # may not exceed 107 bytes (pytest's own tmp_path under xdist can be longer)
+    tmpdir = Path(tempfile.mkdtemp(prefix="ag-"))
     mark = f"AUTOGRADER_TEST_MARK_{uuid.uuid4().hex}"
     env = {**os.environ, "TMPDIR": str(tmpdir), mark: "1"}
     command = [*AUTOGRADER, "grade", "backprop", "--course-dir", str(course_dir), "--workers", "1",
@@ -328,6 +330,7 @@ def test_ctrl_c_and_sigkill_keep_results_and_leave_nothing(released, backprop, t
     assert not list(tmpdir.glob("autograder-sandbox-*"))
     honest = json.loads((course_dir / "autograded" / "a_honest" / "backprop" / "results.json").read_text())
     assert honest["score"] == backprop.max_score
+    shutil.rmtree(tmpdir, ignore_errors=True)
 
 
 
