@@ -15,6 +15,7 @@ back as results.json dicts; only this process writes files and the gradebook (do
 """
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
 import glob
@@ -41,6 +42,7 @@ from .text import safe_result, safe_text
 
 RESULTS = "results.json"
 STAMP = ".autograder.json"
+DASK_ATTEMPTS = 3          # a task lost with its worker is sent again, at most this often in all
 
 
 class BatchError(RuntimeError):
@@ -343,13 +345,18 @@ def _run_dask(course_ref, jobs, scheduler, on_result):
         window = 4 * max(1, len(client.scheduler_info().get("workers", {})))
         waiting = iter(jobs.items())
         keys = {}
+        attempts = collections.Counter()
+
+        def submit(done, key, make):
+            attempts[key] += 1
+            future = client.submit(grade_job, bundle, make(), pure=False, retries=0,
+                                   key=f"grade-{key}-{time.time_ns()}")
+            keys[future] = key
+            done.add(future)
 
         def send_next(done):
             for key, make in waiting:
-                future = client.submit(grade_job, bundle, make(), pure=False, retries=0,
-                                       key=f"grade-{key}-{time.time_ns()}")
-                keys[future] = key
-                done.add(future)
+                submit(done, key, make)
                 return
 
         done = dask_completed([])
@@ -361,7 +368,12 @@ def _run_dask(course_ref, jobs, scheduler, on_result):
                 try:
                     result = future.result()
                 except Exception as err:  # noqa: BLE001 - a lost worker or a failed task: that job only
-                    result = {"error": f"{type(err).__name__}: {err}"}
+                    # grade_job returns every grading outcome as data, so an exception here is the
+                    # cluster's (a worker lost mid-task, its data gone): the job is sent again
+                    if attempts[key] < DASK_ATTEMPTS:
+                        submit(done, key, jobs[key])
+                        continue
+                    result = {"error": f"{type(err).__name__}: {err} (tried {attempts[key]} times)"}
                 on_result(key, result)
                 send_next(done)
         finally:                      # interrupted: nothing keeps grading for a command that is gone

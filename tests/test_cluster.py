@@ -195,11 +195,8 @@ def test_a_dask_worker_killed_mid_batch_loses_no_grade(cluster, tmp_path):
     out, err = process.communicate(timeout=900)
     students = {p.name for p in (class_dir / "submitted").iterdir()}
     stored = _stored(class_dir)
-    # every student is either graded, or named on the console as not graded (never a stored zero)
-    missing = students - set(stored)
-    assert process.returncode == (1 if missing else 0), err[-2000:]
-    assert all(student in err for student in missing)
+    # the task lost with the worker is sent again: every student is graded, none stored as a zero
+    assert process.returncode == 0, err[-2000:]
+    assert set(stored) == students
     assert not any("KilledWorker" in json.dumps(result) for result in stored.values())
     assert stored["ada"]["score"] == assignment.max_score
-    again = subprocess.run([*base, "--scheduler", address], capture_output=True, text=True, timeout=600)
-    assert again.returncode == 0 and set(_stored(class_dir)) == students, again.stderr[-2000:]
