@@ -346,8 +346,11 @@ def key_values():
 
     trained3, _ = bp.train(X_all, Y_all, bp.init_params(3, seed=1), 0.2, 500)
     v["bp_h3_seed1_accuracy"] = bp.accuracy(bp.forward(X_all, trained3)[0], Y_all)
-    accuracies = {h: [bp.accuracy(bp.forward(X_all, bp.train(X_all, Y_all, bp.init_params(h, s), 0.2, 500)[0])[0], Y_all)
-                      for s in range(5)] for h in (1, 2, 3, 4, 8)}
+    def trained_accuracy(hidden, seed):
+        trained, _ = bp.train(X_all, Y_all, bp.init_params(hidden, seed), 0.2, 500)
+        return bp.accuracy(bp.forward(X_all, trained)[0], Y_all)
+
+    accuracies = {h: [trained_accuracy(h, s) for s in range(5)] for h in (1, 2, 3, 4, 8)}
     for h in (1, 2, 3):
         v[f"bp_best_accuracy_h{h}"] = max(accuracies[h])
     v["bp_accuracies_h4"] = accuracies[4]
