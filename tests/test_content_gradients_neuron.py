@@ -215,6 +215,14 @@ def test_the_activation_slopes_the_notebook_states():
     assert torch.nn.LeakyReLU().negative_slope == 0.01
 
 
+def test_tanh_is_a_stretched_sigmoid():
+    """The notebook's tanh z = 2 sigmoid(2z) - 1, and the key's tanh'(z) = 4 sigmoid'(2z), by autograd."""
+    z = np.linspace(-6, 6, 25)
+    np.testing.assert_allclose(np.tanh(z), 2 * nr.sigmoid(2 * z) - 1, atol=1e-15)
+    np.testing.assert_allclose(nr.tanh_grad(z), 4 * sigmoid_slope(2 * z), rtol=1e-9)
+    stated("neuron", r"= 2\sigma(2z) - 1$: the same S shape")
+
+
 def test_the_references_derivatives_agree_with_torch_including_the_kink():
     z = np.array([-4.0, -1.0, -0.0, 0.0, 0.5, 3.0])
     for alpha in (0.01, 0.1, 0.3):
