@@ -160,7 +160,7 @@ def test_the_visualisers_rates_behave_as_the_notebook_says():
         warnings.simplefilter("ignore")
         assert abs(descent_1d(1.1, 20)[-1] - 3) > 100                 # above 1: diverges
     np.testing.assert_allclose(descent_1d(1.0, 6), [0, 6, 0, 6, 0, 6, 0])   # at 1: bounces forever
-    stated("gradients", "Overshooting starts above 0.5 and divergence above 1")
+    stated("gradients", "Where overshooting and divergence really start is question (a).")
 
 
 # -- gradients: the gradient and the contours ----------------------------------------------------
