@@ -332,3 +332,15 @@ def test_xor_needs_a_hidden_layer_and_random_starts(sigmoid_run):
     assert int(np.sum(sg.predict(X, trained) == Y)) == 3 and "3 of the 4 inputs right" in sym_text
     assert f"after {sg.XOR_SETUP['steps']} updates" in sym_text
     only_checked_numbers(baseline_text + sym_text, checked, inputs=(0.5,))
+
+
+def test_backprop_sigmoid_states_no_error_signal_or_gradient_formula(course_dir):
+    """The issue's examples of answers given away, in code and in math notation: the release leads to
+    them with shapes and a derivation to do (tests/test_release_answers.py checks the exact code)."""
+    release = course_dir / "release" / "backprop_sigmoid"
+    text = "\n".join(c.source for c in nbformat.read(release / "backprop_sigmoid.ipynb", as_version=4).cells)
+    text += (release / "public_checks.py").read_text(encoding="utf-8")
+    squashed = re.sub(r"\s+", "", text)
+    for formula in ("a_prevᵀ@δ", "a_prev.T@delta", "δ₂@W₂ᵀ", "delta2@W2.T", "ŷ(1−ŷ)", "Y_hat*(1-Y_hat)",
+                    "(y_hat-y)/2*y_hat", "x.T*delta1", "a1*delta2"):
+        assert formula not in squashed, formula
