@@ -71,6 +71,8 @@ CODES: dict[str, str] = {
     "rel_error_zero_guard": "rel_error divides by zero (no 1e-8 guard) or uses the wrong denominator.",
     "losses_off_by_one": "train returns steps losses instead of steps + 1, or shifted by one update.",
     "stale_gradients": "train reuses gradients from an earlier step (or the first step's only).",
+    "not_accumulated": "A loop over examples overwrites the gradient (=) where it should add up (+=): only "
+                       "the last example counts.",
     "start_not_reset": "Every run of a sweep should start from the same params; this one continues from where "
                        "the previous run ended.",
     "threshold_not_strict": "A strict comparison is written non-strict (<= instead of <): a value equal to the "
