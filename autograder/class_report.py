@@ -52,9 +52,12 @@ mean score {{ "%.2f"|format(mean) }} / {{ "%g"|format(max_score) }}, median {{ "
 {% endfor %}</table>
 <h2>Near-identical submissions</h2>
 {% if pairs %}<table id="similar"><tr><th>submission</th><th>submission</th><th>shared code</th></tr>
-{% for p in pairs %}<tr><td>{{ p.a }}</td><td>{{ p.b }}</td><td class="num">{{ "%.0f"|format(100 * p.share) }}%</td></tr>
-{% endfor %}</table>{% else %}<p id="similar">No pair above {{ "%.0f"|format(100 * threshold) }}% shared code.</p>{% endif %}
-<p>Code the release provides is left out of the comparison. Details: <a href="similarity.html">copydetect's report</a>.</p>
+{% for p in pairs %}<tr><td>{{ p.a }}</td><td>{{ p.b }}</td>
+<td class="num">{{ "%.0f"|format(100 * p.share) }}%</td></tr>
+{% endfor %}</table>{% else %}
+<p id="similar">No pair above {{ "%.0f"|format(100 * threshold) }}% shared code.</p>{% endif %}
+<p>Code the release provides is left out of the comparison.
+Details: <a href="similarity.html">copydetect's report</a>.</p>
 </body></html>
 """)
 

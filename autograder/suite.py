@@ -158,7 +158,8 @@ def run_suite(assignment: Assignment, student, only=None, seed: int | None = Non
     plugin.tolerances = {f.name: f.tolerance for f in assignment.functions}
     args = [str(suite), "-q", "--no-header", "-p", "no:cacheprovider", "-p", "no:randomly",
             "-o", "addopts=", "-o", "console_output_style=classic", "--tb=no", "-s",
-            "--import-mode=importlib", "--rootdir", str(suite.parent), "--confcutdir", str(suite.parent), "-W", "ignore"]
+            "--import-mode=importlib", "--rootdir", str(suite.parent), "--confcutdir", str(suite.parent),
+            "-W", "ignore"]
     sink = io.StringIO()
     autoload = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"   # no third-party plugins: 1.5 s less per run

@@ -88,7 +88,8 @@ def main():
                           (4, "python test_public.py NAME")):
         worst = max(rows, key=lambda r: r[column])
         under = sum(r[column] < TARGET for r in rows)
-        print(f"{label:<32} slowest {worst[0]}.{worst[1]} {worst[column]:.4f} s; {under}/{len(rows)} under {TARGET:g} s")
+        print(f"{label:<32} slowest {worst[0]}.{worst[1]} {worst[column]:.4f} s; "
+              f"{under}/{len(rows)} under {TARGET:g} s")
 
 if __name__ == "__main__":
     main()

@@ -110,6 +110,7 @@ def test_numpy_scalar_loss_gets_full_marks(neuron, tmp_path):
     before = "    return float(np.mean(np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))))"
     assert before in source
     path = tmp_path / "neuron.py"
-    path.write_text(source.replace(before, "    return np.mean(np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z))))"))
+    stable = "    return np.mean(np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z))))"
+    path.write_text(source.replace(before, stable))
     result = grade(neuron, path)
     assert result["score"] == result["max_score"], [t for t in result["tests"] if t["status"] != "passed"]

@@ -107,7 +107,7 @@ def test_a_cluster_without_a_shared_disk_grades_like_the_local_run(cluster, tmp_
     again = {p.parent.parent.name: json.loads(p.read_text())
              for p in (class_dir / "autograded").glob("*/gradients/results.json")}
 
-    strip = lambda r: [(t["name"], t["score"], t["tags"], t["output"]) for t in r["tests"]]  # noqa: E731
+    strip = lambda r: [(t["name"], t["score"], t["tags"], t["output"]) for t in r["tests"]]
     students = {p.name for p in (class_dir / "submitted").iterdir()}
     assert set(results) == set(again) == students
     assert {s: strip(r) for s, r in results.items()} == {s: strip(r) for s, r in again.items()}

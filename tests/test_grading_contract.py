@@ -149,6 +149,6 @@ def test_grading_is_deterministic(backprop, tmp_path):
     path = tmp_path / "student.py"
     path.write_text(REFERENCE_PY.read_text().replace("return dy.sum(axis=0)", "return dy.mean(axis=0)"))
     first, second = grade(backprop, path), grade(backprop, path)
-    strip = lambda r: [(t["name"], t["score"], t["tags"], t["output"]) for t in r["tests"]]  # noqa: E731
+    strip = lambda r: [(t["name"], t["score"], t["tags"], t["output"]) for t in r["tests"]]
     assert strip(first) == strip(second)
     assert "bias_not_summed" in by_name(first)["dL_db2"]["tags"]

@@ -29,7 +29,8 @@ def test_a_tampered_locked_cell_is_restored_and_reported(backprop, tmp_path):
     result = grade(backprop, path)
     tests = by_name(result)
     assert "Read-only cell 'test_relu' was changed; the original was used." in result["output"]
-    assert tests["relu"]["score"] == 0 and "locked_cell_modified" in tests["relu"]["tags"]   # returns its input: no credit
+    # returns its input: no credit
+    assert tests["relu"]["score"] == 0 and "locked_cell_modified" in tests["relu"]["tags"]
     assert "missing_activation" in tests["relu"]["tags"]
     assert tests["relu_grad"]["score"] == tests["relu_grad"]["max_score"]
 

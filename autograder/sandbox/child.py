@@ -46,9 +46,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 if len(sys.argv) > 4 and sys.argv[3] == "--site":
     sys.path.insert(1, sys.argv[4])
 
-import numpy as np  # noqa: E402  (imported before any student code can touch it)
+import numpy as np  # imported before any student code can touch it
 
-import wire  # noqa: E402
+import wire
 
 IN_FD, OUT_FD = int(sys.argv[1]), int(sys.argv[2])
 MAX_MESSAGE = 2000
@@ -182,7 +182,7 @@ def describe_exception(err):
             where = f"{frame.filename[len('<submission:'):-1]}, line {frame.lineno}"
     try:
         message = short(err)
-    except BaseException:  # noqa: BLE001 - a hostile __str__ must not end the child
+    except BaseException:  # a hostile __str__ must not end the child
         message = "<unprintable>"
     return {"type": type(err).__name__, "message": message, "where": where}
 
@@ -211,7 +211,7 @@ def load(units, forbidden, inert=()):
             continue
         try:
             exec(code, NAMESPACE)
-        except BaseException as err:  # noqa: BLE001 - SystemExit and KeyboardInterrupt too
+        except BaseException as err:  # SystemExit and KeyboardInterrupt too
             info = describe_exception(err)
             entry.update(status="error", type=info["type"], message=info["message"])
         report.append(entry)
@@ -242,7 +242,7 @@ def invoke(functions, request):
     args = request.get("args")
     try:
         value = function(*(args if type(args) is list else []))
-    except BaseException as err:  # noqa: BLE001 - reported to the grader, which decides
+    except BaseException as err:  # reported to the grader, which decides
         restore_builtins()
         return {"op": "invoke_raised", **describe_exception(err)}
     restore_builtins()
@@ -257,7 +257,7 @@ def callback(key):
         try:
             payload = wire.encode({"op": "callback", "id": key, "args": list(args), "kwargs": kwargs,
                                    "nonce": NONCE[0]}, functions)
-        except BaseException as err:  # noqa: BLE001 - unsendable arguments are the caller's error
+        except BaseException as err:  # unsendable arguments are the caller's error
             raise ReferencePartError(f"the arguments could not be sent to the grader: {short(err)}") from None
         wire.write_frame(OUT_FD, payload)
         inputs = list(leaves(list(args), "args")) + list(leaves(kwargs, "kwargs"))
@@ -269,7 +269,7 @@ def callback(key):
                 answer = invoke(functions, reply)
                 try:
                     payload = wire.encode({**answer, "nonce": NONCE[0]})
-                except BaseException as err:  # noqa: BLE001 - e.g. a huge or hostile value
+                except BaseException as err:  # e.g. a huge or hostile value
                     payload = wire.encode({"op": "invoke_raised", "type": type(err).__name__,
                                            "message": "the value could not be sent", "where": None,
                                            "nonce": NONCE[0]})
@@ -311,7 +311,7 @@ def call(name, args, kwargs, parts):
     dict.update(NAMESPACE, parts)
     try:
         value = function(*args, **kwargs)
-    except BaseException as err:  # noqa: BLE001 - SystemExit, KeyboardInterrupt, MemoryError...
+    except BaseException as err:  # SystemExit, KeyboardInterrupt, MemoryError...
         restore_builtins()
         return {"op": "raised", **describe_exception(err), "forbidden": list(BLOCKER.attempts)}
     finally:
@@ -327,7 +327,7 @@ def call(name, args, kwargs, parts):
             for in_path, array in inputs:
                 if shares_memory(out, array):
                     aliased.append(f"{out_path} is {in_path}")
-    except BaseException as err:  # noqa: BLE001 - e.g. a hostile object inside the result
+    except BaseException as err:  # e.g. a hostile object inside the result
         return {"op": "raised", "type": type(err).__name__, "where": None, "forbidden": [],
                 "message": "the result could not be inspected"}
     return {"op": "result", "value": value, "inputs_after": [array for _, array in inputs],
@@ -348,7 +348,8 @@ def serve():
             reply = load(request["units"], request.get("forbidden", ()), request.get("inert", ()))
         elif op == "call":
             parts = request.get("parts")
-            parts = {k: v for k, v in dict.items(parts) if type(k) is str and callable(v)} if type(parts) is dict else {}
+            parts = ({k: v for k, v in dict.items(parts) if type(k) is str and callable(v)}
+                     if type(parts) is dict else {})
             reply = call(request["name"], request.get("args", []), request.get("kwargs", {}), parts)
         elif op == "exit":
             return
@@ -360,7 +361,7 @@ def serve():
         except wire.WireError as err:
             payload = wire.encode({"op": "raised", "type": "ResultTooLarge", "message": str(err),
                                    "where": None, "forbidden": [], "nonce": NONCE[0]})
-        except BaseException as err:  # noqa: BLE001 - e.g. a dict subclass with a hostile items()
+        except BaseException as err:  # e.g. a dict subclass with a hostile items()
             payload = wire.encode({"op": "raised", "type": type(err).__name__,
                                    "message": "the result could not be sent", "where": None,
                                    "forbidden": [], "nonce": NONCE[0]})

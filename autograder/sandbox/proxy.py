@@ -592,7 +592,8 @@ class SandboxedStudent(_Functions):
         if op == "missing":
             raise self._not_defined(name, _text(reply.get("why"), 200))
         if op == "raised":
-            kind, message, where = _text(reply.get("type"), 200), _text(reply.get("message")), _text(reply.get("where"), 200)
+            kind, message = _text(reply.get("type"), 200), _text(reply.get("message"))
+            where = _text(reply.get("where"), 200)
             at = f" ({where})" if where else ""
             if kind == "NotImplementedError":
                 raise StudentFailure(f"`{name}` still raises NotImplementedError: replace the stub "

@@ -184,7 +184,8 @@ def assert_close(actual, expected, *, tol="exact", what="the result", inputs=Non
             raise Failure(f"{what} should be a dict with keys {sorted(expected)}, got "
                           f"{_kind(actual)}.{context}", ("not_array",))
         if set(actual) != set(expected):
-            raise Failure(f"{what} should have the keys {sorted(expected)}, got {describe(sorted(str(k)[:200] for k in list(actual)[:20]))}."
+            got = describe(sorted(str(k)[:200] for k in list(actual)[:20]))
+            raise Failure(f"{what} should have the keys {sorted(expected)}, got {got}."
                           f"{context}", ("wrong_keys",))
         for key in expected:
             alt = {tag: (v[key] if isinstance(v, dict) else None) for tag, v in (alternatives or {}).items()}

@@ -156,7 +156,6 @@ def pattern_mistakes(W2, b2, expected):
 def test_unreachable_pattern_matches_reference(student, reference, seed):
     W2, b2 = _generic_output_layer(seed)
     expected = reference.unreachable_pattern(W2, b2)
-    a = np.linalg.svd(W2)[2][-1]
     call = student.call("unreachable_pattern", W2, b2)
     assert_close(call.value, expected, what="unreachable_pattern(W2, b2)", inputs={"W2": W2, "b2": b2},
                  alternatives=pattern_mistakes(W2, b2, expected))

@@ -51,7 +51,8 @@ def test_output_delta_walkthrough(student, reference):
     """delta2 = (y_hat - y) * y_hat * (1 - y_hat) = -0.0723 on the 2-1-1 example (the text's -0.0736 is an error)."""
     X, Y = reference.walkthrough_example()
     Y_hat, _ = reference.forward(X, reference.walkthrough_params())
-    _check_output_delta(student.call("output_delta", Y_hat, Y), reference, Y_hat, Y, "output_delta on the 2-1-1 example")
+    _check_output_delta(student.call("output_delta", Y_hat, Y), reference, Y_hat, Y,
+                        "output_delta on the 2-1-1 example")
 
 
 @graded("output_delta")
@@ -116,7 +117,8 @@ def test_weight_grad_matches_torch(student, reference):
     _, cache, delta2, delta1 = _intermediates(reference, X, Y, params)
     _check_weight_grad(student, reference, X, delta1, "W1")
     grads = network_loss_and_grads(X, Y, params)[1]
-    assert_close(student.weight_grad(cache["a1"], delta2), grads["W2"], what="weight_grad(a1, delta2) vs torch's dL/dW2")
+    assert_close(student.weight_grad(cache["a1"], delta2), grads["W2"],
+                 what="weight_grad(a1, delta2) vs torch's dL/dW2")
     assert_close(student.weight_grad(X, delta1), grads["W1"], what="weight_grad(X, delta1) vs torch's dL/dW1")
 
 

@@ -42,8 +42,9 @@ def _check_path(student, reference, grad, start, lr, steps, tol="training"):
     inputs = {"start": start}
     if isinstance(path, np.ndarray) and path.ndim == 2 and path.shape[1:] == expected.shape[1:] \
             and abs(path.shape[0] - expected.shape[0]) == 1:
+        too = "many" if path.shape[0] > steps + 1 else "few"
         raise Failure(f"{what} should return steps + 1 = {steps + 1} rows (the start, then the point after each "
-                      f"update), got {path.shape[0]}: a loop that runs one time too {'many' if path.shape[0] > steps + 1 else 'few'}, "
+                      f"update), got {path.shape[0]}: a loop that runs one time too {too}, "
                       f"or the start left out.\nInput: start = {start}", ("off_by_one", "shape"))
     assert_no_mutation(call, "gradient_descent", inputs=inputs)
     assert_close(path, expected, tol=tol, what=what, inputs=inputs,

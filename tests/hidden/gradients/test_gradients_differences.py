@@ -75,7 +75,8 @@ def test_central_difference_matches_reference(student, reference, x, h):
 @graded("central_difference")
 @given(x=xs)
 def test_central_difference_matches_torch(student, reference, x):
-    assert_close(as_number(student.central_difference(Counted(wavy), x, 1e-4)), derivative(wavy_torch, x), tol="gradcheck",
+    assert_close(as_number(student.central_difference(Counted(wavy), x, 1e-4)), derivative(wavy_torch, x),
+                 tol="gradcheck",
                  what=f"central_difference(f, x={x}, h=1e-4) vs the exact derivative (torch autograd)",
                  inputs={"f": WAVY}, alternatives=central_mistakes(wavy, x, 1e-4))
 
@@ -90,8 +91,8 @@ def test_central_difference_on_the_texts_polynomial(student, reference):
 
 
 def _signed_errors(reference, exact, x, hs):
-    return np.array([[reference.forward_difference(wavy, x, h) - exact, reference.central_difference(wavy, x, h) - exact]
-                     for h in hs])
+    return np.array([[reference.forward_difference(wavy, x, h) - exact,
+                      reference.central_difference(wavy, x, h) - exact] for h in hs])
 
 
 def _check_errors(student, reference, x, hs):

@@ -72,7 +72,8 @@ def test_partial_derivatives_of_the_texts_bowl(student, reference):
     exact = torch_gradient(bowl_torch, point)
     for i in (0, 1):
         assert_close(as_number(student.partial_derivative(Counted(bowl, scalar=False), point.copy(), i, 1e-5)),
-                     exact[i], tol="gradcheck", what=f"partial_derivative(f, [2, 1], i={i}, h=1e-5) for f = x**2 + 3y**2",
+                     exact[i], tol="gradcheck",
+                     what=f"partial_derivative(f, [2, 1], i={i}, h=1e-5) for f = x**2 + 3y**2",
                      alternatives=partial_mistakes(bowl, point, i, 1e-5))
 
 
@@ -126,7 +127,8 @@ def f_loss_mistakes(point):
 @graded("f_loss", core=True)
 @given(point=points(2))
 def test_f_loss_matches_reference(student, reference, point):
-    assert_close(as_number(student.f_loss(point)), reference.f_loss(point), what="f_loss(point)", inputs={"point": point},
+    assert_close(as_number(student.f_loss(point)), reference.f_loss(point), what="f_loss(point)",
+                 inputs={"point": point},
                  alternatives=f_loss_mistakes(point))
 
 
