@@ -58,7 +58,7 @@ def write_nbgrader_config(course: Course, course_dir: Path) -> Path:
              f"c.CourseDirectory.course_id = {course.id!r}\n"
              f"c.CourseDirectory.root = {root!r}\n")
     if not path.exists():
-        path.write_text("c = get_config()  # noqa: F821\n" + block, encoding="utf-8")
+        path.write_text("c = get_config()  # noqa: F821 - nbgrader defines it\n" + block, encoding="utf-8")
         return path
     theirs = PyFileConfigLoader(CONFIG_FILE, path=root).load_config().CourseDirectory
     if theirs.get("course_id") == course.id and Path(theirs.get("root", "")).resolve() == Path(root):

@@ -30,14 +30,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder.course import load_course  # noqa: E402
-from autograder.demo import BACKPROP_MISTAKES, _reference_answers  # noqa: E402
-from autograder.gradebook import db_url  # noqa: E402
-from autograder.release import RELEASED_FILES, SHARED_FILES, generate, write_nbgrader_config  # noqa: E402
-from autograder.sandbox import launcher  # noqa: E402
-from autograder.sandbox.proxy import LocalStudent  # noqa: E402
-from autograder.suite import run_suite  # noqa: E402
-from solutions import backprop as ref  # noqa: E402
+from autograder.course import load_course  # noqa: E402 - after ROOT is put on sys.path (run as a script)
+from autograder.demo import BACKPROP_MISTAKES, _reference_answers  # noqa: E402 - after ROOT is put on sys.path (run as a script)
+from autograder.gradebook import db_url  # noqa: E402 - after ROOT is put on sys.path (run as a script)
+from autograder.release import RELEASED_FILES, SHARED_FILES, generate, write_nbgrader_config  # noqa: E402 - after ROOT is put on sys.path (run as a script)
+from autograder.sandbox import launcher  # noqa: E402 - after ROOT is put on sys.path (run as a script)
+from autograder.sandbox.proxy import LocalStudent  # noqa: E402 - after ROOT is put on sys.path (run as a script)
+from autograder.suite import run_suite  # noqa: E402 - after ROOT is put on sys.path (run as a script)
+from solutions import backprop as ref  # noqa: E402 - after ROOT is put on sys.path (run as a script)
 
 
 def literal(value) -> str:

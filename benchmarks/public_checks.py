@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder.course import load_course  # noqa: E402
-from autograder.release import RELEASED_FILES, released_file  # noqa: E402
+from autograder.course import load_course  # noqa: E402 - after ROOT is put on sys.path (run as a script)
+from autograder.release import RELEASED_FILES, released_file  # noqa: E402 - after ROOT is put on sys.path (run as a script)
 
 TARGET = 1.0
 

@@ -57,11 +57,11 @@ try:   # not dumpable: other processes of the same uid cannot read our /proc ent
 except (OSError, AttributeError):
     pass
 # Bound now, before student code can replace them in numpy or builtins.
-isinstance, type, str, len, list, tuple, dict, enumerate, callable, sorted = (  # noqa: A001
+isinstance, type, str, len, list, tuple, dict, enumerate, callable, sorted = (  # noqa: A001 - bound before student code can replace them
     isinstance, type, str, len, list, tuple, dict, enumerate, callable, sorted)
-BaseException, NotImplementedError, SyntaxError, EOFError = (  # noqa: A001
+BaseException, NotImplementedError, SyntaxError, EOFError = (  # noqa: A001 - bound before student code can replace them
     BaseException, NotImplementedError, SyntaxError, EOFError)
-compile, exec = compile, exec  # noqa: A001
+compile, exec = compile, exec  # noqa: A001 - bound before student code can replace them
 ndarray = np.ndarray
 shares_memory = np.shares_memory
 copyto, array_equal = np.copyto, np.array_equal

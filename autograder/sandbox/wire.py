@@ -36,7 +36,7 @@ _ndarray, _generic = np.ndarray, np.generic
 _isfinite, _all = np.isfinite, np.all
 _write, _read, _select, _monotonic = os.write, os.read, select.select, time.monotonic
 _token = secrets.token_hex
-type, len, isinstance, callable, repr, str, abs, float, int, bool, all, list, tuple, dict = (  # noqa: A001
+type, len, isinstance, callable, repr, str, abs, float, int, bool, all, list, tuple, dict = (  # noqa: A001 - bound before student code can replace them
     type, len, isinstance, callable, repr, str, abs, float, int, bool, all, list, tuple, dict)
 
 MAX_FRAME_BYTES = 64 * 2**20    # one message, arrays included: the grader never reads more
