@@ -101,10 +101,13 @@ CODES: dict[str, str] = {
 }
 
 
+GENERIC = "wrong_values"   # the tag of a wrong value when no more specific cause was found
+
+
 class Failure(AssertionError):
     """A failed check: a message for the student and the diagnosis tags that explain it."""
 
-    def __init__(self, message: str, tags=("wrong_values",)):
+    def __init__(self, message: str, tags=(GENERIC,)):
         unknown = [t for t in tags if t not in CODES]
         if unknown:
             raise ValueError(f"unknown diagnosis code(s): {unknown}")

@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .course import Assignment
+from .diagnosis import GENERIC
 from .suite import TestOutcome
 from .text import safe_result
-
-GENERIC = "wrong_values"
 
 
 @dataclass

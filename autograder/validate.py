@@ -37,11 +37,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .course import Assignment, Course
-from .diagnosis import CODES
+from .diagnosis import CODES, GENERIC
 
 MIN_MUTANTS = 3
 MIN_VARIANTS = 3
-GENERIC = "wrong_values"
 
 
 class CatalogueError(ValueError):

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 from autograder.diagnosis import CODES
 from autograder.testing.types import as_pair
-from autograder.testing import Failure, assert_close, assert_no_mutation, graded
+from autograder.testing import GENERIC, Failure, Mistake, assert_close, assert_no_mutation, graded
 from autograder.testing.compare import expected_shown
 from autograder.testing.oracle import train_losses
 from autograder.testing.strategies import decimals, networks, random_network, settles
@@ -29,10 +29,10 @@ def sweep_mistakes(reference, X, Y, params, lrs, steps, expected):
     for lr in lrs:
         start, losses = reference.train(X, Y, start, lr, steps)
         chained.append(losses)
-    return {"start_not_reset": np.array(chained) if len(lrs) > 1 and steps else None,
-            "transposed": expected.T,
-            "losses_off_by_one": expected[:, 1:], ("losses_off_by_one",): np.hstack([expected[:, 1:],
-                                                                                      expected[:, -1:]])}
+    return [Mistake("start_not_reset", np.array(chained) if len(lrs) > 1 and steps else None),
+            Mistake("transposed", expected.T),
+            Mistake("losses_off_by_one", expected[:, 1:]),
+            Mistake("losses_off_by_one", np.hstack([expected[:, 1:], expected[:, -1:]]))]
 
 
 def _check_sweep(student, reference, X, Y, params, lrs, steps):
@@ -44,8 +44,8 @@ def _check_sweep(student, reference, X, Y, params, lrs, steps):
     if isinstance(value, (list, tuple)):
         raise Failure(f"{what} should return one 2-D NumPy array of shape {expected.shape} (row i: the losses "
                       f"for lrs[i]), got a {type(value).__name__}; wrap it with np.array(...).", ("not_array",))
-    alternatives = sweep_mistakes(reference, X, Y, params, lrs, steps, expected)
-    assert_close(value, expected, tol="training", what=what, alternatives=alternatives)
+    mistakes = sweep_mistakes(reference, X, Y, params, lrs, steps, expected)
+    assert_close(value, expected, tol="training", what=what, mistakes=mistakes)
     assert_no_mutation(call, "lr_sweep")
     return value
 
@@ -115,7 +115,7 @@ def _check_steps(student, reference, losses, threshold):
         raise Failure(f"steps_to_reach(losses, threshold={threshold}) is {actual}"
                       f"{f', expected {expected}' if expected_shown() else ''}: the "
                       f"number of updates k of the first losses[k] strictly below the threshold (-1 if none)."
-                      f"{shown}" + (f"\nLikely cause: {CODES[tag]}" if tag else ""), (tag or "wrong_values",))
+                      f"{shown}" + (f"\nLikely cause: {CODES[tag]}" if tag else ""), (tag or GENERIC,))
     assert_no_mutation(call, "steps_to_reach")
 
 
@@ -147,8 +147,8 @@ def pattern_mistakes(W2, b2, expected):
     a = np.linalg.svd(W2)[2][-1]
     flipped, from_zero = 1.0 - expected, (a * (a @ b2) < 0).astype(np.float64)
     if np.array_equal(flipped, from_zero):     # a . b2 and a . (b2 - 1/2) differ in sign: the same pattern
-        return {("sign_flipped", "wrong_threshold"): flipped}
-    return {"wrong_threshold": from_zero, "sign_flipped": flipped}
+        return [Mistake(("sign_flipped", "wrong_threshold"), flipped)]
+    return [Mistake("wrong_threshold", from_zero), Mistake("sign_flipped", flipped)]
 
 
 @graded("unreachable_pattern", weight=2, core=True)
@@ -158,7 +158,7 @@ def test_unreachable_pattern_matches_reference(student, reference, seed):
     expected = reference.unreachable_pattern(W2, b2)
     call = student.call("unreachable_pattern", W2, b2)
     assert_close(call.value, expected, what="unreachable_pattern(W2, b2)", inputs={"W2": W2, "b2": b2},
-                 alternatives=pattern_mistakes(W2, b2, expected))
+                 mistakes=pattern_mistakes(W2, b2, expected))
     assert_no_mutation(call, "unreachable_pattern", inputs={"W2": W2, "b2": b2})
 
 
@@ -171,7 +171,7 @@ def test_unreachable_pattern_of_a_trained_network_is_missed(student, reference):
     expected = reference.unreachable_pattern(trained["W2"], trained["b2"])
     assert_close(pattern, expected, what="unreachable_pattern(W2, b2) of a trained 4-3-4 network",
                  inputs={"W2": trained["W2"], "b2": trained["b2"]},
-                 alternatives=pattern_mistakes(trained["W2"], trained["b2"], expected))
+                 mistakes=pattern_mistakes(trained["W2"], trained["b2"], expected))
 
 
 @graded("make_hflip_dataset", weight=2, core=True, answer_shown=False)
@@ -180,8 +180,8 @@ def test_make_hflip_dataset_matches_reference(student, reference):
     X, Y = as_pair(result, "make_hflip_dataset()", "(X, Y)")
     X_ref, Y_ref = reference.make_hflip_dataset()
     images = X_ref.reshape(16, 2, 2)
-    assert_close(X, X_ref, what="X from make_hflip_dataset()", alternatives={"bit_order_reversed": X_ref[:, ::-1]})
+    assert_close(X, X_ref, what="X from make_hflip_dataset()", mistakes=[Mistake("bit_order_reversed", X_ref[:, ::-1])])
     assert_close(Y, Y_ref, what="Y from make_hflip_dataset() (the left-right flip: [p00, p01, p10, p11] -> "
                                 "[p01, p00, p11, p10])",
-                 alternatives={"wrong_flip": images[:, ::-1, :].reshape(16, 4),                  # up-down
-                               ("wrong_flip",): images.transpose(0, 2, 1).reshape(16, 4)})      # diagonal
+                 mistakes=[Mistake("wrong_flip", images[:, ::-1, :].reshape(16, 4)),               # up-down
+                           Mistake("wrong_flip", images.transpose(0, 2, 1).reshape(16, 4))])       # diagonal

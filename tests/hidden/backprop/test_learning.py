@@ -4,7 +4,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from autograder.testing.types import as_pair
-from autograder.testing import Failure, assert_close, assert_no_mutation, graded
+from autograder.testing import Failure, Mistake, assert_close, assert_no_mutation, graded
 from autograder.testing.composite import close_tree
 from autograder.testing.oracle import train_losses
 from autograder.testing.strategies import decimals, either_side_of_the_kinks, networks, random_network, settles
@@ -32,13 +32,13 @@ def test_sgd_step_matches_reference(student, reference, net, lr):
     _, cache = reference.forward(X, params)
     grads = reference.backward(Y, params, cache)
     call = student.call("sgd_step", params, grads, lr)
-    alternatives = {"sign_flipped": {k: params[k] + lr * grads[k] for k in params}}
+    mistakes = [Mistake("sign_flipped", {k: params[k] + lr * grads[k] for k in params})]
     c = _fitted_rate(call.value, params, grads) if isinstance(call.value, dict) else None
     if c is not None and not np.isclose(c, lr) and not np.isclose(c, -lr):
-        alternatives["step_size_ignored"] = call.value   # p - c * g with a step size that is not lr
+        mistakes.append(Mistake("step_size_ignored", call.value))   # p - c * g with a step size that is not lr
     assert_no_mutation(call, "sgd_step")
     assert_close(call.value, reference.sgd_step(params, grads, lr), what=f"sgd_step(params, grads, lr={lr})",
-                 inputs={"lr": lr}, alternatives=alternatives)
+                 inputs={"lr": lr}, mistakes=mistakes)
 
 
 def _losses(student_result, steps):
@@ -72,11 +72,11 @@ def _compare_train(reference, X, Y, params, lr, steps, tol, new_params, losses):
         raise Failure(f"{what} should hold steps + 1 = {steps + 1} values (the loss before any update, then "
                       f"after each), got {losses.size}.", ("losses_off_by_one",) if off_by_one else ("shape",))
     stale = reference_stale_trajectory(reference, X, Y, params, lr, steps)
-    alternatives = {"losses_off_by_one": np.append(expected[1:], expected[-1]) if steps else None,
-                    "stale_gradients": stale,
-                    "step_size_ignored": np.asarray(reference.train(X, Y, params, 0.1, steps)[1])
-                    if lr != 0.1 else None}
-    assert_close(losses, expected, tol=tol, what=what, alternatives=alternatives)
+    mistakes = [Mistake("losses_off_by_one", np.append(expected[1:], expected[-1]) if steps else None),
+                Mistake("stale_gradients", stale),
+                Mistake("step_size_ignored", np.asarray(reference.train(X, Y, params, 0.1, steps)[1])
+                        if lr != 0.1 else None)]
+    assert_close(losses, expected, tol=tol, what=what, mistakes=mistakes)
     assert_close(new_params, expected_params, tol=tol, what="the params returned by train")
 
 

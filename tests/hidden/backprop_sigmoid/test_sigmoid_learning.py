@@ -4,15 +4,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograder.testing.types import as_pair
-from autograder.testing import Failure, assert_close, assert_no_mutation, graded
+from autograder.testing import GENERIC, Failure, Mistake, assert_close, assert_no_mutation, graded
 from autograder.testing.oracle_sigmoid import train_losses
 from autograder.testing.strategies import decimals, random_sigmoid_network, sigmoid_networks
 
 
 
 def sgd_step_mistakes(params, grads, lr):
-    return {"step_size_ignored": {k: params[k] - grads[k] for k in params} if lr != 1.0 else None,
-            "sign_flipped": {k: params[k] + lr * grads[k] for k in params}}
+    return [Mistake("step_size_ignored", {k: params[k] - grads[k] for k in params} if lr != 1.0 else None),
+            Mistake("sign_flipped", {k: params[k] + lr * grads[k] for k in params})]
 
 
 @graded("sgd_step", weight=2, core=True)
@@ -24,7 +24,7 @@ def test_sgd_step_matches_reference(student, reference, net, lr):
     call = student.call("sgd_step", params, grads, lr)
     assert_no_mutation(call, "sgd_step")
     assert_close(call.value, reference.sgd_step(params, grads, lr), what=f"sgd_step(params, grads, lr={lr})",
-                 inputs={"lr": lr}, alternatives=sgd_step_mistakes(params, grads, lr))
+                 inputs={"lr": lr}, mistakes=sgd_step_mistakes(params, grads, lr))
 
 
 @graded("sgd_step")
@@ -37,7 +37,7 @@ def test_sgd_step_walkthrough_update(student, reference):
     call = student.call("sgd_step", params, grads, 0.5)
     assert_no_mutation(call, "sgd_step")
     assert_close(call.value, reference.sgd_step(params, grads, 0.5), what="sgd_step on the 2-1-1 example, lr = 0.5",
-                 alternatives=sgd_step_mistakes(params, grads, 0.5))
+                 mistakes=sgd_step_mistakes(params, grads, 0.5))
 
 
 def reference_stale_trajectory(reference, X, Y, params, lr, steps):
@@ -70,10 +70,10 @@ def _check_train(student, reference, X, Y, params, lr, steps, tol="training"):
         raise Failure(f"{what} should hold steps + 1 = {steps + 1} values (the loss before any update, then "
                       f"after each), got {losses.size}.", ("losses_off_by_one",) if off_by_one else ("shape",))
     assert_close(losses, expected, tol=tol, what=what,
-                 alternatives={"losses_off_by_one": np.append(expected[1:], expected[-1]) if steps else None,
-                               "stale_gradients": reference_stale_trajectory(reference, *args)})
+                 mistakes=[Mistake("losses_off_by_one", np.append(expected[1:], expected[-1]) if steps else None),
+                           Mistake("stale_gradients", reference_stale_trajectory(reference, *args))])
     assert_close(new_params, expected_params, tol=tol, what="the params returned by train",
-                 alternatives={"losses_off_by_one": reference.train(X, Y, params, lr, steps + 1)[0]})
+                 mistakes=[Mistake("losses_off_by_one", reference.train(X, Y, params, lr, steps + 1)[0])])
     return new_params, losses
 
 
@@ -101,7 +101,7 @@ def test_train_learns_xor(student, reference):
     trained, losses = _check_train(student, reference, X, Y, params, setup["lr"], setup["steps"], tol=1e-6)
     if not np.array_equal(reference.predict(X, trained), Y):
         raise Failure("train's parameters after the XOR run do not classify all four inputs correctly.",
-                      ("wrong_values",))
+                      (GENERIC,))
 
 
 @graded("train")

@@ -7,7 +7,7 @@ db not summed, the update's sign, lr or order.
 import numpy as np
 from hypothesis import given
 
-from autograder.testing import Failure, assert_close, assert_no_mutation, graded
+from autograder.testing import Failure, Mistake, assert_close, assert_no_mutation, graded
 from autograder.testing import oracle_neuron as torch_oracle
 from autograder.testing.types import as_number, as_pair
 from autograder.testing.strategies import decimals, neurons
@@ -32,14 +32,12 @@ def _clipped_bce(z, y, eps):
 
 
 def bce_loss_mistakes(z, y):
-    """What bce_loss(z, y) gives with each classic mistake (one key per clipping epsilon)."""
+    """What bce_loss(z, y) gives with each classic mistake (one per clipping epsilon)."""
     n = z.shape[0]
-    mistakes = {"wrong_mean_denominator": float(np.sum(_softplus(z) - z * y)) if n > 1 else None,
-                "missing_term": float(np.mean(y * _softplus(-z))),
-                ("missing_term",): float(np.mean((1.0 - y) * _softplus(z)))}
-    for k, eps in enumerate(CLIPS, 1):
-        mistakes[("clipped_probabilities",) * k] = _clipped_bce(z, y, eps)
-    return mistakes
+    mistakes = [Mistake("wrong_mean_denominator", float(np.sum(_softplus(z) - z * y)) if n > 1 else None),
+                Mistake("missing_term", float(np.mean(y * _softplus(-z)))),
+                Mistake("missing_term", float(np.mean((1.0 - y) * _softplus(z))))]
+    return mistakes + [Mistake("clipped_probabilities", _clipped_bce(z, y, eps)) for eps in CLIPS]
 
 
 @graded("bce_loss", weight=2, core=True)
@@ -50,7 +48,7 @@ def test_bce_loss_matches_reference_and_torch(student, reference, case):
     call = student.call("bce_loss", z, y)
     inputs = {"z": z, "y": y}
     assert_close(as_number(call.value), reference.bce_loss(z, y), what="bce_loss(z, y)", inputs=inputs,
-                 alternatives=bce_loss_mistakes(z, y))
+                 mistakes=bce_loss_mistakes(z, y))
     assert_close(as_number(call.value), torch_oracle.bce_loss_with_logits(z, y),
                  what="bce_loss(z, y) vs torch's binary_cross_entropy_with_logits", inputs=inputs)
     assert_no_mutation(call, "bce_loss", inputs=inputs)
@@ -69,7 +67,7 @@ def test_bce_loss_of_extreme_logits(student, reference):
                       f"\nInput: z = {EXTREME_Z.tolist()}, y = {EXTREME_Y.tolist()}", ("not_finite",))
     try:
         assert_close(actual, expected, what="bce_loss(z, y) for extreme logits", inputs=inputs,
-                     alternatives=bce_loss_mistakes(EXTREME_Z, EXTREME_Y))
+                     mistakes=bce_loss_mistakes(EXTREME_Z, EXTREME_Y))
     except Failure as failure:
         if "clipped_probabilities" in failure.tags:
             raise
@@ -85,30 +83,30 @@ def test_bce_loss_on_the_texts_people(student, reference):
     z, _ = reference.neuron_forward(X, W, b)
     loss, _, _ = torch_oracle.neuron_loss_and_grads(X, y, W, b)
     assert_close(as_number(student.bce_loss(z, y)), loss, what="bce_loss(z, y) for the text's four people",
-                 inputs={"z": z, "y": y}, alternatives=bce_loss_mistakes(z, y))
+                 inputs={"z": z, "y": y}, mistakes=bce_loss_mistakes(z, y))
 
 
 def bce_grad_z_mistakes(z, y):
     """What bce_grad_z(z, y) gives with each classic mistake."""
     n = z.shape[0]
     p = _sigmoid(z)
-    return {"wrong_mean_denominator": p - y if n > 1 else None,
-            "extra_activation_grad": (p - y) * p * (1.0 - p) / n,
-            "missing_activation": (z - y) / n}
+    return [Mistake("wrong_mean_denominator", p - y if n > 1 else None),
+            Mistake("extra_activation_grad", (p - y) * p * (1.0 - p) / n),
+            Mistake("missing_activation", (z - y) / n)]
 
 
 def _check_grad_z(student, reference, z, y, *, torch_too=True):
     args = (z, y)
     call = student.call("bce_grad_z", *args)
     inputs = {"z": z, "y": y}
-    alternatives = bce_grad_z_mistakes(z, y)
+    mistakes = bce_grad_z_mistakes(z, y)
 
     def check():
         assert_close(call.value, reference.bce_grad_z(z, y), what="bce_grad_z(z, y)", inputs=inputs,
-                     alternatives=alternatives)
+                     mistakes=mistakes)
         if torch_too:
             assert_close(call.value, torch_oracle.bce_grad_z(z, y), what="bce_grad_z(z, y) vs torch autograd",
-                         inputs=inputs, alternatives=alternatives)
+                         inputs=inputs, mistakes=mistakes)
 
     check()
     assert_no_mutation(call, "bce_grad_z", inputs=inputs)
@@ -136,13 +134,14 @@ def _check_grads(student, reference, X, y, W, b, tol="exact"):
     inputs = {"X": X, "y": y, "W": W, "b": b}
     n = X.shape[0]
     dz = reference.bce_grad_z(reference.neuron_forward(X, W, b)[0], y)
-    per_n = {"wrong_mean_denominator": expected_dW / n, ("wrong_mean_denominator",): expected_dW * n} if n > 1 else {}
+    per_n = [Mistake("wrong_mean_denominator", expected_dW / n),
+             Mistake("wrong_mean_denominator", expected_dW * n)] if n > 1 else []
 
     def check():
-        assert_close(dW, expected_dW, tol=tol, what="dW from bce_grads", inputs=inputs, alternatives=per_n)
+        assert_close(dW, expected_dW, tol=tol, what="dW from bce_grads", inputs=inputs, mistakes=per_n)
         assert_close(db, expected_db, tol=tol, what="db from bce_grads", inputs=inputs,
-                     alternatives={"bias_not_summed": dz, ("bias_not_summed",): np.array([dz.mean()]),
-                                   "wrong_mean_denominator": expected_db * n if n > 1 else None})
+                     mistakes=[Mistake("bias_not_summed", dz), Mistake("bias_not_summed", np.array([dz.mean()])),
+                               Mistake("wrong_mean_denominator", expected_db * n if n > 1 else None)])
         _, torch_dW, torch_db = torch_oracle.neuron_loss_and_grads(X, y, W, b)
         assert_close(dW, torch_dW, tol="gradcheck", what="dW vs torch autograd", inputs=inputs)
         assert_close(db, torch_db, tol="gradcheck", what="db vs torch autograd", inputs=inputs)
@@ -179,8 +178,8 @@ def _check_step(student, reference, W, b, grads, lr, expected, what):
                       ("swapped_order",))
     for got, want, name, grad, old in zip((new_W, new_b), expected, ("W", "b"), grads, (W, b)):
         assert_close(got, want, what=f"the new {name} from {what}", inputs={"lr": lr},
-                     alternatives={"step_size_ignored": old - grad, "sign_flipped": old + lr * grad,
-                                   "swapped_order": expected[1] if name == "W" else expected[0]})
+                     mistakes=[Mistake("step_size_ignored", old - grad), Mistake("sign_flipped", old + lr * grad),
+                               Mistake("swapped_order", expected[1] if name == "W" else expected[0])])
     assert_no_mutation(call, "neuron_step")
 
 
