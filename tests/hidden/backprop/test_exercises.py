@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 from autograder.diagnosis import CODES
 from autograder.testing.types import as_pair
 from autograder.testing import GENERIC, Failure, Mistake, assert_close, assert_no_mutation, graded
+from autograder.testing.calls import CallCase
 from autograder.testing.compare import expected_shown
 from autograder.testing.oracle import train_losses
 from autograder.testing.strategies import decimals, networks, random_network, settles
@@ -22,9 +23,11 @@ def _walkthrough_off_the_kink(reference):
     return params
 
 
-def sweep_mistakes(reference, X, Y, params, lrs, steps, expected):
+def sweep_mistakes(run: CallCase):
     """What the classic lr_sweep mistakes give: rows and columns swapped, the loss before any update
     dropped (or one shifted in), and every run continuing from where the previous one ended."""
+    X, Y, params, lrs, steps = run.args
+    reference, expected = run.reference, run.expected
     chained, start = [], params
     for lr in lrs:
         start, losses = reference.train(X, Y, start, lr, steps)
@@ -35,35 +38,32 @@ def sweep_mistakes(reference, X, Y, params, lrs, steps, expected):
             Mistake("losses_off_by_one", np.hstack([expected[:, 1:], expected[:, -1:]]))]
 
 
-def _check_sweep(student, reference, X, Y, params, lrs, steps):
-    args = (X, Y, params, lrs, steps)
-    call = student.call("lr_sweep", *args)
-    expected = reference.lr_sweep(*args)
+def _check_sweep(run: CallCase):
+    _, _, _, lrs, steps = run.args
+    call, expected, value = run.call, run.expected, run.value
     what = f"lr_sweep(X, Y, params, lrs={list(lrs)}, steps={steps})"
-    value = call.value
     if isinstance(value, (list, tuple)):
         raise Failure(f"{what} should return one 2-D NumPy array of shape {expected.shape} (row i: the losses "
                       f"for lrs[i]), got a {type(value).__name__}; wrap it with np.array(...).", ("not_array",))
-    mistakes = sweep_mistakes(reference, X, Y, params, lrs, steps, expected)
-    assert_close(value, expected, tol="training", what=what, mistakes=mistakes)
+    assert_close(value, expected, tol="training", what=what, mistakes=sweep_mistakes(run))
     assert_no_mutation(call, "lr_sweep")
     return value
 
 
 @graded("lr_sweep", weight=2, core=True)
 @given(net=networks(n=3), lrs=st.lists(decimals(0.1, 0.8, 0.1), min_size=1, max_size=3), steps=st.integers(0, 5))
-def test_lr_sweep_matches_reference(student, reference, net, lrs, steps):
+def test_lr_sweep_matches_reference(case, reference, net, lrs, steps):
     X, Y, params = net
     assume(all(settles(row) for row in reference.lr_sweep(X, Y, params, lrs, steps)))
-    _check_sweep(student, reference, X, Y, params, lrs, steps)
+    _check_sweep(case("lr_sweep", X, Y, params, lrs, steps))
 
 
 @graded("lr_sweep", weight=2)
-def test_lr_sweep_on_the_walkthrough_and_torch(student, reference):
+def test_lr_sweep_on_the_walkthrough_and_torch(case, reference):
     """The exercise's learning rates on the 200-step loop's example, 30 steps; lr 5.0 diverges (finite here)."""
     params = _walkthrough_off_the_kink(reference)
     lrs = [0.01, 0.1, 0.5, 2.0, 5.0]
-    losses = _check_sweep(student, reference, WALK_X, WALK_Y, params, lrs, 30)
+    losses = _check_sweep(case("lr_sweep", WALK_X, WALK_Y, params, lrs, 30))
     for row, lr in zip(losses, lrs):
         assert_close(row, train_losses(WALK_X, WALK_Y, params, lr, 30), tol="training",
                      what=f"lr_sweep's row for lr = {lr} vs gradient descent with torch autograd")

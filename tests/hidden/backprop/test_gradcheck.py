@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 from autograder.diagnosis import CODES
 from autograder.testing import GENERIC, Failure, Mistake, assert_close, assert_no_mutation, describe, graded
 from autograder.testing.compare import HIDDEN_NOTE, expected_shown
+from autograder.testing.calls import CallCase
 from autograder.testing.composite import with_parts
 from autograder.testing.strategies import either_side_of_the_kinks, matrices, random_network, vectors
 
@@ -132,8 +133,9 @@ def _errors_agree(actual, expected) -> bool:
     return True
 
 
-def gradient_check_mistakes(reference, X, Y, params, h):
-    """What gradient_check gives with the classic mistakes (the reference with one wrong part)."""
+def gradient_check_mistakes(reference, args):
+    """What gradient_check(*args) gives with the classic mistakes (the reference with one wrong part)."""
+    X, Y, params, h = args
     _, cache = reference.forward(X, params)
     analytic = reference.backward(Y, params, cache)
     one_sided = with_parts(reference.gradient_check, reference, {
@@ -145,9 +147,9 @@ def gradient_check_mistakes(reference, X, Y, params, h):
     ]
 
 
-def _check_gradient_check(student, reference, X, Y, params, h, what):
-    call = student.call("gradient_check", X, Y, params, h)
-    errors = call.value
+def _check_gradient_check(run: CallCase, *, what):
+    X, Y, params, h = run.args
+    reference, call, errors = run.reference, run.call, run.value
     if not isinstance(errors, dict):
         raise Failure(f"gradient_check should return a dict with keys W1, b1, W2, b2, got {type(errors).__name__}.",
                       ("not_array",))
@@ -160,14 +162,14 @@ def _check_gradient_check(student, reference, X, Y, params, h, what):
     starts = either_side_of_the_kinks(X, params)
     if any(_errors_agree(errors, reference.gradient_check(X, Y, start, h)) for start in starts):
         return
-    expected = reference.gradient_check(X, Y, params, h)
+    expected = run.expected
     shown = ", ".join(f"{k}: {float(v):.3g}" if isinstance(v, (float, int, np.floating)) else f"{k}: {v!r}"
                       for k, v in errors.items())
     message = (f"{what}: gradient_check gave {{{shown}}}, expected about "
                f"{{{', '.join(f'{k}: {v:.3g}' for k, v in expected.items())}}}." if expected_shown() else
                f"{what}: gradient_check gave {{{shown}}}, which is wrong.{HIDDEN_NOTE}")
     message += "\nInput: " + ", ".join(f"{k} = {describe(v)}" for k, v in {"X": X, "Y": Y, **params}.items())
-    for mistake in gradient_check_mistakes(reference, X, Y, params, h):
+    for mistake in gradient_check_mistakes(reference, run.args):
         if _errors_agree(errors, mistake.value) and not _errors_agree(mistake.value, expected):
             raise Failure(message + " " + " ".join(CODES[tag] for tag in mistake.tags), mistake.tags)
     raise Failure(message, (GENERIC,))
@@ -187,30 +189,30 @@ def _near_a_kink(seed, h):
 @graded("gradient_check", weight=2, core=True)
 @settings(max_examples=4)
 @given(seed=st.integers(0, 2**31 - 1), h=st.sampled_from([1e-2, 1e-3]))
-def test_gradient_check_near_a_kink(student, reference, seed, h):
+def test_gradient_check_near_a_kink(case, seed, h):
     X, Y, params = _near_a_kink(seed, h)
-    _check_gradient_check(student, reference, X, Y, params, h, f"Near a ReLU kink, h = {h}")
+    _check_gradient_check(case("gradient_check", X, Y, params, h), what=f"Near a ReLU kink, h = {h}")
 
 
 @graded("gradient_check", weight=2)
-def test_gradient_check_is_small_for_correct_gradients(student, reference):
+def test_gradient_check_is_small_for_correct_gradients(case):
     X, Y, params = random_network(seed=21, n=4, hidden=3)
-    _check_gradient_check(student, reference, X, Y, params, 1e-5, "For correct gradients")
+    _check_gradient_check(case("gradient_check", X, Y, params, 1e-5), what="For correct gradients")
 
 
 @graded("gradient_check", weight=2)
-def test_gradient_check_sees_the_kink(student, reference):
+def test_gradient_check_sees_the_kink(case, reference):
     """With a pre-activation exactly at 0, finite differences straddle the kink and disagree with backprop."""
     params = reference.walkthrough_params()
     X = np.array([[1.0, 0.0, 1.0, 1.0], [0.0, 1.0, 1.0, 0.0]])
     params["b1"] = params["b1"].copy()
     params["b1"][0] = -float((X[0] @ params["W1"])[0])   # z1[0, 0] at the kink, up to rounding
     Y = np.array([[1.0, 1.0, 0.0, 1.0], [0.0, 1.0, 1.0, 0.0]])
-    _check_gradient_check(student, reference, X, Y, params, 1e-5, "At a ReLU kink")
+    _check_gradient_check(case("gradient_check", X, Y, params, 1e-5), what="At a ReLU kink")
 
 
 @graded("gradient_check")
-def test_gradient_check_uses_its_step_size(student, reference):
+def test_gradient_check_uses_its_step_size(case):
     """A large h makes the differences cross kinks that a small one does not: the errors depend on h."""
     X, Y, params = random_network(seed=21, n=4, hidden=3)
-    _check_gradient_check(student, reference, X, Y, params, 0.5, "With h = 0.5")
+    _check_gradient_check(case("gradient_check", X, Y, params, 0.5), what="With h = 0.5")

@@ -5,6 +5,7 @@ from hypothesis import strategies as st
 
 from autograder.testing.types import as_pair
 from autograder.testing import GENERIC, Failure, Mistake, assert_close, assert_no_mutation, graded
+from autograder.testing.calls import CallCase
 from autograder.testing.oracle_sigmoid import train_losses
 from autograder.testing.strategies import decimals, random_sigmoid_network, sigmoid_networks
 
@@ -59,10 +60,11 @@ def _losses(result, steps):
     return new_params, np.asarray(losses, dtype=np.float64)
 
 
-def _check_train(student, reference, X, Y, params, lr, steps, tol="training"):
-    args = (X, Y, params, lr, steps)
-    new_params, losses = _losses(student.call("train", *args).value, steps)
-    expected_params, expected_losses = reference.train(*args)
+def _check_train(run: CallCase, *, tol="training"):
+    X, Y, params, lr, steps = args = run.args
+    reference = run.reference
+    new_params, losses = _losses(run.value, steps)
+    expected_params, expected_losses = run.expected
     expected = np.asarray(expected_losses)
     what = f"the losses of train(X, Y, params, lr={lr}, steps={steps})"
     if losses.shape != expected.shape:
@@ -79,26 +81,26 @@ def _check_train(student, reference, X, Y, params, lr, steps, tol="training"):
 
 @graded("train", weight=2, core=True)
 @given(net=sigmoid_networks(), lr=decimals(0.5, 2.0, 0.5), steps=st.integers(0, 6))
-def test_train_matches_reference(student, reference, net, lr, steps):
+def test_train_matches_reference(case, net, lr, steps):
     X, Y, params = net
-    _check_train(student, reference, X, Y, params, lr, steps)
+    _check_train(case("train", X, Y, params, lr, steps))
 
 
 @graded("train")
-def test_train_matches_torch(student, reference):
+def test_train_matches_torch(case):
     X, Y, params = random_sigmoid_network(seed=11, n=8, hidden=4)
-    _, losses = _check_train(student, reference, X, Y, params, 1.0, 40)
+    _, losses = _check_train(case("train", X, Y, params, 1.0, 40))
     assert_close(losses, train_losses(X, Y, params, 1.0, 40), tol="training",
                  what="train's losses vs gradient descent with torch autograd")
 
 
 @graded("train", weight=2)
-def test_train_learns_xor(student, reference):
+def test_train_learns_xor(case, reference):
     """The course's XOR run (the text's start, seed 42, H = 4, lr 2.0): 4/4 correct after 2000 updates."""
     X, Y = reference.xor_dataset()
     setup = reference.XOR_SETUP
     params = reference.init_params(setup["hidden"], setup["seed"])
-    trained, losses = _check_train(student, reference, X, Y, params, setup["lr"], setup["steps"], tol=1e-6)
+    trained, losses = _check_train(case("train", X, Y, params, setup["lr"], setup["steps"]), tol=1e-6)
     if not np.array_equal(reference.predict(X, trained), Y):
         raise Failure("train's parameters after the XOR run do not classify all four inputs correctly.",
                       (GENERIC,))

@@ -22,9 +22,9 @@ def relu_layer_mistakes(X, W, b):
 
 
 @graded("relu_layer", weight=2, core=True)
-@given(case=layers())
-def test_relu_layer_matches_reference_and_torch(student, reference, case):
-    X, W, b = case
+@given(layer=layers())
+def test_relu_layer_matches_reference_and_torch(student, reference, layer):
+    X, W, b = layer
     call = student.call("relu_layer", X, W, b)
     inputs = {"X": X, "W": W, "b": b}
     mistakes = relu_layer_mistakes(X, W, b)
@@ -103,9 +103,9 @@ def _check_forward(student, reference, X, W, b):
 
 
 @graded("neuron_forward", weight=2, core=True)
-@given(case=neurons())
-def test_neuron_forward_matches_reference_and_torch(student, reference, case):
-    X, _, W, b = case
+@given(neuron=neurons())
+def test_neuron_forward_matches_reference_and_torch(student, reference, neuron):
+    X, _, W, b = neuron
     _check_forward(student, reference, X, W, b)
 
 

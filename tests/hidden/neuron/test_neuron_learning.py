@@ -9,6 +9,7 @@ from hypothesis import given
 
 from autograder.testing import Failure, Mistake, assert_close, assert_no_mutation, graded
 from autograder.testing import oracle_neuron as torch_oracle
+from autograder.testing.calls import CallCase
 from autograder.testing.types import as_number, as_pair
 from autograder.testing.strategies import decimals, neurons
 
@@ -41,9 +42,9 @@ def bce_loss_mistakes(z, y):
 
 
 @graded("bce_loss", weight=2, core=True)
-@given(case=neurons())
-def test_bce_loss_matches_reference_and_torch(student, reference, case):
-    X, y, W, b = case
+@given(neuron=neurons())
+def test_bce_loss_matches_reference_and_torch(student, reference, neuron):
+    X, y, W, b = neuron
     z, _ = reference.neuron_forward(X, W, b)
     call = student.call("bce_loss", z, y)
     inputs = {"z": z, "y": y}
@@ -113,9 +114,9 @@ def _check_grad_z(student, reference, z, y, *, torch_too=True):
 
 
 @graded("bce_grad_z", weight=2, core=True)
-@given(case=neurons())
-def test_bce_grad_z_matches_reference_and_torch(student, reference, case):
-    X, y, W, b = case
+@given(neuron=neurons())
+def test_bce_grad_z_matches_reference_and_torch(student, reference, neuron):
+    X, y, W, b = neuron
     z, _ = reference.neuron_forward(X, W, b)
     _check_grad_z(student, reference, z, y)
 
@@ -125,12 +126,11 @@ def test_bce_grad_z_of_extreme_logits(student, reference):
     _check_grad_z(student, reference, EXTREME_Z, EXTREME_Y)
 
 
-def _check_grads(student, reference, X, y, W, b, tol="exact"):
-    args = (X, y, W, b)
-    call = student.call("bce_grads", *args)
-    result = call.value
-    dW, db = as_pair(result, "bce_grads", "(dW, db)")
-    expected_dW, expected_db = reference.bce_grads(X, y, W, b)
+def _check_grads(run: CallCase, *, tol="exact"):
+    X, y, W, b = run.args
+    reference, call = run.reference, run.call
+    dW, db = as_pair(run.value, "bce_grads", "(dW, db)")
+    expected_dW, expected_db = run.expected
     inputs = {"X": X, "y": y, "W": W, "b": b}
     n = X.shape[0]
     dz = reference.bce_grad_z(reference.neuron_forward(X, W, b)[0], y)
@@ -151,25 +151,27 @@ def _check_grads(student, reference, X, y, W, b, tol="exact"):
 
 
 @graded("bce_grads", weight=2, core=True)
-@given(case=neurons())
-def test_bce_grads_match_reference_and_torch(student, reference, case):
-    _check_grads(student, reference, *case)
+@given(neuron=neurons())
+def test_bce_grads_match_reference_and_torch(case, neuron):
+    _check_grads(case("bce_grads", *neuron))
 
 
 @graded("bce_grads")
-def test_bce_grads_on_the_texts_people(student, reference):
+def test_bce_grads_on_the_texts_people(case, reference):
     """Text 003: dL/dW = [[40.7270, 11.5755, 10.1581]], dL/db = [0.2741] (torch autograd agrees)."""
     X, y = reference.people()
     W, b = reference.text_params()
-    _check_grads(student, reference, X, y, W, b)
+    _check_grads(case("bce_grads", X, y, W, b))
 
 
 def _step_result(result):
     return as_pair(result, "neuron_step", "(W, b) of new arrays")
 
 
-def _check_step(student, reference, W, b, grads, lr, expected, what):
-    call = student.call("neuron_step", W, b, grads, lr)
+def _check_step(run: CallCase, *, what, expected=None):
+    """neuron_step's (W, b) against `expected` (default: the reference's for the same arguments)."""
+    W, b, grads, lr = run.args
+    call, expected = run.call, run.expected if expected is None else expected
     new_W, new_b = _step_result(call.value)
     if isinstance(new_W, np.ndarray) and isinstance(new_b, np.ndarray) and new_W.shape == expected[1].shape \
             and new_b.shape == expected[0].shape and np.allclose(new_W, expected[1], rtol=1e-9, atol=0) \
@@ -184,19 +186,18 @@ def _check_step(student, reference, W, b, grads, lr, expected, what):
 
 
 @graded("neuron_step", weight=2, core=True)
-@given(case=neurons(), lr=decimals(0.1, 1.0, 0.1))
-def test_neuron_step_matches_reference(student, reference, case, lr):
-    X, y, W, b = case
-    grads = reference.bce_grads(X, y, W, b)
-    _check_step(student, reference, W, b, grads, lr, reference.neuron_step(W, b, grads, lr),
-                f"neuron_step(W, b, grads, lr={lr})")
+@given(neuron=neurons(), lr=decimals(0.1, 1.0, 0.1))
+def test_neuron_step_matches_reference(case, reference, neuron, lr):
+    X, y, W, b = neuron
+    _check_step(case("neuron_step", W, b, reference.bce_grads(X, y, W, b), lr),
+                what=f"neuron_step(W, b, grads, lr={lr})")
 
 
 @graded("neuron_step")
-def test_neuron_step_on_the_texts_people(student, reference):
+def test_neuron_step_on_the_texts_people(reference, case):
     """Text 003: one step with lr = 1e-4 gives W = [[0.0059, -0.0212, 0.0290]], b = [-2.7409e-05] and the
     loss falls from 1.0081 to 0.8785, as torch's step computes."""
     X, y = reference.people()
     W, b = reference.text_params()
-    _check_step(student, reference, W, b, reference.bce_grads(X, y, W, b), 1e-4,
-                torch_oracle.neuron_step(X, y, W, b, 1e-4), "one step with lr = 1e-4 (vs torch)")
+    _check_step(case("neuron_step", W, b, reference.bce_grads(X, y, W, b), 1e-4),
+                expected=torch_oracle.neuron_step(X, y, W, b, 1e-4), what="one step with lr = 1e-4 (vs torch)")
