@@ -9,6 +9,19 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 COURSE_FILE = PROJECT_ROOT / "course.toml"
 
 
+GRADE_CELL_PREFIX = "test_"   # a graded function's grade cell in the notebook: grade_id test_<function>
+
+
+def grade_cell_id(function: str) -> str:
+    """The nbgrader grade_id of `function`'s grade cell (its points in the gradebook)."""
+    return GRADE_CELL_PREFIX + function
+
+
+def function_of_grade_cell(grade_id: str) -> str | None:
+    """The graded function whose grade cell has this grade_id, None for any other cell."""
+    return grade_id[len(GRADE_CELL_PREFIX):] if grade_id.startswith(GRADE_CELL_PREFIX) else None
+
+
 class CourseError(ValueError):
     """course.toml is missing, malformed, or names something that does not exist."""
 

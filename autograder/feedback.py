@@ -21,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 
-from .course import Assignment, Course
+from .course import Assignment, Course, function_of_grade_cell
 from .submission import UnreadableSubmission, is_written_answer, read_text
 from .text import safe_text
 
@@ -91,8 +91,8 @@ def autograded_notebook(released: Path, submission: Path, result: dict):
             cell.source = answer if isinstance(answer, str) else "*(no written answer in the submission)*"
         elif meta.get("solution"):
             cell.source = answers.get(grade_id, answers.get("*", "# (no answer found in the submission)\n"))
-        elif meta.get("grade") and grade_id.startswith("test_") and grade_id[5:] in tests:
-            cell.outputs = grade_cell_outputs(tests[grade_id[5:]])
+        elif meta.get("grade") and function_of_grade_cell(grade_id) in tests:
+            cell.outputs = grade_cell_outputs(tests[function_of_grade_cell(grade_id)])
             cell.execution_count = 1
     if result.get("output"):
         # Not a Markdown fence, which printed text could close: escaped HTML inside <pre>, so the

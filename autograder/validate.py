@@ -1,6 +1,8 @@
 """`autograder validate ASSIGNMENT`: the instructor's pre-release check, through the real grading path.
 
-    the mutant catalogue covers every graded function (at least MIN_MUTANTS each)
+    every graded function has every piece it needs (autograder/checklist.py), or one line says
+    what to add and where
+    -> the mutant catalogue covers every graded function (at least MIN_MUTANTS each)
     -> the reference solution scores full marks
     -> the untouched release (nbgrader's stubbed notebook) scores zero
     -> every mutant in the catalogue loses points on the function it breaks, is named, and costs
@@ -36,11 +38,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .checklist import MIN_MUTANTS, MIN_VARIANTS, Missing, missing_pieces, required
 from .course import Assignment, Course
 from .diagnosis import CODES, GENERIC
-
-MIN_MUTANTS = 3
-MIN_VARIANTS = 3
 
 
 class CatalogueError(ValueError):
@@ -260,6 +260,8 @@ def grade_variant(assignment: Assignment, variant: Variant, workdir: Path, *, is
 
 # -- the whole check -----------------------------------------------------------------
 
+CHECKLIST = "every graded function has its reference, hidden test, mutants, variants and notebook cells"
+
 @dataclass
 class Check:
     name: str
@@ -274,6 +276,7 @@ class Report:
     mutants: list[MutantResult] = field(default_factory=list)
     seconds: float = 0.0
     variants: list[VariantResult] = field(default_factory=list)
+    missing: list[Missing] = field(default_factory=list)     # the checklist's lines (autograder/checklist.py)
 
     @property
     def ok(self) -> bool:
@@ -290,6 +293,8 @@ class Report:
         lines = [f"Validating {self.assignment}", ""]
         for c in self.checks:
             lines.append(f"  [{'ok' if c.ok else 'FAIL'}] {c.name}" + (f": {c.detail}" if c.detail else ""))
+            if c.name == CHECKLIST:
+                lines += [f"         {'' if m.required else 'note: '}{m.line()}" for m in self.missing]
         if self.mutants:
             s = self.summary()
             lines += ["", f"Mutants: {s['mutants']}, caught {s['caught']}/{s['mutants']}, "
@@ -339,7 +344,7 @@ def _first_line(output: str) -> str:
 
 
 def _full_marks(result: dict) -> tuple[bool, str]:
-    bad = [f"{t['name']} {t['score']:g}/{t['max_score']:g} [{', '.join(t['tags'])}]"
+    bad = [f"{t['name']} {t['score']:g}/{t['max_score']:g} [{', '.join(t['tags'])}]: {_first_line(t['output'])[:300]}"
            for t in result["tests"] if t["score"] < t["max_score"]]
     return not bad, "; ".join(bad) or f"{result['score']:g}/{result['max_score']:g}"
 
@@ -392,6 +397,9 @@ def validate(course: Course, assignment: Assignment, *, isolation: str = "auto",
     say = progress or (lambda text: None)
     started = time.monotonic()
     report = Report(assignment.name)
+    report.missing = missing_pieces(assignment)
+    incomplete = required(report.missing)
+    report.checks.append(Check(CHECKLIST, not incomplete, f"{len(incomplete)} to add" if incomplete else ""))
     try:
         mutants = load_catalogue(assignment)
     except CatalogueError as err:
@@ -413,7 +421,10 @@ def validate(course: Course, assignment: Assignment, *, isolation: str = "auto",
         say("grading the reference solution")
         ok, detail = _full_marks(grade_submission(assignment, reference_path(assignment), isolation=isolation))
         report.checks.append(Check("reference solution scores full marks", ok, detail))
-        if release and assignment.source_notebook.exists():
+        if release and incomplete:
+            report.checks.append(Check("untouched release scores zero", False,
+                                       "not released: add the pieces the checklist names first"))
+        elif release and assignment.source_notebook.exists():
             say("releasing with nbgrader and grading the untouched release")
             from .release import generate
             with tempfile.TemporaryDirectory(prefix="validate-release-") as tmp:

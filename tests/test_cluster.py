@@ -22,7 +22,7 @@ from autograder.course import load_course
 from autograder.demo import make_demo_class
 from autograder.release import generate
 
-from helpers import AUTOGRADER
+from helpers import AUTOGRADER, copy_course
 
 DASK = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
 WORKER = [sys.executable, "-m", "distributed.cli.dask_worker"]
@@ -33,17 +33,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def copy_course(course, name, target: Path) -> Path:
-    """course.toml, the assignment's notebook folder and hidden suite, copied to `target`."""
-    shutil.copy(course.root / "course.toml", target / "course.toml")
-    shutil.copytree(course.root / "assignments" / name, target / "assignments" / name)
-    for shared in (course.root / "assignments").glob("*.py"):      # files released beside every notebook
-        shutil.copy(shared, target / "assignments" / shared.name)
-    shutil.copytree(course.root / "tests" / "hidden" / name, target / "tests" / "hidden" / name)
-    shutil.copy(course.root / "tests" / "hidden" / "conftest.py", target / "tests" / "hidden" / "conftest.py")
-    return target / "course.toml"
 
 
 @pytest.fixture

@@ -108,7 +108,7 @@ def test_a_notebook_missing_a_grade_cell_is_refused(tmp_path, course):
     (tmp_path / "course.toml").write_text((course.root / "course.toml").read_text())
     from autograder.course import load_course as load
     moved = load(tmp_path / "course.toml")
-    with pytest.raises(ReleaseError, match="no grade cell with grade_id 'test_relu'"):
+    with pytest.raises(ReleaseError, match='relu: no grade cell: add a grade cell with grade_id "test_relu"'):
         generate(moved, moved.assignment("backprop"), course_dir=tmp_path / "course")
     assert not (tmp_path / "course" / "release" / "backprop").exists()
 
