@@ -82,7 +82,7 @@ def nbgrader_api(course: Course, course_dir: Path):
 
 def released_file(assignment: Assignment, name: str) -> Path:
     """Where a file that ships with the notebook lives: the assignment's folder, or assignments/ if shared."""
-    folder = assignment.source_notebook.parent
+    folder = assignment.folder
     return folder.parent / name if name in SHARED_FILES else folder / name
 
 

@@ -129,8 +129,8 @@ def baseline_course(course, assignment, root: Path, cases: dict[str, int], *, mi
     folder = root / "source" / assignment.name
     folder.mkdir(parents=True)
     for name in RELEASED_FILES:               # the public checks and what they import
-        shared = assignment.source_notebook.parent.parent / name
-        source = shared if name in SHARED_FILES and shared.exists() else assignment.source_notebook.parent / name
+        shared = assignment.folder.parent / name
+        source = shared if name in SHARED_FILES and shared.exists() else assignment.folder / name
         if source.exists():
             shutil.copy(source, folder)
     nb = nbformat.read(assignment.source_notebook, as_version=4)

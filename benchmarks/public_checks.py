@@ -67,7 +67,7 @@ def main():
     args = parser.parse_args()
     rows = []
     for assignment in load_course().assignments.values():
-        folder = assignment.source_notebook.parent
+        folder = assignment.folder
         checks = _public_checks(folder)
         reference = importlib.import_module(assignment.solution)
         with tempfile.TemporaryDirectory() as tmp:

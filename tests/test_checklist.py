@@ -33,12 +33,10 @@ def test_a_function_listed_in_course_toml_alone_gets_one_line_per_missing_piece(
         f"tests/mutants/neuron.toml (at least {MIN_MUTANTS}: docs/authoring.md)",
         f'tanh: 0 correct variants: add {MIN_VARIANTS} more [[variant]] tables with function = "tanh" to '
         f"tests/variants/neuron.toml (at least {MIN_VARIANTS}: docs/authoring.md)",
-        'tanh: no answer cell: add a solution cell with grade_id "tanh" to assignments/neuron/neuron.ipynb',
-        'tanh: no grade cell: add a grade cell with grade_id "test_tanh" to assignments/neuron/neuron.ipynb',
         'tanh: no public check: add a check decorated @public("tanh") to assignments/neuron/public_checks.py '
         "(recommended)",
     ]
-    assert len(required(missing_pieces(neuron))) == 6
+    assert len(required(missing_pieces(neuron))) == 4
 
 
 def test_generate_refuses_an_incomplete_assignment_with_the_same_lines_and_no_traceback(tmp_path):
@@ -52,13 +50,14 @@ def test_generate_refuses_an_incomplete_assignment_with_the_same_lines_and_no_tr
     assert not (tmp_path / "class" / "release" / "neuron").exists()
 
 
-def test_hidden_tests_of_an_unlisted_function_are_named(tmp_path):
+def test_hidden_tests_of_a_function_the_reference_lacks_are_named(tmp_path):
     course_file = copy_course(COURSE, "neuron", tmp_path / "course")
     suite = tmp_path / "course" / "tests" / "hidden" / "neuron" / "test_neuron_tanh.py"
     suite.write_text('from autograder.testing import graded\n\n\n@graded("tanh")\ndef test_tanh(student):\n'
                      '    pass\n', encoding="utf-8")
     lines = [m.line() for m in missing_pieces(load_course(course_file).assignment("neuron"))]
-    assert any(line.startswith("tanh: hidden tests grade it but it is not a graded function") for line in lines)
+    assert "tanh: no reference: add `def tanh(...)` to solutions/neuron.py (the hidden tests in " \
+        "test_neuron_tanh.py grade it)" in lines
 
 
 def test_the_command_help_speaks_to_the_user():

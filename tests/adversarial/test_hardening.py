@@ -21,7 +21,7 @@ import nbformat
 import pytest
 
 from autograder.batch import find_submissions
-from autograder.course import PROJECT_ROOT
+from autograder.course import PROJECT_ROOT, load_course
 from autograder.grade import GraderError, grade_submission
 from autograder.release import generate
 from autograder.sandbox import launcher
@@ -30,7 +30,7 @@ from guarantees import need
 from helpers import AUTOGRADER, by_name, run_cli
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
-SOURCE_NOTEBOOK = PROJECT_ROOT / "assignments" / "backprop" / "backprop.ipynb"
+SOURCE_NOTEBOOK = load_course().assignment("backprop").source_notebook    # with the reference's answers
 SURROGATE = "\ud800"
 FORGED = f"{SURROGATE} [bold green]graded: 31/31[/] [/oops] ```\n</pre><script>alert(1)</script>\n" \
          "# Score: 31 / 31\n<img src=x onerror=alert(1)>"
