@@ -277,7 +277,8 @@ def main():
             print(f"  Dask: 2 workers vs 1: {seconds['dask1'] / seconds['dask2']:4.2f}x (target at least 1.7x)")
     if len(sizes) > 1:
         small, large = sizes[0], sizes[-1]
-        print(f"growth from N = {small} to N = {large} ({large / small:g}x the submissions; linear is {large / small:g}x):")
+        print(f"growth from N = {small} to N = {large} ({large / small:g}x the submissions; "
+              f"linear is {large / small:g}x):")
         for key in (2, "notebook"):
             print(f"  {names[key]:50s} {runs[large][key] / runs[small][key]:5.2f}x")
         if 48 in runs and 192 in runs:

@@ -85,7 +85,8 @@ def test_the_kept_release_view_reads_a_notebook_as_nbgrader_does(course, release
     shutil.copy(course.root / "course.toml", root / "course.toml")
     assignment = load_course(root / "course.toml").assignment("backprop")
     kept = assignment.root / RELEASE_VIEWS
-    submission = edit_answer(released_notebook, tmp_path / "mine.ipynb", "relu", lambda s: "def relu(z):\n    return z\n")
+    submission = edit_answer(released_notebook, tmp_path / "mine.ipynb", "relu",
+                             lambda s: "def relu(z):\n    return z\n")
 
     def read():
         _release_view.cache_clear()
