@@ -14,7 +14,6 @@ from helpers import by_name, grade, run_cli
 from test_grading_contract import check_shape_of_results
 
 REFERENCE_PY = PROJECT_ROOT / "solutions" / "backprop_sigmoid.py"
-FOLDER = PROJECT_ROOT / "assignments" / "backprop_sigmoid"
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +101,7 @@ def test_public_checks_pass_on_the_reference_from_a_terminal(tmp_path):
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_public.py"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "13 passed" in done.stdout
+    assert f"{len(load_course().assignment('backprop_sigmoid').functions)} passed" in done.stdout
     print(f"public checks from a terminal took {time.monotonic() - started:.1f} s")
 
 
@@ -111,5 +110,6 @@ def test_public_checks_fail_on_the_stubs(released, tmp_path):
         shutil.copy(released / name, tmp_path / name)
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_public.py"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
-    assert done.returncode != 0 and "13 failed" in done.stdout, done.stdout[-2000:]
+    n = len(load_course().assignment("backprop_sigmoid").functions)
+    assert done.returncode != 0 and f"{n} failed" in done.stdout, done.stdout[-2000:]
     assert "still raises NotImplementedError" in done.stdout

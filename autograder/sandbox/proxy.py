@@ -42,9 +42,6 @@ class Unit:
 @dataclass
 class LoadReport:
     units: list[dict] = field(default_factory=list)   # per unit: name, status, type, message, lineno
-    defined: list[str] = field(default_factory=list)
-    forbidden: list[str] = field(default_factory=list)
-    failure: str | None = None                         # the whole load failed (timeout, crash)
 
 
 class _Functions:
@@ -71,7 +68,7 @@ class LocalStudent(_Functions):
         self._parts = dict(parts or {})
         self.broken_parts: set[str] = set()
         self.composite_calls: dict[str, list] = {}
-        self.load_report = LoadReport(defined=sorted(self._functions))
+        self.load_report = LoadReport()
 
     def call(self, name, *args, **kwargs) -> Call:
         function = self._functions.get(name)
@@ -352,14 +349,12 @@ class SandboxedStudent(_Functions):
                 if running is not None and time.monotonic() < budget_end:
                     self._skipped.add(running)
                     continue
-                self.load_report.failure = "timeout"
                 self._load_failure = StudentFailure(
                     f"Loading your code took longer than {self._load_time_limit:g} s "
                     "(is there a long loop or training run at the top level of a cell?).", ("timeout",))
                 raise self._load_failure from None
             except (EOFError, OSError, wire.WireError, ProtocolError) as err:
                 status = self._stop_child(ended=isinstance(err, (EOFError, OSError)))
-                self.load_report.failure = "crashed"
                 what = f"sent a malformed reply: {err}" if isinstance(err, (wire.WireError, ProtocolError)) else status
                 self._load_failure = StudentFailure(f"Your code stopped the Python process while loading ({what}).",
                                                     ("crashed",))
@@ -372,8 +367,7 @@ class SandboxedStudent(_Functions):
                       "message": f"did not finish within {self._load_time_limit:g} s and was skipped"}
                      if i in self._skipped else next(loaded, {"name": "?", "status": "?"})
                      for i in range(len(self._units))]
-            self.load_report = LoadReport(units=units, defined=_strings(reply.get("defined")),
-                                          forbidden=_strings(reply.get("forbidden")))
+            self.load_report = LoadReport(units=units)
         return child
 
     def _within_budget(self, deadline: float) -> float:
