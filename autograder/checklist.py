@@ -51,18 +51,18 @@ def reference_file(assignment: Assignment) -> Path | None:
     return module_file(assignment.root, assignment.solution)
 
 
-def _catalogue_counts(path: Path, table: str) -> dict[str, int] | None:
-    """function -> entries of a catalogue file (None when it is missing or not valid TOML)."""
-    if not path.is_file():
-        return None
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError:
-        return None
+def _catalogue_counts(paths, table: str) -> dict[str, int]:
+    """function -> [[table]] entries in the catalogue files (a missing or malformed file counts none:
+    validate names what is wrong with it)."""
     counts: dict[str, int] = {}
-    for entry in data.get(table, []):
-        if isinstance(entry, dict) and isinstance(entry.get("function"), str):
-            counts[entry["function"]] = counts.get(entry["function"], 0) + 1
+    for path in paths:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            data = {}
+        for entry in data.get(table, []):
+            if isinstance(entry, dict) and isinstance(entry.get("function"), str):
+                counts[entry["function"]] = counts.get(entry["function"], 0) + 1
     return counts
 
 
@@ -79,8 +79,8 @@ def missing_pieces(assignment: Assignment) -> list[Missing]:
     suite = _rel(assignment, assignment.suite_dir)
     mutants_file = assignment.root / "tests" / "mutants" / f"{assignment.name}.toml"
     variants_file = assignment.root / "tests" / "variants" / f"{assignment.name}.toml"
-    mutants = _catalogue_counts(mutants_file, "mutant")
-    variants = _catalogue_counts(variants_file, "variant")
+    mutants = _catalogue_counts((mutants_file, variants_file), "mutant")   # either file may hold either kind
+    variants = _catalogue_counts((mutants_file, variants_file), "variant")
     public_file = assignment.folder / "public_checks.py"
     public = set(decorated(public_file, "public"))
     graded = [f.name for f in assignment.functions]
@@ -91,13 +91,13 @@ def missing_pieces(assignment: Assignment) -> list[Missing]:
         if name not in hidden:
             missing.append(Missing(name, "no hidden test",
                                    f"add a test marked @graded(\"{name}\") to a file in {suite}/"))
-        n = (mutants or {}).get(name, 0)
+        n = mutants.get(name, 0)
         if n < MIN_MUTANTS:
             missing.append(Missing(name, f"{n} mutant{'s' * (n != 1)}",
                                    f"add {MIN_MUTANTS - n} more [[mutant]] table{'s' * (MIN_MUTANTS - n != 1)} "
                                    f"with function = \"{name}\" to {_rel(assignment, mutants_file)} "
                                    f"(at least {MIN_MUTANTS}: docs/authoring.md)"))
-        n = (variants or {}).get(name, 0)
+        n = variants.get(name, 0)
         if n < MIN_VARIANTS:
             missing.append(Missing(name, f"{n} correct variant{'s' * (n != 1)}",
                                    f"add {MIN_VARIANTS - n} more [[variant]] table{'s' * (MIN_VARIANTS - n != 1)} "

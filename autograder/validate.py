@@ -94,24 +94,38 @@ def catalogue_path(assignment: Assignment) -> Path:
     return assignment.root / "tests" / "mutants" / f"{assignment.name}.toml"
 
 
-def _checked_entries(assignment: Assignment, path: Path, table: str, id_key: str, required: tuple) -> list:
-    """(where, entry) for each [[table]] of a catalogue file ([] when there is none), each checked:
+def catalogue_files(assignment: Assignment) -> list[Path]:
+    """Where an assignment's [[mutant]] and [[variant]] tables are read from: both files, each of which
+    may hold either kind (its own kind by convention; a new function's mistakes and correct variants
+    may stand together in one of them, docs/authoring.md)."""
+    return [catalogue_path(assignment), variants_path(assignment)]
+
+
+def _checked_entries(assignment: Assignment, table: str, id_key: str, required: tuple) -> list:
+    """(where, entry) for each [[table]] of the catalogue files ([] when there is none), each checked:
     the required keys, a graded function, a source that defines it, a unique id. Raises CatalogueError."""
+    graded = {f.name for f in assignment.functions}
+    entries, seen = [], set()
+    for path in catalogue_files(assignment):
+        entries += _checked_file(path, table, id_key, required, graded, assignment.name, seen)
+    return entries
+
+
+def _checked_file(path: Path, table: str, id_key: str, required: tuple, graded: set, name: str, seen: set) -> list:
     if not path.exists():
         return []
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
         raise CatalogueError(f"{path.name} is not valid TOML: {err}") from None
-    graded = {f.name for f in assignment.functions}
-    entries, seen = [], set()
+    entries = []
     for i, entry in enumerate(data.get(table, [])):
         where = f"{path.name}: {table} #{i + 1} ({entry.get('function')}/{entry.get(id_key)})"
         missing = [k for k in ("function", id_key, "description", *required, "source") if k not in entry]
         if missing:
             raise CatalogueError(f"{where} lacks {', '.join(missing)}")
         if entry["function"] not in graded:
-            raise CatalogueError(f"{where}: {entry['function']!r} is not a graded function of {assignment.name}")
+            raise CatalogueError(f"{where}: {entry['function']!r} is not a graded function of {name}")
         key = f"{entry['function']}__{entry[id_key]}"
         if key in seen:
             raise CatalogueError(f"{where}: a second {table} with id {key}")
@@ -125,7 +139,7 @@ def _checked_entries(assignment: Assignment, path: Path, table: str, id_key: str
 def load_catalogue(assignment: Assignment) -> list[Mutant]:
     """The assignment's mutants ([] when it has no catalogue). Raises CatalogueError."""
     mutants = []
-    for where, entry in _checked_entries(assignment, catalogue_path(assignment), "mutant", "mistake", ("tags",)):
+    for where, entry in _checked_entries(assignment, "mutant", "mistake", ("tags",)):
         mutant = Mutant(entry["function"], entry["mistake"], entry["description"].strip(),
                         tuple(entry["tags"]), entry["source"])
         unknown = [t for t in mutant.tags if t not in CODES]
@@ -247,7 +261,7 @@ def variants_path(assignment: Assignment) -> Path:
 def load_variants(assignment: Assignment) -> list[Variant]:
     """The assignment's correct variants ([] when it has no catalogue). Raises CatalogueError."""
     return [Variant(entry["function"], entry["variant"], entry["description"].strip(), entry["source"])
-            for _, entry in _checked_entries(assignment, variants_path(assignment), "variant", "variant", ())]
+            for _, entry in _checked_entries(assignment, "variant", "variant", ())]
 
 
 def grade_variant(assignment: Assignment, variant: Variant, workdir: Path, *, isolation: str = "auto",
