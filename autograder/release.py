@@ -18,7 +18,7 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from .checklist import missing_pieces, required
 from .course import Assignment, Course, function_of_grade_cell, grade_cell_id
-from .coursedir import CONFIG_FILE, load_config
+from .coursedir import CONFIG_FILE, assignment_dir, load_config
 from .submission import is_written_answer
 
 SECRET_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "autograder.hidden", "run_hidden")
@@ -39,11 +39,11 @@ class Release:
 
     @property
     def source_dir(self) -> Path:
-        return self.course_dir / "source" / self.assignment.name
+        return assignment_dir(self.course_dir, "source_directory", self.assignment.name)
 
     @property
     def release_dir(self) -> Path:
-        return self.course_dir / "release" / self.assignment.name
+        return assignment_dir(self.course_dir, "release_directory", self.assignment.name)
 
 
 CONFIG_BLOCK = "# --- set by `autograder generate` (the course in course.toml) ---"
