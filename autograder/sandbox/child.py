@@ -19,7 +19,7 @@ Replies (child -> grader):
     {"op": "missing", "why"}
     {"op": "callback", "id", "args": [...], "kwargs": {...}}   (args may hold the child's callables)
     {"op": "invoke_result", "value"} / {"op": "invoke_raised", "type", "message", "where"}
-`inputs_after` are the input arrays as they are after the call, in `leaves` order: the grader
+`inputs_after` are the input arrays as they are after the call, in `wire.input_leaves` order: the grader
 compares them with what it sent, so whether an input was mutated is judged on the trusted side.
 
 Error carried forward: a call's "parts" are the graded functions the composite may call, each a
@@ -260,7 +260,7 @@ def callback(key):
         except BaseException as err:  # unsendable arguments are the caller's error
             raise ReferencePartError(f"the arguments could not be sent to the grader: {short(err)}") from None
         wire.write_frame(OUT_FD, payload)
-        inputs = list(leaves(list(args), "args")) + list(leaves(kwargs, "kwargs"))
+        inputs = wire.input_leaves(args, kwargs)
         while True:
             reply = receive()
             op = reply.get("op")
@@ -282,19 +282,6 @@ def callback(key):
     return call_grader
 
 
-def leaves(value, path):
-    """(path, array) for every ndarray inside a value of lists, tuples and dicts."""
-    kind = type(value)
-    if kind is ndarray:
-        yield path, value
-    elif kind is list or kind is tuple:      # exact types: a subclass could run code when walked
-        for i, v in enumerate(value):
-            yield from leaves(v, f"{path}[{i}]")
-    elif kind is dict:
-        for k, v in dict.items(value):
-            yield from leaves(v, f"{path}[{k!r}]")
-
-
 MISSING = object()
 
 
@@ -306,7 +293,7 @@ def call(name, args, kwargs, parts):
     if not callable(function):
         return {"op": "missing", "why": f"is a {type(function).__name__}, not a function"}
     BLOCKER.attempts = []
-    inputs = list(leaves(args, "args")) + list(leaves(kwargs, "kwargs"))
+    inputs = wire.input_leaves(args, kwargs)
     saved = {part: NAMESPACE.get(part, MISSING) for part in parts}
     dict.update(NAMESPACE, parts)
     try:
@@ -323,7 +310,7 @@ def call(name, args, kwargs, parts):
     restore_builtins()
     aliased = []
     try:
-        for out_path, out in leaves(value, "result"):
+        for out_path, out in wire.leaves(value, "result"):
             for in_path, array in inputs:
                 if shares_memory(out, array):
                     aliased.append(f"{out_path} is {in_path}")

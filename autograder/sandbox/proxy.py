@@ -89,7 +89,7 @@ class LocalStudent(_Functions):
     @staticmethod
     def _call(function, name, args, kwargs, lent) -> Call:
         """Call `function`, its parts bound to `lent` in its globals meanwhile (trusted code only)."""
-        inputs = list(_leaves((args, kwargs), "args"))
+        inputs = input_leaves(args, kwargs)
         before = [(path, a.copy()) for path, a in inputs]
         namespace = getattr(function, "__globals__", {})
         saved = {part: namespace.get(part, _MISSING) for part in lent}
@@ -107,7 +107,7 @@ class LocalStudent(_Functions):
                 else:
                     namespace[part] = value_before
         mutated = [p for (p, a), (_, old) in zip(inputs, before) if not np.array_equal(a, old, equal_nan=True)]
-        aliased = [f"{op} is {ip}" for op, out in _leaves(value, "result")
+        aliased = [f"{op} is {ip}" for op, out in wire.leaves(value, "result")
                    for ip, a in inputs if np.shares_memory(out, a)]
         return Call(value, mutated, aliased)
 
@@ -115,21 +115,7 @@ class LocalStudent(_Functions):
         pass
 
 
-def input_leaves(args, kwargs) -> list[tuple[str, np.ndarray]]:
-    """(path, array) for every array in a call's arguments, e.g. ("args[2]['W1']", W1): the paths a
-    sandboxed Call's `mutated` and `after` use."""
-    return list(_leaves(list(args), "args")) + list(_leaves(kwargs, "kwargs"))
-
-
-def _leaves(value, path):
-    if type(value) is np.ndarray:
-        yield path, value
-    elif isinstance(value, (list, tuple)):
-        for i, v in enumerate(value):
-            yield from _leaves(v, f"{path}[{i}]")
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from _leaves(v, f"{path}[{k!r}]")
+input_leaves = wire.input_leaves     # (path, array) of a call's arguments, named as the child names them
 
 
 THREAD_RULE = ("the grader runs each submission as one single thread, so threads and subprocesses "
