@@ -91,18 +91,14 @@ def missing_pieces(assignment: Assignment) -> list[Missing]:
         if name not in hidden:
             missing.append(Missing(name, "no hidden test",
                                    f"add a test marked @graded(\"{name}\") to a file in {suite}/"))
-        n = mutants.get(name, 0)
-        if n < MIN_MUTANTS:
-            missing.append(Missing(name, f"{n} mutant{'s' * (n != 1)}",
-                                   f"add {MIN_MUTANTS - n} more [[mutant]] table{'s' * (MIN_MUTANTS - n != 1)} "
-                                   f"with function = \"{name}\" to {_rel(assignment, mutants_file)} "
-                                   f"(at least {MIN_MUTANTS}: docs/authoring.md)"))
-        n = variants.get(name, 0)
-        if n < MIN_VARIANTS:
-            missing.append(Missing(name, f"{n} correct variant{'s' * (n != 1)}",
-                                   f"add {MIN_VARIANTS - n} more [[variant]] table{'s' * (MIN_VARIANTS - n != 1)} "
-                                   f"with function = \"{name}\" to {_rel(assignment, variants_file)} "
-                                   f"(at least {MIN_VARIANTS}: docs/authoring.md)"))
+        for kind, table, counts, least, path in (("mutant", "mutant", mutants, MIN_MUTANTS, mutants_file),
+                                                 ("correct variant", "variant", variants, MIN_VARIANTS, variants_file)):
+            n = counts.get(name, 0)
+            if n < least:
+                missing.append(Missing(name, f"{n} {kind}{'s' * (n != 1)}",
+                                       f"add {least - n} more [[{table}]] table{'s' * (least - n != 1)} with "
+                                       f"function = \"{name}\" to {_rel(assignment, path)} "
+                                       f"(at least {least}: docs/authoring.md)"))
         if name not in public:
             missing.append(Missing(name, "no public check", f"add a check decorated @public(\"{name}\") to "
                                    f"{_rel(assignment, public_file)}", required=False))
