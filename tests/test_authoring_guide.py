@@ -31,14 +31,14 @@ def test_a_new_graded_function_as_the_guide_adds_it(tmp_path):
     before = snapshot(root)
     blocks = guide_blocks()
     assert [(f, w) for f, w, _ in blocks] == [("solutions/neuron.py", "at the end"),
-                                               ("tests/hidden/neuron/test_neuron_tanh.py", "a new file"),
+                                               ("tests/hidden/neuron/test_neuron_softplus.py", "a new file"),
                                                ("tests/mutants/neuron.toml", "at the end")]
     for file, where, code in blocks[:2]:
         path = root / file
         path.write_text((path.read_text(encoding="utf-8") + "\n\n" if where == "at the end" else "") + code,
                         encoding="utf-8")
     neuron = load_course(course_file).assignment("neuron")
-    assert neuron.functions[-1].name == "tanh_grad" and neuron.function("tanh_grad").points == 1
+    assert neuron.functions[-1].name == "softplus" and neuron.function("softplus").points == 1
     said = [m.line() for m in missing_pieces(neuron)]
     for line in said:                                  # what the guide shows validate saying, verbatim
         assert line in GUIDE.read_text(encoding="utf-8"), line
@@ -48,22 +48,22 @@ def test_a_new_graded_function_as_the_guide_adds_it(tmp_path):
     path = root / file
     path.write_text(path.read_text(encoding="utf-8") + "\n" + code, encoding="utf-8")
     changed = {name for name, digest in snapshot(root).items() if before.get(name) != digest}
-    assert changed == {"solutions/neuron.py", "tests/hidden/neuron/test_neuron_tanh.py", "tests/mutants/neuron.toml"}
+    assert changed == {file for file, _, _ in blocks}        # three files: reference, hidden test, catalogue
 
-    done = run_cli("--course-file", course_file, "validate", "neuron", "--function", "tanh_grad",
+    done = run_cli("--course-file", course_file, "validate", "neuron", "--function", "softplus",
                    "--per-function", "1", cwd=root, timeout=600)
     out = done.stdout
     assert done.returncode == 0, out + done.stderr[-3000:]
-    assert "[ok] every graded function has" in out and "note: tanh_grad: no public check" in out
+    assert "[ok] every graded function has" in out and "note: softplus: no public check" in out
     assert "[ok] reference solution scores full marks" in out and "[ok] untouched release scores zero" in out
-    assert re.search(r"\[\s+ok\s+\] tanh_grad__derivative_sign", out) and "named correctly 1/1" in out
-    assert re.search(r"\[\s+ok\s+\] tanh_grad__sech_squared", out)
+    assert re.search(r"\[\s+ok\s+\] softplus__naive_overflow", out) and "named correctly 1/1" in out
+    assert re.search(r"\[\s+ok\s+\] softplus__logaddexp", out)
 
     done = run_cli("--course-file", course_file, "generate", "neuron", "--course-dir", tmp_path / "class",
                    cwd=root, timeout=300)
     assert done.returncode == 0, done.stderr
     released = nbformat.read(tmp_path / "class" / "release" / "neuron" / "neuron.ipynb", as_version=4)
     cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in released.cells}
-    assert "def tanh_grad(z):" in cells["tanh_grad"].source and "NotImplementedError" in cells["tanh_grad"].source
-    assert "np.tanh" not in cells["tanh_grad"].source                 # the reference stays private
-    assert cells["test_tanh_grad"].metadata["nbgrader"]["points"] == 1.0
+    assert "def softplus(z):" in cells["softplus"].source and "NotImplementedError" in cells["softplus"].source
+    assert "log1p" not in cells["softplus"].source                    # the reference stays private
+    assert cells["test_softplus"].metadata["nbgrader"]["points"] == 1.0
