@@ -17,6 +17,7 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from .course import Assignment, Course
 from .coursedir import CONFIG_FILE, load_config
+from .student_cells import with_student_cells
 from .submission import is_written_answer
 
 SECRET_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "autograder.hidden", "run_hidden")
@@ -117,6 +118,7 @@ def stage_source(r: Release) -> Release:
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("grade") and not is_written_answer(meta):
             meta["points"] = r.assignment.function(meta["grade_id"][len("test_"):]).points
+    nb = with_student_cells(nb, r.assignment)     # the files-beside guard and the check-all cell
     nbformat.write(nb, r.source_dir / r.assignment.notebook)
     write_nbgrader_config(r.course, r.course_dir)
     return r

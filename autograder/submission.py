@@ -31,6 +31,7 @@ from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 
 from .course import Assignment
 from .sandbox.proxy import Unit
+from .student_cells import with_student_cells
 
 MAX_BYTES = 20 * 2**20
 DISPLAY_MODULES = ("matplotlib", "IPython", "seaborn")   # draw or display only: inert when graded
@@ -66,9 +67,10 @@ def _defines(source: str) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=16)
-def _release_view(source_notebook: str, mtime: float):
-    """The source notebook as nbgrader releases it (solutions stubbed, hidden tests removed)."""
-    nb = nbformat.read(source_notebook, as_version=4)
+def _release_view(assignment: Assignment, mtime: float):
+    """The source notebook as nbgrader releases it (solutions stubbed, hidden tests removed), with
+    the cells the release adds for the student."""
+    nb = with_student_cells(nbformat.read(assignment.source_notebook, as_version=4), assignment)
     released = copy.deepcopy(nb)
     released, _ = ClearSolutions().preprocess(released, {"language": "python"})
     released, _ = ClearHiddenTests().preprocess(released, {})
@@ -127,8 +129,7 @@ def _extract_notebook(text: str, assignment: Assignment) -> Extracted:
     cells = nb.get("cells")
     if not isinstance(cells, list):
         raise UnreadableSubmission("The notebook has no list of cells.")
-    source_nb, released = _release_view(str(assignment.source_notebook),
-                                        assignment.source_notebook.stat().st_mtime)
+    source_nb, released = _release_view(assignment, assignment.source_notebook.stat().st_mtime)
     kinds = {}                      # grade_id -> "answer" | "protected" in the source notebook
     setup, demos = [], set()
     for source_cell, released_cell in zip(source_nb.cells, released.cells):
