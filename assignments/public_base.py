@@ -171,6 +171,9 @@ def _code_of(err):
         return "not_implemented"
     if isinstance(err, AssertionError):
         return getattr(err, "code", None)
+    first = str(err).splitlines()[0] if str(err) else ""
+    if any(word in first for word in SHAPE_WORDS):
+        return "transposed" if "matmul" in first else None
     return "crashed"
 
 
@@ -183,17 +186,18 @@ def explain(name, err, function=None) -> str:
     """The one line for a failed check: what went wrong and the likely mistake; for an error raised
     by the student's code, where (their own line) and with which shapes."""
     if isinstance(err, NotImplementedError):
-        return f"{name} still raises NotImplementedError.{likely('not_implemented')}"
+        return f"{name}: not written yet (the stub raises NotImplementedError)."
     if isinstance(err, AssertionError):
-        text = " ".join(str(err).split("\n"))
-        return f"{name}: {text}" + likely(getattr(err, "code", None))
+        text = " ".join(str(err).split("\n")).rstrip(".")
+        return f"{name}: {text}." + likely(getattr(err, "code", None))
     first = str(err).splitlines()[0] if str(err) else ""
     call, line = _failing_call(err, function)
     where = f" at `{line}`" if line else ""
     if any(word in first for word in SHAPE_WORDS):
+        code = "transposed" if "matmul" in first else None      # the grader's name for a matrix used untransposed
         return (f"{name}: the shapes do not line up{where} when called as {call or name + '(...)'}. Write the "
                 f"shape of every array beside your formula (the docstring gives them) and check each product "
-                f"and sum. NumPy said: {type(err).__name__}: {first}")
+                f"and sum. NumPy said: {type(err).__name__}: {first}.{likely(code)}")
     return f"{name}: {call or name + '(...)'} raised {type(err).__name__}: {first}{where}.{likely('crashed')}"
 
 
@@ -255,8 +259,9 @@ def _close(actual, expected, rtol=1e-9, atol=1e-12) -> bool:
 def diagnose(actual, expected, likely_values=None):
     """The diagnosis code of the mistake that gives `actual` where `expected` was right, or None:
     first the check's own known wrong values (code -> value), then what any result can show."""
-    for code, value in (likely_values or {}).items():
-        if _close(actual, np.asarray(value, dtype=np.float64)):
+    for code, value in (likely_values or {}).items():     # worked out to 6 digits or better
+        if any(_close(actual, np.asarray(v, dtype=np.float64), rtol=1e-6, atol=1e-9)
+               for v in (value if isinstance(value, either) else [value])):
             return code
     actual = np.asarray(actual, dtype=np.float64)
     if expected.ndim == 2 and expected.shape != expected.T.shape and actual.shape == expected.T.shape:
@@ -270,15 +275,24 @@ def diagnose(actual, expected, likely_values=None):
     return None
 
 
+class either(tuple):  # noqa: N801 - reads as a word in a check: likely={"wrong_axis": either(a, b)}
+    """Several values the same mistake can give, for `likely`."""
+
+    def __new__(cls, *values):
+        return super().__new__(cls, values)
+
+
 def same(actual, expected, what, *, likely=None):
     """`actual` is a float64 array equal to `expected`; else Wrong, naming the likely mistake
     (`likely`: diagnosis code -> the value that mistake gives here)."""
     expected = np.asarray(expected, dtype=np.float64)
+    if isinstance(actual, np.generic):       # a NumPy scalar: judged by its (empty) shape below
+        actual = np.asarray(actual)
     if not isinstance(actual, np.ndarray):
         fail(f"{what} should be a NumPy array, got {type(actual).__name__}: {_short(actual)}", "not_array")
     if actual.shape != expected.shape:
-        fail(f"{what} should have shape {expected.shape}, got {actual.shape}",
-             diagnose(actual, expected, likely) if actual.dtype.kind in "biuf" else "shape")
+        code = diagnose(actual, expected, likely) if actual.dtype.kind in "biuf" else None
+        fail(f"{what} should have shape {expected.shape}, got {actual.shape}", code if code != "shape" else None)
     if actual.dtype != np.float64:
         fail(f"{what} should have dtype float64, got {actual.dtype}", "dtype")
     if not np.allclose(actual, expected, rtol=1e-9, atol=1e-12):

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.append(str(Path(__file__).resolve().parent.parent))   # the source tree's one public_base.py
-from public_base import Checks, number, same, unchanged  # noqa: E402 - beside this file when released
+from public_base import Checks, either, fail, number, same, unchanged  # noqa: E402 - beside this file when released
 
 SUBMISSION = "backprop_sigmoid"   # your backprop_sigmoid.ipynb, or a backprop_sigmoid.py module of the same functions
 
@@ -33,7 +33,8 @@ def _tiny():
 @public("sigmoid")
 def check_sigmoid(sigmoid):
     z = np.array([[0.0, LN3, -LN3]])
-    same(sigmoid(z), [[0.5, 0.75, 0.25]], "sigmoid([[0, ln 3, -ln 3]])")
+    same(sigmoid(z), [[0.5, 0.75, 0.25]], "sigmoid([[0, ln 3, -ln 3]])",
+         likely={"sign_flipped": [[0.5, 0.25, 0.75]], "confused_with_derivative": [[0.25, 0.1875, 0.1875]]})
     unchanged(np.array([[0.0, LN3, -LN3]]), z, "sigmoid")
 
 
@@ -70,9 +71,11 @@ def check_half_mse_loss(half_mse_loss):
 @public("output_delta")
 def check_output_delta(output_delta):
     same(output_delta(np.array([[0.75]]), np.array([[1.0]])), [[-0.046875]],
-          "output_delta(y_hat=0.75, y=1) = (0.75 - 1) * 0.75 * (1 - 0.75)")
+         "output_delta(y_hat=0.75, y=1) = (0.75 - 1) * 0.75 * (1 - 0.75)",
+         likely={"missing_activation_grad": [[-0.25]], "derivative_at_activation": [[-0.0544737]]})
     same(output_delta(np.array([[0.5], [0.5]]), np.array([[1.0], [0.0]])), [[-0.0625], [0.0625]],
-          "output_delta for two examples: (y_hat - y) / 2 * y_hat * (1 - y_hat)")
+         "output_delta for two examples: (y_hat - y) / 2 * y_hat * (1 - y_hat)",
+         likely={"wrong_mean_denominator": [[-0.125], [0.125]]})
 
 
 @public("hidden_delta")
@@ -90,7 +93,8 @@ def check_weight_grad(weight_grad):
 
 @public("bias_grad")
 def check_bias_grad(bias_grad):
-    same(bias_grad(np.array([[1.0, 2.0], [3.0, 4.0]])), [4.0, 6.0], "bias_grad summed over a batch of 2")
+    same(bias_grad(np.array([[1.0, 2.0], [3.0, 4.0]])), [4.0, 6.0], "bias_grad summed over a batch of 2",
+         likely={"bias_not_summed": [2.0, 3.0], "wrong_axis": either([3.0, 7.0], 10.0)})
 
 
 @public("backward")
@@ -99,10 +103,11 @@ def check_backward(backward):
     cache = {"X": X, "z1": np.array([[0.0]]), "a1": np.array([[0.5]]), "z2": np.array([[LN3]])}
     grads = backward(Y, params, cache)
     if not isinstance(grads, dict) or set(grads) != {"W1", "b1", "W2", "b2"}:
-        raise AssertionError("backward should return a dict with keys W1, b1, W2, b2")
+        fail("backward should return a dict with keys W1, b1, W2, b2", "wrong_keys")
     delta2 = -0.046875                         # (3/4 - 1) * 3/4 * 1/4
     delta1 = delta2 * 2.0 * LN3 * 0.25         # delta2 * W2 * sigmoid'(0)
-    same(grads["W2"], [[0.5 * delta2]], "grads['W2'] = a1 * delta2")
+    same(grads["W2"], [[0.5 * delta2]], "grads['W2'] = a1 * delta2",
+         likely={"missing_activation": [[-0.00534166]], "wrong_layer_input": [[0.0]]})
     same(grads["b2"], [delta2], "grads['b2'] = delta2")
     same(grads["W1"], [[delta1], [2.0 * delta1]], "grads['W1'] = x.T * delta1")
     same(grads["b1"], [delta1], "grads['b1'] = delta1")
@@ -123,8 +128,8 @@ def check_train(train):
     X, Y, params = _tiny()
     _, losses = train(X, Y, params, 0.5, 3)
     if len(losses) != 4:
-        raise AssertionError(f"train(..., steps=3) should return 4 losses (before any update, then after each), "
-                             f"got {len(losses)}")
+        fail(f"train(..., steps=3) should return 4 losses (before any update, then after each), got {len(losses)}",
+             "losses_off_by_one")
     number(losses[0], 0.03125, "losses[0], the loss before any update")
     if not losses[3] < losses[0]:
         raise AssertionError("the loss should go down with a small learning rate")

@@ -31,7 +31,8 @@ def check_relu_layer(relu_layer):
     W = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
     b = np.array([0.0, -1.0, 0.5])
     same(relu_layer(X, W, b), [[1.0, 1.0, 3.5], [0.0, 0.0, 0.0]],
-          "relu_layer(X, W, b): Z = X @ W.T + b = [[1, 1, 3.5], [-1, -1, -0.5]], then max(0, Z)")
+         "relu_layer(X, W, b): Z = X @ W.T + b = [[1, 1, 3.5], [-1, -1, -0.5]], then max(0, Z)",
+         likely={"missing_activation": [[1.0, 1.0, 3.5], [-1.0, -1.0, -0.5]], "missing_bias": [[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]]})
     unchanged(np.array([[1.0, 2.0], [-1.0, 0.0]]), X, "relu_layer")
 
 
@@ -47,7 +48,7 @@ def check_neuron_forward(neuron_forward):
     X = np.array([[1.0, 2.0], [0.0, 0.0]])
     z, p = _pair(neuron_forward(X, np.array([[np.log(3.0), 0.0]]), np.array([0.0])), "neuron_forward")
     same(z, [np.log(3.0), 0.0], "z = (X @ W.T + b)[:, 0], shape (N,)")
-    same(p, [0.75, 0.5], "p = sigmoid(z), shape (N,)")
+    same(p, [0.75, 0.5], "p = sigmoid(z), shape (N,)", likely={"missing_activation": [np.log(3.0), 0.0]})
 
 
 @public("bce_loss")
@@ -62,7 +63,8 @@ def check_bce_loss(bce_loss):
 @public("bce_grad_z")
 def check_bce_grad_z(bce_grad_z):
     same(bce_grad_z(np.array([0.0, np.log(3.0)]), np.array([1.0, 1.0])), [-0.25, -0.125],
-          "bce_grad_z(z=[0, log 3], y=[1, 1]) = (p - y) / N")
+         "bce_grad_z(z=[0, log 3], y=[1, 1]) = (p - y) / N",
+         likely={"wrong_mean_denominator": [-0.5, -0.25], "extra_activation_grad": [-0.0625, -0.0234375]})
 
 
 @public("bce_grads")
