@@ -398,15 +398,17 @@ def _explain_name_errors():
     if shell is None or not hasattr(shell, "set_custom_exc"):
         return
 
-    def handler(shell, etype, value, tb, tb_offset=None):
+    def handler(shell, etype, value, tb, tb_offset=None):    # IPython's custom handler: it shows, then returns
         name = getattr(value, "name", None)
         if name not in _CHECKED_NAMES:
-            return shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+            shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+            return []
         stopped = _stopped_cell(shell, name)
-        return [f"\033[31m{name} is not defined: "
-                + (f"the cell that defines it stopped with {stopped}: fix it and run it again."
-                   + likely("syntax_error" if stopped.startswith("SyntaxError") else "crashed")
-                   if stopped else f"run its answer cell first.{likely('not_defined')}") + "\033[0m"]
+        line = f"{name} is not defined: " + (
+            f"the cell that defines it stopped with {stopped}: fix it and run it again.{likely('syntax_error')}"
+            if stopped else f"run its answer cell first.{likely('not_defined')}")
+        shell._showtraceback(etype, value, [f"\033[31m{line}\033[0m"])
+        return [line]
 
     shell.set_custom_exc((NameError,), handler)
 
