@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import copy
 import functools
+import hashlib
 import os
 import re
 import stat
@@ -27,7 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 
 from .course import Assignment
 from .sandbox.proxy import Unit
@@ -66,15 +66,44 @@ def _defines(source: str) -> tuple[str, ...]:
     return tuple(DEF_PATTERN.findall(source))
 
 
+RELEASE_VIEWS = Path(".autograder") / "release-view"   # beside course.toml: nbgrader's output, kept
+
+
 @functools.lru_cache(maxsize=16)
-def _release_view(assignment: Assignment, mtime: float):
-    """The source notebook as nbgrader releases it (solutions stubbed, hidden tests removed), with
-    the cells the release adds for the student."""
-    nb = with_student_cells(nbformat.read(assignment.source_notebook, as_version=4), assignment)
+def _release_view(source_notebook: str, mtime: float, course_root: str):
+    """The source notebook as nbgrader releases it (solutions stubbed, hidden tests removed).
+    nbgrader's output is kept on disk, keyed by the source's bytes and nbgrader's version, so a
+    new grading process does not import nbgrader (about 0.7 s) to compute it again."""
+    data = Path(source_notebook).read_bytes()
+    nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+    import importlib.metadata
+    key = hashlib.sha256(data + b"\0nbgrader " + importlib.metadata.version("nbgrader").encode()).hexdigest()
+    kept = Path(course_root) / RELEASE_VIEWS / f"{key}.ipynb"
+    try:
+        released = nbformat.reads(kept.read_text("utf-8"), as_version=4)
+        if len(released.cells) == len(nb.cells):
+            return nb, released
+    except (OSError, ValueError, UnicodeDecodeError):
+        pass
+    from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
     released = copy.deepcopy(nb)
     released, _ = ClearSolutions().preprocess(released, {"language": "python"})
     released, _ = ClearHiddenTests().preprocess(released, {})
+    try:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        aside = kept.with_name(f".{kept.name}.{os.getpid()}")
+        aside.write_text(nbformat.writes(released), "utf-8")
+        os.replace(aside, kept)            # atomic: parallel workers never read half a file
+    except OSError:
+        pass                               # a read-only course folder: computed each time
     return nb, released
+
+
+@functools.lru_cache(maxsize=16)
+def _student_view(assignment: Assignment, mtime: float):
+    """The release view with the two cells the release adds for the student (student_cells.py)."""
+    nb, released = _release_view(str(assignment.source_notebook), mtime, str(assignment.root))
+    return with_student_cells(nb, assignment), with_student_cells(released, assignment)
 
 
 def read_bytes(path: Path) -> bytes:
@@ -129,7 +158,7 @@ def _extract_notebook(text: str, assignment: Assignment) -> Extracted:
     cells = nb.get("cells")
     if not isinstance(cells, list):
         raise UnreadableSubmission("The notebook has no list of cells.")
-    source_nb, released = _release_view(assignment, assignment.source_notebook.stat().st_mtime)
+    source_nb, released = _student_view(assignment, assignment.source_notebook.stat().st_mtime)
     kinds = {}                      # grade_id -> "answer" | "protected" in the source notebook
     setup, demos = [], set()
     for source_cell, released_cell in zip(source_nb.cells, released.cells):
@@ -189,8 +218,8 @@ def _extract_notebook(text: str, assignment: Assignment) -> Extracted:
             actual = _source_text(mine[0].get("source", "")) if mine else None
             if mine and actual is None:          # a source that is not text (e.g. a dict): changed
                 actual = "\0not text"
-            if actual is not None and meta.get("grade"):
-                actual = _without_hidden_tests(actual)
+            if actual is not None and meta.get("grade") and actual.strip() != expected.strip():
+                actual = _without_hidden_tests(actual)    # (the released cell has no hidden region)
             if actual is None or actual.strip() != expected.strip():
                 what = "deleted" if not mine else "changed"
                 extracted.notes.append(f"Read-only cell '{grade_id}' was {what}; the original was used.")
@@ -241,6 +270,7 @@ def _without_display_imports(source: str) -> str:
 
 def _without_hidden_tests(source: str) -> str:
     """A grade cell's source as nbgrader releases it (the hidden-tests region removed)."""
+    from nbgrader.preprocessors import ClearHiddenTests
     cell = nbformat.v4.new_code_cell(source)
     cell.metadata["nbgrader"] = {"grade": True}
     ClearHiddenTests().preprocess_cell(cell, {}, 0)

@@ -6,7 +6,7 @@ import pytest
 
 from autograder.submission import MAX_BYTES
 
-from helpers import by_name, grade
+from helpers import by_name, edit_answer, grade
 
 
 def _rewrite(source_nb, out_path, change):
@@ -70,3 +70,30 @@ def test_a_py_file_that_is_not_python(backprop, tmp_path):
     assert result["score"] == 0
     assert "has a syntax error at line" in result["output"]
     assert by_name(result)["relu"]["tags"] == ["syntax_error"]
+
+
+def test_the_kept_release_view_reads_a_notebook_as_nbgrader_does(course, released_notebook, tmp_path):
+    """nbgrader's release view of the source notebook is kept on disk beside course.toml, so a new
+    grading process need not import nbgrader; a kept file reads the notebook as a fresh
+    computation does, and a damaged one is computed again."""
+    import shutil
+    from autograder.course import load_course
+    from autograder.submission import RELEASE_VIEWS, _release_view, extract
+    root = tmp_path / "course"
+    shutil.copytree(course.root / "assignments" / "backprop", root / "assignments" / "backprop")
+    shutil.copy(course.root / "course.toml", root / "course.toml")
+    assignment = load_course(root / "course.toml").assignment("backprop")
+    kept = assignment.root / RELEASE_VIEWS
+    submission = edit_answer(released_notebook, tmp_path / "mine.ipynb", "relu", lambda s: "def relu(z):\n    return z\n")
+
+    def read():
+        _release_view.cache_clear()
+        return extract(submission, assignment)
+
+    fresh = read()
+    [view] = kept.glob("*.ipynb")
+    assert read() == fresh                       # from the kept file
+    view.write_text("{ not json")
+    assert read() == fresh                       # damaged: computed again, and kept again
+    assert nbformat.read(view, as_version=4).cells
+    assert any(u.name == "cell 'relu'" and u.source.endswith("return z\n") for u in fresh.units)
