@@ -60,9 +60,9 @@ def check_all_cell(assignment: Assignment):
 
 
 def with_student_cells(nb, assignment: Assignment):
-    """A copy of `nb` (a source notebook) with the guard after its first cell and the check-all cell at its end."""
-    nb = copy.deepcopy(nb)
-    nb.cells = [c for c in nb.cells if MARK not in c.metadata]
-    nb.cells[1:1] = [guard_cell()]
-    nb.cells.append(check_all_cell(assignment))
+    """`nb` (a source notebook) with the guard after its first cell and the check-all cell at its end;
+    `nb` itself is not changed."""
+    cells = [c for c in nb.cells if MARK not in c.metadata]
+    nb = copy.copy(nb)                  # shallow: the cells are shared, not changed
+    nb.cells = [*cells[:1], guard_cell(), *cells[1:], check_all_cell(assignment)]
     return nb

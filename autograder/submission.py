@@ -99,7 +99,6 @@ def _release_view(source_notebook: str, mtime: float, course_root: str):
     return nb, released
 
 
-@functools.lru_cache(maxsize=16)
 def _student_view(assignment: Assignment, mtime: float):
     """The release view with the two cells the release adds for the student (student_cells.py)."""
     nb, released = _release_view(str(assignment.source_notebook), mtime, str(assignment.root))
