@@ -179,7 +179,7 @@ def _code_of(err):
 
 def likely(code) -> str:
     """` Likely mistake: `code` (what it means).` or nothing."""
-    return f" Likely mistake: `{code}` ({HINTS[code]})." if code in HINTS else ""
+    return f" Likely mistake: `{code}`: {HINTS[code]}." if code in HINTS else ""
 
 
 def explain(name, err, function=None) -> str:
@@ -189,7 +189,7 @@ def explain(name, err, function=None) -> str:
         return f"{name}: not written yet (the stub raises NotImplementedError)."
     if isinstance(err, AssertionError):
         text = " ".join(str(err).split("\n")).rstrip(".")
-        return f"{name}: {text}." + likely(getattr(err, "code", None))
+        return f"{'' if text.startswith(name) else name + ': '}{text}." + likely(getattr(err, "code", None))
     first = str(err).splitlines()[0] if str(err) else ""
     call, line = _failing_call(err, function)
     where = f" at `{line}`" if line else ""
