@@ -32,10 +32,7 @@ def _points() -> dict:
 
 FUNCTIONS, NOTES, POINTS = notebook_functions(_submission())
 
-try:
-    import pytest
-except ImportError:      # `python test_public.py` works without pytest
-    pytest = None
+pytest = sys.modules.get("pytest")     # loaded when pytest collects this file; not imported otherwise
 
 if pytest is not None:
     @pytest.mark.parametrize("name", list(CHECKS))
