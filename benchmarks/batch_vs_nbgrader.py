@@ -1,9 +1,12 @@
 """Batch throughput: this package vs stock `nbgrader autograde`, same class, same machine, one run.
 
-    .venv/bin/python benchmarks/batch_vs_nbgrader.py [--students 12]
+    .venv/bin/python benchmarks/batch_vs_nbgrader.py [--sizes 12 48 192] [--dask-size 48]
 
-Ours: `autograder grade backprop` on the class, sandboxed by bubblewrap (`--isolation bwrap`; the
-benchmark stops with the reason when bubblewrap cannot run here), on 1 worker and on 2.
+For each class size N: ours, `autograder grade backprop` on the class, sandboxed by bubblewrap
+(`--isolation bwrap`; the benchmark stops with the reason when bubblewrap cannot run here), on 1
+local worker and on 2; at `--dask-size`, the same batch on a Dask `LocalCluster` of 1 and of 2
+worker processes (`--scheduler`). The growth from the smallest N to the largest is printed beside
+the linear growth (time linear in N: 192 submissions within 4.4x of 48).
 
 Two baselines, each a course without this package graded by stock `nbgrader autograde` (serial, one
 kernel per notebook), whose grade cells are conventional in-kernel `assert`s with expected values
@@ -17,6 +20,7 @@ Each ratio printed says which two runs it compares. Every run starts from a new 
 """
 import argparse
 import collections
+import os
 import shutil
 import subprocess
 import sys
@@ -137,7 +141,7 @@ def baseline_course(course, assignment, root: Path, cases: dict[str, int], *, mi
     kept = []
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade"):
+        if meta.get("grade") and cell.cell_type == "code":      # (a written answer is graded by hand)
             name = meta["grade_id"][len("test_"):]
             meta["points"] = assignment.function(name).points
             public = "" if minimal else f'from public_checks import check\ncheck("{name}", {name})\n'
@@ -152,11 +156,15 @@ def baseline_course(course, assignment, root: Path, cases: dict[str, int], *, mi
                    cwd=root, check=True, capture_output=True)
 
 
+BROKEN = "def relu(z):\n    return np.maximum(0, z\n"      # a syntax error: relu and nothing else lost
+
+
 def submit(root: Path, assignment, students: int) -> None:
-    """The same class in both courses: right answers, untouched stubs and the demo's mistakes, cycled."""
+    """The same class in both courses: right answers, untouched stubs, the demo's mistakes and a
+    notebook with a syntax error in one answer cell, cycled."""
     released = root / "release" / assignment.name / assignment.notebook
     right = _reference_answers(assignment)
-    variants = [right, {}]
+    variants = [right, {}, {**right, "relu": BROKEN}]
     for function, old, new, _ in BACKPROP_MISTAKES.values():
         changed = dict(right)
         changed[function] = changed[function].replace(old, new)
@@ -195,9 +203,42 @@ def timed(command, cwd) -> float:
     return time.perf_counter() - started
 
 
+def dask_batch(course_dir: Path, assignment, workers: int) -> float:
+    """Seconds for `autograder grade --scheduler` on a new Dask LocalCluster of `workers` processes."""
+    from distributed import LocalCluster
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        return timed([sys.executable, "-m", "autograder", "grade", assignment.name, "--course-dir", str(course_dir),
+                      "--scheduler", cluster.scheduler_address, "--isolation", "bwrap", "--regrade"], ROOT)
+
+
+def measure(course, assignment, cases, n: int, tmp: Path, dask: bool) -> dict:
+    """{run: seconds} for one class of n submissions, every grader on the same notebooks."""
+    seconds = {}
+    ours = tmp / f"ours-{n}"
+    generate(course, assignment, course_dir=ours)
+    submit(ours, assignment, n)
+    for kind in ("notebook", "minimal"):
+        theirs = tmp / f"nbgrader-{kind}-{n}"
+        baseline_course(course, assignment, theirs, cases, minimal=kind == "minimal")
+        submit(theirs, assignment, n)
+        seconds[kind] = timed([sys.executable, "-m", "nbgrader", "autograde", assignment.name, "--force"], theirs)
+        check_baseline(theirs, assignment, kind)
+    for workers in (1, 2):
+        seconds[workers] = timed([sys.executable, "-m", "autograder", "grade", assignment.name, "--course-dir",
+                                  str(ours), "--workers", str(workers), "--isolation", "bwrap", "--regrade"], ROOT)
+    sample = (ours / "autograded" / "student000" / assignment.name / "results.json").read_text()
+    if "Sandbox:" in sample:
+        raise SystemExit("our grader did not run under bubblewrap: " + sample[:300])
+    if dask:
+        for workers in (1, 2):
+            seconds[f"dask{workers}"] = dask_batch(ours, assignment, workers)
+    return seconds
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--students", type=int, default=12)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[12, 48, 192], help="class sizes N")
+    parser.add_argument("--dask-size", type=int, default=48, help="the N also graded on a Dask LocalCluster")
     args = parser.parse_args()
     if not launcher.bwrap_available():
         raise SystemExit("benchmarks/batch_vs_nbgrader.py measures grading sandboxed by bubblewrap, which cannot "
@@ -205,43 +246,42 @@ def main():
     course = load_course()
     assignment = course.assignment("backprop")
     cases = hidden_cases(assignment)
-    n = args.students
-    seconds = {}
+    sizes = sorted(set(args.sizes))
+    runs = {}
     with tempfile.TemporaryDirectory() as tmp:
-        ours = Path(tmp) / "ours"
-        generate(course, assignment, course_dir=ours)
-        submit(ours, assignment, n)
-        for kind in ("notebook", "minimal"):
-            theirs = Path(tmp) / f"nbgrader-{kind}"
-            baseline_course(course, assignment, theirs, cases, minimal=kind == "minimal")
-            submit(theirs, assignment, n)
-            seconds[kind] = timed([sys.executable, "-m", "nbgrader", "autograde", assignment.name, "--force"], theirs)
-            check_baseline(theirs, assignment, kind)
-        for workers in (1, 2):
-            seconds[workers] = timed([sys.executable, "-m", "autograder", "grade", assignment.name, "--course-dir",
-                                      str(ours), "--workers", str(workers), "--isolation", "bwrap", "--regrade"], ROOT)
-        sample = (ours / "autograded" / "student000" / assignment.name / "results.json").read_text()
-        if "Sandbox:" in sample:
-            raise SystemExit("our grader did not run under bubblewrap: " + sample[:300])
+        for n in sizes:
+            runs[n] = measure(course, assignment, cases, n, Path(tmp), dask=n == args.dask_size)
 
-    def rate(s):
-        return f"{s:7.1f} s  {n / s * 60:6.1f} submissions/min"
-    print(f"{n} backprop submissions (right, untouched and the demo's mistakes, cycled), this machine; "
-          f"{sum(cases.values())} hidden cases per submission ({min(cases.values())}-{max(cases.values())} "
-          "per function) in every grader:")
-    print(f"  nbgrader autograde, students' notebook, serial:    {rate(seconds['notebook'])}")
-    print(f"  nbgrader autograde, minimal notebook, serial:      {rate(seconds['minimal'])}")
-    print(f"  autograder grade, bubblewrap, 1 worker:            {rate(seconds[1])}")
-    print(f"  autograder grade, bubblewrap, 2 workers:           {rate(seconds[2])}")
-    print("ratios (throughput, ours / nbgrader's):")
-    print(f"  1 worker  vs students' notebook (same parallelism, what a course would run):  "
-          f"{seconds['notebook'] / seconds[1]:5.1f}x")
-    print(f"  2 workers vs students' notebook (ours parallel, nbgrader serial):            "
-          f"{seconds['notebook'] / seconds[2]:5.1f}x")
-    print(f"  1 worker  vs minimal notebook (same checking work, same parallelism):        "
-          f"{seconds['minimal'] / seconds[1]:5.1f}x")
-    print(f"  2 workers vs minimal notebook (same checking work, ours parallel):           "
-          f"{seconds['minimal'] / seconds[2]:5.1f}x")
+    print(f"backprop submissions (right, untouched, a syntax error and the demo's mistakes, cycled), this machine "
+          f"({os.cpu_count()} cores); {sum(cases.values())} hidden cases per submission "
+          f"({min(cases.values())}-{max(cases.values())} per function) in every grader.")
+    names = {"notebook": "nbgrader autograde, students' notebook, serial",
+             "minimal": "nbgrader autograde, minimal notebook, serial",
+             1: "autograder grade, bubblewrap, 1 local worker",
+             2: "autograder grade, bubblewrap, 2 local workers",
+             "dask1": "autograder grade, Dask LocalCluster, 1 worker",
+             "dask2": "autograder grade, Dask LocalCluster, 2 workers"}
+    for n, seconds in runs.items():
+        print(f"N = {n}:")
+        for key, label in names.items():
+            if key in seconds:
+                s = seconds[key]
+                print(f"  {label:50s} {s:7.1f} s  {s / n:6.2f} s/submission  {n / s * 60:6.1f}/min")
+        print("  throughput ratios, ours / nbgrader's:")
+        for mine, theirs, what in ((1, "notebook", "1 worker vs students' notebook (same parallelism)"),
+                                   (2, "notebook", "2 workers vs students' notebook (ours parallel)"),
+                                   (1, "minimal", "1 worker vs minimal notebook (same checking work)"),
+                                   (2, "minimal", "2 workers vs minimal notebook (same work, ours parallel)")):
+            print(f"    {what:58s} {seconds[theirs] / seconds[mine]:5.1f}x")
+        if "dask1" in seconds:
+            print(f"  Dask: 2 workers vs 1: {seconds['dask1'] / seconds['dask2']:4.2f}x (target at least 1.7x)")
+    if len(sizes) > 1:
+        small, large = sizes[0], sizes[-1]
+        print(f"growth from N = {small} to N = {large} ({large / small:g}x the submissions; linear is {large / small:g}x):")
+        for key in (2, "notebook"):
+            print(f"  {names[key]:50s} {runs[large][key] / runs[small][key]:5.2f}x")
+        if 48 in runs and 192 in runs:
+            print(f"  192 vs 48, ours on 2 workers: {runs[192][2] / runs[48][2]:4.2f}x (target within 4.4x)")
 
 
 if __name__ == "__main__":
