@@ -30,8 +30,7 @@ HINTS = {
     "dtype": "the result should be float64",
     "not_finite": "the result contains NaN or infinity",
     "mutates_input": "an input array was changed: return new arrays, leave the arguments as they were",
-    "transposed": "the result is the transpose of the expected one (a matrix used untransposed, or the factors "
-                  "in the wrong order)",
+    "transposed": "a matrix used untransposed, or the factors in the wrong order (the result comes out transposed)",
     "sign_flipped": "the result has the opposite sign",
     "missing_factor_2": "the result is off by a factor of 2",
     "wrong_mean_denominator": "the mean divides by the wrong count",
@@ -191,35 +190,36 @@ def explain(name, err, function=None) -> str:
         text = " ".join(str(err).split("\n")).rstrip(".")
         return f"{'' if text.startswith(name) else name + ': '}{text}." + likely(getattr(err, "code", None))
     first = str(err).splitlines()[0] if str(err) else ""
-    call, line = _failing_call(err, function)
+    call, shapes, line = _failing_call(err, function)
     where = f" at `{line}`" if line else ""
     if any(word in first for word in SHAPE_WORDS):
         code = "transposed" if "matmul" in first else None      # the grader's name for a matrix used untransposed
-        return (f"{name}: the shapes do not line up{where} when called as {call or name + '(...)'}. Write the "
-                f"shape of every array beside your formula (the docstring gives them) and check each product "
-                f"and sum. NumPy said: {type(err).__name__}: {first}.{likely(code)}")
+        given = f", called with {shapes}" if shapes else ""
+        return (f"{name}: the shapes do not line up{where}{given}: write each array's shape beside your formula "
+                f"(the docstring gives them).{likely(code)} NumPy said: {first}")
     return f"{name}: {call or name + '(...)'} raised {type(err).__name__}: {first}{where}.{likely('crashed')}"
 
 
 def _failing_call(err, function):
-    """(the student's call as `f(h: shape (1, 2), ...)`, the student's own source line that raised),
-    read from the traceback's frames; (None, None) when they are not there."""
+    """(the student's call as `f(h=[[1, 2]], ...)`, its arrays' shapes as `h (1, 2) and dy (1, 4)`,
+    the student's own source line that raised), read from the traceback's frames; None where unknown."""
     code = getattr(function, "__code__", None)
-    tb, call, line = err.__traceback__, None, None
+    tb, call, shapes, line = err.__traceback__, None, None, None
     while tb is not None:
         frame = tb.tb_frame
         if call is None and code is not None and frame.f_code is code:
-            args = frame.f_code.co_varnames[:frame.f_code.co_argcount]
-            call = f"{code.co_name}({', '.join(f'{a}: {_described(frame.f_locals.get(a))}' for a in args)})"
+            args = [(a, frame.f_locals.get(a)) for a in frame.f_code.co_varnames[:frame.f_code.co_argcount]]
+            call = f"{code.co_name}({', '.join(f'{a}={_described(v)}' for a, v in args)})"
+            shapes = " and ".join(f"{a} {v.shape}" for a, v in args if isinstance(v, np.ndarray)) or None
         if call is not None and frame.f_globals is getattr(function, "__globals__", None):
             line = linecache.getline(frame.f_code.co_filename, tb.tb_lineno).strip() or line
         tb = tb.tb_next
-    return call, line
+    return call, shapes, line
 
 
 def _described(value) -> str:
     if isinstance(value, np.ndarray):
-        return f"array of shape {value.shape}" if value.size > 8 else f"{_show(value)} (shape {value.shape})"
+        return f"<array of shape {value.shape}>" if value.size > 8 else _show(value)
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k!r}: {_described(v)}" for k, v in value.items()) + "}"
     if callable(value):
@@ -342,7 +342,7 @@ def report(checks, namespace, names=None, points=None, *, notes=None, out=print)
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
                 outcome, text = checks.verdict(name, function)
-        worth = f" [{points[name]:g} pt]" if name in points else ""
+        worth = f" [{points[name]:g} pt{'' if points[name] == 1 else 's'}]" if name in points else ""
         if outcome == "failed":
             failed += 1
             out(f"FAILED  {text}{worth}")

@@ -40,6 +40,8 @@ if pytest is not None:
         lines = []
         if report(CHECKS, FUNCTIONS, [name], notes=NOTES, out=lines.append):
             pytest.fail(lines[0].removeprefix("FAILED  "), pytrace=False)
+        if lines[0].startswith("wait"):         # a function it calls fails its own check: fix that first
+            pytest.skip(lines[0].removeprefix("wait").strip())
 
 
 def main(names) -> int:
