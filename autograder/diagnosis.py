@@ -44,7 +44,8 @@ CODES: dict[str, str] = {
     "extra_activation": "An activation is applied where the network has none (e.g. on the linear output layer).",
     "confused_with_derivative": "The activation is used where its derivative belongs, or the reverse (relu vs relu_grad, "
                                 "sigmoid vs sigmoid_grad).",
-    "relu_gate_at_zero": "The ReLU gate lets the gradient through at exactly z = 0 (torch gives 0 there).",
+    "relu_gate_at_zero": "The ReLU gate lets the gradient through at exactly z = 0: torch takes the left slope there "
+                         "(0 for ReLU, alpha for leaky ReLU).",
     "gate_on_wrong_input": "The ReLU gate is taken from the wrong array (e.g. h or dh instead of z1).",
     "missing_activation_grad": "The activation's derivative (the ReLU gate, or sigmoid'(z) = a * (1 - a)) is "
                                "left out of the chain rule.",
@@ -70,6 +71,8 @@ CODES: dict[str, str] = {
     "rel_error_zero_guard": "rel_error divides by zero (no 1e-8 guard) or uses the wrong denominator.",
     "losses_off_by_one": "train returns steps losses instead of steps + 1, or shifted by one update.",
     "stale_gradients": "train reuses gradients from an earlier step (or the first step's only).",
+    "not_accumulated": "A loop over examples overwrites the gradient (=) where it should add up (+=): only "
+                       "the last example counts.",
     "start_not_reset": "Every run of a sweep should start from the same params; this one continues from where "
                        "the previous run ended.",
     "threshold_not_strict": "A strict comparison is written non-strict (<= instead of <): a value equal to the "

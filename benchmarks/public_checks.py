@@ -1,4 +1,4 @@
-"""How fast a student's public check answers, against the 1 s target (DESIGN.md, Targets), one run.
+"""How fast a student's public check answers, against the 1 s target (docs/testing.md, Targets), one run.
 
     .venv/bin/python benchmarks/public_checks.py [--repeat 5] [--loop-only]
 

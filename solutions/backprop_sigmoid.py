@@ -44,14 +44,14 @@ def half_mse_loss(Y_hat, Y):
 # -- the error signals (deltas), output layer first -----------------------------
 
 def output_delta(Y_hat, Y):
-    """delta2 = dL/dz2 = dL/dY_hat * sigmoid'(z2), with dL/dY_hat = (Y_hat - Y) / Y.size and
-    sigmoid'(z2) = Y_hat * (1 - Y_hat). (N, 1), (N, 1) -> (N, 1)."""
+    """delta2 = dL/dz2 for the batch loss, from the predictions and targets alone.
+    Y_hat (N, 1), Y (N, 1) -> (N, 1)."""
     return (Y_hat - Y) / Y.size * Y_hat * (1.0 - Y_hat)
 
 
 def hidden_delta(delta2, W2, z1):
-    """delta1 = dL/dz1 = (delta2 @ W2.T) * sigmoid'(z1): the error sent back through W2, then
-    through the hidden sigmoid. delta2 (N, 1), W2 (H, 1), z1 (N, H) -> (N, H)."""
+    """delta1 = dL/dz1: the output error sent back through W2, then through the hidden sigmoid.
+    delta2 (N, 1), W2 (H, 1), z1 (N, H) -> (N, H)."""
     return (delta2 @ W2.T) * sigmoid_grad(z1)
 
 
@@ -68,6 +68,23 @@ def bias_grad(delta):
     return delta.sum(axis=0)
 
 
+def backward_loop(Y, params, cache):
+    """The gradients of `backward`, one example at a time: each example's own chain rule, with
+    vectors and outer products, added up over the batch (no matrix product over examples).
+    Y (N, 1), params, cache from `forward` -> grads {W1 (2, H), b1 (H,), W2 (H, 1), b2 (1,)}."""
+    grads = {key: np.zeros_like(value) for key, value in params.items()}
+    for n in range(len(Y)):
+        x, a1 = cache["X"][n], cache["a1"][n]                     # (2,), (H,)
+        y_hat = sigmoid(cache["z2"][n])                            # (1,)
+        d2 = (y_hat - Y[n]) / Y.size * y_hat * (1.0 - y_hat)       # (1,): the mean's 1/N included
+        d1 = (params["W2"] @ d2) * sigmoid_grad(cache["z1"][n])    # (H,)
+        grads["W2"] += np.outer(a1, d2)
+        grads["b2"] += d2
+        grads["W1"] += np.outer(x, d1)
+        grads["b1"] += d1
+    return grads
+
+
 def backward(Y, params, cache):
     """Y (N, 1), params, cache from `forward` -> grads {W1 (2, H), b1 (H,), W2 (H, 1), b2 (1,)}."""
     Y_hat = sigmoid(cache["z2"])
@@ -79,6 +96,26 @@ def backward(Y, params, cache):
         "W2": weight_grad(cache["a1"], delta2),
         "b2": bias_grad(delta2),
     }
+
+
+# -- checking gradients numerically --------------------------------------------
+
+def numerical_grads(f, params, h=1e-5):
+    """Central differences of a loss f(params) -> float, for every entry of every parameter:
+    {key: array shaped like params[key]}. Each entry is nudged by +h and -h in a copy (2 calls of
+    f per entry); params is left as it was."""
+    grads = {}
+    for key, value in params.items():
+        probe = {k: v.copy() for k, v in params.items()}
+        grads[key] = np.zeros_like(value, dtype=np.float64)
+        for index in np.ndindex(value.shape):
+            probe[key][index] = value[index] + h
+            f_plus = f(probe)
+            probe[key][index] = value[index] - h
+            f_minus = f(probe)
+            probe[key][index] = value[index]
+            grads[key][index] = (f_plus - f_minus) / (2.0 * h)
+    return grads
 
 
 # -- learning -------------------------------------------------------------------

@@ -69,6 +69,19 @@ def neuron_step(W, b, grads, lr):
     return W - lr * dW, b - lr * db
 
 
+# -- other activations: tanh and leaky ReLU ----------------------------------------------
+
+def tanh_grad(z):
+    """The derivative of tanh at z, elementwise, written with tanh itself. Any shape -> same shape."""
+    return 1.0 - np.tanh(z) ** 2
+
+
+def leaky_relu_grad(z, alpha):
+    """The derivative of leaky ReLU (z for z > 0, alpha * z otherwise) at z, elementwise: 1 where
+    z > 0, alpha elsewhere (alpha at z = 0 too, as torch). z any shape, alpha: float -> same shape."""
+    return np.where(z > 0, 1.0, float(alpha))
+
+
 # -- the text's data (provided to students, not graded) -------------------------------
 
 def people():

@@ -55,7 +55,7 @@ def test_release_is_clean(gradients, course_dir):
     for secret in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "run_hidden", "autograder"):
         assert secret not in text
     nb = nbformat.read(folder / gradients.notebook, as_version=4)
-    answers = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    answers = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"]
     assert [c.metadata["nbgrader"]["grade_id"] for c in answers] == [f.name for f in gradients.functions]
     assert all("raise NotImplementedError()" in c.source for c in answers)
 

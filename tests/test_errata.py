@@ -249,6 +249,7 @@ def computed():
     v["s002_one_over_text_1_4977"] = 1 / 1.4977      # the division the text's step 1.4 gets wrong
     v.update(_neuron())
     v.update(_gradients())
+    v.update(_one_weight_descent())
     return v
 
 
@@ -328,6 +329,33 @@ def _gradients():
     v.update(s004_accumulated_grad_step_1=list(accumulated[1]), s004_accumulated_ratio_step_1=list(accumulated[1] / own),
              s004_accumulated_losses=losses[:BOWL_STEPS + 1], s004_accumulated_loss_min_2000=min(losses),
              s004_accumulated_loss_max_2000=max(losses))
+    return v
+
+
+def _one_weight_descent():
+    """Text 004's descent on (w - 3)**2 + 1 and text 003's learning-rate visualiser on (w - 3)**2 (the
+    same gradient), from w = 0: by the reference's gradient_descent, checked against torch autograd."""
+    def torch_path(lr, steps):
+        w = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+        path = [w.item()]
+        for _ in range(steps):
+            w.grad = None
+            ((w - 3) ** 2 + 1).backward()
+            with torch.no_grad():
+                w -= lr * w.grad
+            path.append(w.item())
+        return np.array(path)
+
+    def path(lr, steps):
+        ours = gr.gradient_descent(lambda w: 2 * (w - 3), np.array([0.0]), lr, steps)[:, 0]
+        np.testing.assert_allclose(ours, torch_path(lr, steps), rtol=1e-12, atol=1e-12)
+        return ours
+
+    walk = path(0.1, 10)
+    v = {"s004_1d_w_after_10": walk[-1], "s004_1d_loss_after_10": (walk[-1] - 3) ** 2 + 1,
+         "s003_lr_0_5_w_after_1": path(0.5, 1)[1]}
+    for lr, key in ((0.01, "0_01"), (0.1, "0_1")):
+        v[f"s003_lr_{key}_updates_to_within_0_01"] = int(np.flatnonzero(np.abs(path(lr, 1000) - 3) < 0.01)[0])
     return v
 
 

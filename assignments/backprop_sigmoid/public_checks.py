@@ -74,7 +74,7 @@ def check_output_delta(output_delta):
          "output_delta(y_hat=0.75, y=1) = (0.75 - 1) * 0.75 * (1 - 0.75)",
          likely={"missing_activation_grad": [[-0.25]], "derivative_at_activation": [[-0.0544737]]})
     same(output_delta(np.array([[0.5], [0.5]]), np.array([[1.0], [0.0]])), [[-0.0625], [0.0625]],
-         "output_delta for two examples: (y_hat - y) / 2 * y_hat * (1 - y_hat)",
+         "output_delta for two examples with y_hat = 1/2, y = 1 and 0 (the mean has 2 terms)",
          likely={"wrong_mean_denominator": [[-0.125], [0.125]]})
 
 
@@ -106,11 +106,40 @@ def check_backward(backward):
         fail("backward should return a dict with keys W1, b1, W2, b2", "wrong_keys")
     delta2 = -0.046875                         # (3/4 - 1) * 3/4 * 1/4
     delta1 = delta2 * 2.0 * LN3 * 0.25         # delta2 * W2 * sigmoid'(0)
-    same(grads["W2"], [[0.5 * delta2]], "grads['W2'] = a1 * delta2",
+    same(grads["W2"], [[0.5 * delta2]], "grads['W2']",
          likely={"missing_activation": [[-0.00534166]], "wrong_layer_input": [[0.0]]})
-    same(grads["b2"], [delta2], "grads['b2'] = delta2")
-    same(grads["W1"], [[delta1], [2.0 * delta1]], "grads['W1'] = x.T * delta1")
-    same(grads["b1"], [delta1], "grads['b1'] = delta1")
+    same(grads["b2"], [delta2], "grads['b2']")
+    same(grads["W1"], [[delta1], [2.0 * delta1]], "grads['W1']")
+    same(grads["b1"], [delta1], "grads['b1']")
+
+
+@public("backward_loop")
+def check_backward_loop(backward_loop):
+    X, Y, params = _tiny()
+    X2, Y2 = np.vstack([X, X]), np.vstack([Y, Y])      # the same example twice: the mean of two equal terms
+    cache = {"X": X2, "z1": np.zeros((2, 1)), "a1": np.full((2, 1), 0.5), "z2": np.full((2, 1), LN3)}
+    grads = backward_loop(Y2, params, cache)
+    if not isinstance(grads, dict) or set(grads) != {"W1", "b1", "W2", "b2"}:
+        raise AssertionError("backward_loop should return a dict with keys W1, b1, W2, b2")
+    delta2 = -0.046875
+    delta1 = delta2 * 2.0 * LN3 * 0.25
+    same(grads["W2"], [[0.5 * delta2]], "grads['W2'] for the tiny example written twice (as for it once)")
+    same(grads["b2"], [delta2], "grads['b2'] for the tiny example written twice")
+    same(grads["W1"], [[delta1], [2.0 * delta1]], "grads['W1'] for the tiny example written twice")
+    same(grads["b1"], [delta1], "grads['b1'] for the tiny example written twice")
+
+
+@public("numerical_grads")
+def check_numerical_grads(numerical_grads):
+    params = {"w": np.array([[1.0, -2.0]]), "b": np.array([3.0])}
+    grads = numerical_grads(lambda p: float(np.sum(p["w"] ** 2) + 0.5 * np.sum(p["b"] ** 2)), params)
+    if not isinstance(grads, dict) or set(grads) != {"w", "b"}:
+        raise AssertionError("numerical_grads should return a dict with the keys of params (here 'w' and 'b')")
+    for key, want in (("w", [[2.0, -4.0]]), ("b", [3.0])):   # central differences are exact for squares
+        if np.shape(grads[key]) != np.shape(want) or not np.allclose(grads[key], want, rtol=0.0, atol=1e-8):
+            raise AssertionError(f"numerical_grads(...)[{key!r}] of sum(w**2) + 0.5 * sum(b**2) at w = [[1, -2]], "
+                                 f"b = [3] should be {want}, got {grads[key]}")
+    unchanged(np.array([[1.0, -2.0]]), params["w"], "numerical_grads (params['w'] must be as it was)")
 
 
 @public("sgd_step")

@@ -82,3 +82,20 @@ def check_neuron_step(neuron_step):
     same(new_W, [[0.0, 3.0]], "W - 0.1 * dW")
     same(new_b, [0.4], "b - 0.1 * db")
     unchanged(np.array([[1.0, 2.0]]), W, "neuron_step")
+
+
+@public("tanh_grad")
+def check_tanh_grad(tanh_grad):
+    z = np.array([0.0, np.log(2.0), -np.log(2.0)])
+    same(tanh_grad(z), [1.0, 0.64, 0.64], "tanh_grad([0, log 2, -log 2]): tanh(log 2) = 0.6")
+    same(tanh_grad(np.array([[-40.0, 40.0]])), [[0.0, 0.0]], "tanh_grad(±40): tanh saturates, the slope is ~0")
+    unchanged(np.array([0.0, np.log(2.0), -np.log(2.0)]), z, "tanh_grad")
+
+
+@public("leaky_relu_grad")
+def check_leaky_relu_grad(leaky_relu_grad):
+    z = np.array([-2.0, -0.5, 0.5, 3.0])
+    same(leaky_relu_grad(z, 0.1), [0.1, 0.1, 1.0, 1.0], "leaky_relu_grad(z, alpha=0.1): alpha left of 0, 1 right")
+    same(leaky_relu_grad(np.array([[-1.0, 1.0]]), 0.25), [[0.25, 1.0]], "leaky_relu_grad(z, alpha=0.25)")
+    same(leaky_relu_grad(np.array([0.0]), 0.1), [0.1], "leaky_relu_grad at z = 0: alpha, as torch")
+    unchanged(np.array([-2.0, -0.5, 0.5, 3.0]), z, "leaky_relu_grad")

@@ -196,3 +196,44 @@ def test_backward_on_larger_random_networks(student, reference):
     for seed in range(3):
         X, Y, params = random_sigmoid_network(seed=200 + seed, n=8, hidden=6)
         _check_backward(student, reference, X, Y, params)
+
+
+def backward_loop_mistakes(reference, X, Y, params):
+    """What a per-example loop gives with the classic slips: each example's own mean (no 1/N), only
+    the last example kept (= where += belongs), the sigmoid's derivative taken at the activation."""
+    _, cache = reference.forward(X, params)
+    right = reference.backward(Y, params, cache)
+    last = reference.backward(Y[-1:], params, reference.forward(X[-1:], params)[1])
+    at_activation = backward_mistakes(reference, Y, params, cache)["derivative_at_activation"]
+    return {"wrong_mean_denominator": {k: v * len(Y) for k, v in right.items()},
+            "not_accumulated": {k: v / len(Y) for k, v in last.items()} if len(Y) > 1 else None,
+            "derivative_at_activation": {k: at_activation[k] if k.endswith("1") else right[k] for k in right}}
+
+
+def _check_backward_loop(student, reference, X, Y, params):
+    _, cache = reference.forward(X, params)
+    inputs = {"X": X, "Y": Y, **params}
+    call = student.call("backward_loop", Y, params, cache)
+    if not isinstance(call.value, dict):
+        raise Failure("backward_loop should return a dict of gradients with keys W1, b1, W2, b2.", ("not_array",))
+    alternatives = {k: v for k, v in backward_loop_mistakes(reference, X, Y, params).items() if v is not None}
+    assert_close(call.value, reference.backward_loop(Y, params, cache), what="backward_loop(Y, params, cache)",
+                 inputs=inputs, alternatives=alternatives)
+    assert_close(call.value, network_loss_and_grads(X, Y, params)[1], what="backward_loop vs torch autograd",
+                 inputs=inputs, alternatives=alternatives)
+    return call
+
+
+@graded("backward_loop", weight=2, core=True)
+@given(net=sigmoid_networks())
+def test_backward_loop_matches_reference_and_torch(student, reference, net):
+    X, Y, params = net
+    _check_backward_loop(student, reference, X, Y, params)
+
+
+@graded("backward_loop")
+def test_backward_loop_on_larger_batches_keeps_its_inputs(student, reference):
+    for seed in range(2):
+        X, Y, params = random_sigmoid_network(seed=300 + seed, n=9, hidden=5)
+        call = _check_backward_loop(student, reference, X, Y, params)
+        assert_no_mutation(call, "backward_loop", inputs={"X": X, "Y": Y})
