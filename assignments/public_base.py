@@ -248,6 +248,22 @@ def _called_names(function) -> list:
     return names
 
 
+def _distance(actual, value) -> float:
+    """The largest relative difference between `actual` and a known wrong `value` (NaN matches NaN);
+    infinity when they cannot be compared."""
+    try:
+        actual, value = np.asarray(actual, dtype=np.float64), np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return np.inf
+    if actual.shape != value.shape or not np.array_equal(np.isnan(actual), np.isnan(value)):
+        return np.inf
+    a, v = actual[~np.isnan(actual)], value[~np.isnan(value)]
+    if not np.array_equal(np.isfinite(a), np.isfinite(v)) or not np.array_equal(a[~np.isfinite(a)], v[~np.isfinite(v)]):
+        return np.inf
+    a, v = a[np.isfinite(a)], v[np.isfinite(v)]
+    return float(np.max(np.abs(a - v) / (np.abs(v) + 1e-9), initial=0.0))
+
+
 def _close(actual, expected, rtol=1e-9, atol=1e-12) -> bool:
     try:
         actual = np.asarray(actual, dtype=np.float64)
@@ -259,15 +275,18 @@ def _close(actual, expected, rtol=1e-9, atol=1e-12) -> bool:
 def diagnose(actual, expected, likely_values=None):
     """The diagnosis code of the mistake that gives `actual` where `expected` was right, or None:
     first the check's own known wrong values (code -> value), then what any result can show."""
-    for code, value in (likely_values or {}).items():     # worked out to 6 digits or better
-        if any(_close(actual, np.asarray(v, dtype=np.float64), rtol=1e-6, atol=1e-9)
-               for v in (value if isinstance(value, either) else [value])):
-            return code
+    near = [(_distance(actual, v), code) for code, value in (likely_values or {}).items()
+            for v in (value if isinstance(value, either) else [value])]
+    near = [(d, code) for d, code in near if d <= 1e-5]       # the values are worked out to 6 significant digits
+    if near:
+        return min(near)[1]
     actual = np.asarray(actual, dtype=np.float64)
     if expected.ndim == 2 and expected.shape != expected.T.shape and actual.shape == expected.T.shape:
         return "transposed"
     if actual.shape != expected.shape:
-        return "shape"
+        return None
+    if not np.all(np.isfinite(actual)) and np.all(np.isfinite(expected)):
+        return "not_finite"
     if expected.ndim == 2 and not _close(expected, expected.T) and _close(actual, expected.T):
         return "transposed"
     if np.any(expected != 0) and _close(actual, -expected):
@@ -291,15 +310,12 @@ def same(actual, expected, what, *, likely=None):
     if not isinstance(actual, np.ndarray):
         fail(f"{what} should be a NumPy array, got {type(actual).__name__}: {_short(actual)}", "not_array")
     if actual.shape != expected.shape:
-        code = diagnose(actual, expected, likely) if actual.dtype.kind in "biuf" else None
-        fail(f"{what} should have shape {expected.shape}, got {actual.shape}", code if code != "shape" else None)
+        fail(f"{what} should have shape {expected.shape}, got {actual.shape}",
+             diagnose(actual, expected, likely) if actual.dtype.kind in "biuf" else None)
     if actual.dtype != np.float64:
         fail(f"{what} should have dtype float64, got {actual.dtype}", "dtype")
     if not np.allclose(actual, expected, rtol=1e-9, atol=1e-12):
-        code = diagnose(actual, expected, likely)
-        if code is None and not np.all(np.isfinite(actual)):
-            code = "not_finite"
-        fail(f"{what} should be {_show(expected)}, got {_show(actual)}.", code)
+        fail(f"{what} should be {_show(expected)}, got {_show(actual)}.", diagnose(actual, expected, likely))
 
 
 def number(actual, expected, what, *, likely=None):
@@ -307,9 +323,8 @@ def number(actual, expected, what, *, likely=None):
     if isinstance(actual, bool) or not isinstance(actual, (int, float, np.floating, np.integer)):
         fail(f"{what} should be a float, got {type(actual).__name__}: {_short(actual)}", "not_array")
     if not np.isclose(float(actual), expected, rtol=1e-9, atol=1e-12):
-        code = diagnose(np.float64(actual), np.asarray(expected, dtype=np.float64), likely)
         fail(f"{what} should be {expected:.6g}, got {float(actual):.6g}.",
-             code if code != "shape" else None)
+             diagnose(np.float64(actual), np.asarray(expected, dtype=np.float64), likely))
 
 
 def unchanged(before, after, what, code="mutates_input"):
