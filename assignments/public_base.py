@@ -177,7 +177,7 @@ def _code_of(err):
 
 
 def likely(code) -> str:
-    """` Likely mistake: `code` (what it means).` or nothing."""
+    """The sentence that names a known diagnosis code for the student ("" for None)."""
     return f" Likely mistake: `{code}`: {HINTS[code]}." if code in HINTS else ""
 
 
