@@ -351,8 +351,8 @@ def report(checks, namespace, names=None, points=None, *, notes=None, out=print)
         function = namespace.get(name)
         if not callable(function):
             outcome = "failed"
-            note = (notes or {}).get(name) or (notes or {}).get("*")
-            text = f"{name} is not defined: " + (note or f"run its answer cell.{likely('not_defined')}")
+            note = (notes or {}).get(name) or (notes or {}).get("*") or _why_undefined(name)
+            text = f"{name} is not defined: {note}"
         else:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
@@ -405,12 +405,26 @@ def _run_cell(source, filename, namespace, notes, grade_id):
         notes[grade_id] = f"its code stopped with {type(err).__name__}: {err}.{likely('crashed')}"
 
 
-def _explain_name_errors():
-    """In IPython, a check cell whose function is not defined says so in one line, naming the
-    likely cause (its answer cell not run, or stopped by an error), instead of a NameError traceback."""
+def _ipython():
+    """The running IPython shell (a notebook's kernel), or None: IPython is never imported here."""
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None else None
-    if shell is None or not hasattr(shell, "set_custom_exc"):
+    return shell if hasattr(shell, "set_custom_exc") else None
+
+
+def _why_undefined(name) -> str:
+    """Why `name` is not defined, as far as this process can tell, with its likely mistake."""
+    stopped = _stopped_cell(_ipython(), name)
+    if stopped:
+        return f"the cell that defines it stopped with {stopped}: fix it and run it again.{likely('syntax_error')}"
+    return f"run its answer cell first.{likely('not_defined')}"
+
+
+def _explain_name_errors():
+    """In IPython, a check cell whose function is not defined says so in one line, naming the
+    likely cause (its answer cell not run, or stopped by a syntax error), instead of a NameError traceback."""
+    shell = _ipython()
+    if shell is None:
         return
 
     def handler(shell, etype, value, tb, tb_offset=None):    # IPython's custom handler: it shows, then returns
@@ -418,10 +432,7 @@ def _explain_name_errors():
         if name not in _CHECKED_NAMES:
             shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
             return []
-        stopped = _stopped_cell(shell, name)
-        line = f"{name} is not defined: " + (
-            f"the cell that defines it stopped with {stopped}: fix it and run it again.{likely('syntax_error')}"
-            if stopped else f"run its answer cell first.{likely('not_defined')}")
+        line = f"{name} is not defined: {_why_undefined(name)}"
         shell._showtraceback(etype, value, [f"\033[31m{line}\033[0m"])
         return [line]
 
@@ -430,6 +441,8 @@ def _explain_name_errors():
 
 def _stopped_cell(shell, name):
     """Why the last cell run that defines `name` did not define it (a syntax error), or None."""
+    if shell is None:
+        return None
     for source in reversed(shell.user_ns.get("In", [])):
         if f"def {name}(" in source:
             try:

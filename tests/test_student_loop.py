@@ -201,3 +201,12 @@ def test_no_public_check_names_a_mistake_the_grader_would_not(course):
             named += code is not None
     assert 2 * named >= total, f"the public checks name only {named} of {total} catalogued mistakes"
     print(f"public checks name {named} of {total} catalogued mistakes")
+
+
+def test_autograder_check_reads_the_files_the_release_ships(course):
+    """`autograder check` finds public_base.py and public_checks.py where the release takes them from."""
+    from autograder.check import public_files
+    from autograder.release import released_file
+    for assignment in course.assignments.values():
+        assert public_files(assignment) == (released_file(assignment, "public_base.py"),
+                                            released_file(assignment, "public_checks.py"))
