@@ -20,7 +20,9 @@ $(STAMP): pyproject.toml
 demo: system-packages $(STAMP)
 	$(BIN)/autograder demo
 
+# The linter first (ruff, configured in pyproject.toml): a finding fails the run before any test.
 test: system-packages $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2
 
 clean:

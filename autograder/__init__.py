@@ -1,4 +1,5 @@
 """The autograder for a backpropagation course: sandboxed student code, trusted hidden suites."""
+import os as _os
 import sys
 
 # jsonschema (under nbformat) builds an IRI grammar with lark at import when rfc3987_syntax is
@@ -7,8 +8,6 @@ sys.modules.setdefault("rfc3987_syntax", None)
 
 # nbgrader's Gradebook runs the `alembic` command found on PATH: make it the one installed
 # beside this Python, so `.venv/bin/autograder` works without an activated virtualenv.
-import os as _os
-
 _bin = _os.path.dirname(sys.executable)
 if _bin not in _os.environ.get("PATH", "").split(_os.pathsep):
     _os.environ["PATH"] = _bin + _os.pathsep + _os.environ.get("PATH", "")

@@ -37,7 +37,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from . import gradebook
 from .course import Assignment, Course
-from .coursedir import course_directory, step_dir, submission_time
+from .coursedir import assignment_dir, course_directory, step_dir, submission_time
 from .text import safe_result, safe_text
 
 RESULTS = "results.json"
@@ -398,7 +398,7 @@ class ClassResults(dict):
 
 
 def _check_course_dir(course_dir: Path, assignment: Assignment) -> None:
-    released = course_dir / "release" / assignment.name / assignment.notebook
+    released = assignment_dir(course_dir, "release_directory", assignment.name) / assignment.notebook
     if not released.exists():
         raise BatchError(f"{assignment.name} has not been released in {course_dir.resolve()}: run "
                          f"`autograder generate {assignment.name} --course-dir {course_dir}` first")

@@ -20,6 +20,7 @@ import jinja2
 import nbformat
 
 from .course import Assignment
+from .coursedir import assignment_dir
 from .diagnosis import CODES
 
 SIMILARITY_THRESHOLD = 0.8    # copydetect's share of a file's fingerprints found in another
@@ -52,9 +53,12 @@ mean score {{ "%.2f"|format(mean) }} / {{ "%g"|format(max_score) }}, median {{ "
 {% endfor %}</table>
 <h2>Near-identical submissions</h2>
 {% if pairs %}<table id="similar"><tr><th>submission</th><th>submission</th><th>shared code</th></tr>
-{% for p in pairs %}<tr><td>{{ p.a }}</td><td>{{ p.b }}</td><td class="num">{{ "%.0f"|format(100 * p.share) }}%</td></tr>
-{% endfor %}</table>{% else %}<p id="similar">No pair above {{ "%.0f"|format(100 * threshold) }}% shared code.</p>{% endif %}
-<p>Code the release provides is left out of the comparison. Details: <a href="similarity.html">copydetect's report</a>.</p>
+{% for p in pairs %}<tr><td>{{ p.a }}</td><td>{{ p.b }}</td>
+<td class="num">{{ "%.0f"|format(100 * p.share) }}%</td></tr>
+{% endfor %}</table>{% else %}
+<p id="similar">No pair above {{ "%.0f"|format(100 * threshold) }}% shared code.</p>{% endif %}
+<p>Code the release provides is left out of the comparison.
+Details: <a href="similarity.html">copydetect's report</a>.</p>
 </body></html>
 """)
 
@@ -115,7 +119,8 @@ def similar_pairs(course_dir: Path, assignment: Assignment, submissions: dict[st
     """Pairs of submissions sharing at least SIMILARITY_THRESHOLD of their code (copydetect), the
     release's code as boilerplate; copydetect's own HTML report goes to folder/similarity.html."""
     from copydetect import CopyDetector
-    released = nbformat.read(Path(course_dir) / "release" / assignment.name / assignment.notebook, as_version=4)
+    released = nbformat.read(assignment_dir(course_dir, "release_directory", assignment.name) / assignment.notebook,
+                             as_version=4)
     release_code = [c.source for c in released.cells if c.cell_type == "code"]
     code, boilerplate = folder / "code", folder / "boilerplate"
     for d in (code, boilerplate):

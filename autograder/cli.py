@@ -1,4 +1,6 @@
-"""The `autograder` command: a thin layer of argparse over plain functions.
+"""Grade a NumPy backpropagation course: release its notebooks, grade students' work, export grades.
+
+Each command is a thin layer over a plain function of the package (argparse here, the work there):
 
     autograder generate ASSIGNMENT          release with nbgrader into release/ASSIGNMENT/
     autograder grade ASSIGNMENT PATH --json one submission -> results.json on stdout
@@ -25,9 +27,13 @@ def _course(args):
 
 
 def cmd_generate(args) -> int:
-    from .release import release
+    from .release import ReleaseError, release
     course = _course(args)
-    done = release(course, course.assignment(args.assignment), course_dir=Path(args.course_dir))
+    try:
+        done = release(course, course.assignment(args.assignment), course_dir=Path(args.course_dir))
+    except ReleaseError as err:
+        print(f"autograder: {err}", file=sys.stderr)
+        return 2
     print(f"Released {args.assignment} to {done.release_dir}")
     for note in done.notes:
         print(f"note: {note}")
@@ -142,7 +148,11 @@ def cmd_validate(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="autograder", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="autograder", description=__doc__.split("\n\n")[0],
+        epilog="Instructors: `autograder validate ASSIGNMENT` says what a graded function still needs "
+               "(docs/authoring.md); `autograder generate ASSIGNMENT` releases it. Graders: `autograder grade "
+               "ASSIGNMENT` grades every submission in submitted/.")
     parser.add_argument("--course-file", default=str(COURSE_FILE), help="course.toml to read")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -155,13 +165,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="sandbox for student code: bubblewrap (auto: required by a batch, used when "
                             "available for one file), required (bwrap), or the weaker fallback (none)")
 
-    p = sub.add_parser("generate", help="release an assignment with nbgrader")
-    p.add_argument("assignment")
+    p = sub.add_parser("generate", help="release an assignment to students with nbgrader (refused, with what to "
+                                        "add, while a graded function lacks a piece)")
+    p.add_argument("assignment", help="an assignment of course.toml (e.g. backprop)")
     with_course_dir(p)
     p.set_defaults(run=cmd_generate)
 
     p = sub.add_parser("grade", help="grade one submission (PATH) or every submitted one")
-    p.add_argument("assignment")
+    p.add_argument("assignment", help="an assignment of course.toml (e.g. backprop)")
     p.add_argument("path", nargs="?", help="a .ipynb or .py submission; omit to grade submitted/")
     p.add_argument("--json", action="store_true", help="print results.json to stdout")
     p.add_argument("--workers", type=int, default=None, help="parallel workers for a batch (default: cores)")
@@ -177,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="grades for the LMS: nbgrader's CSV, a Canvas gradebook CSV, "
                                       "Gradescope results.json per student")
-    p.add_argument("assignment")
+    p.add_argument("assignment", help="an assignment of course.toml (e.g. backprop)")
     p.add_argument("--to", default=None, help="folder for the exports (default: COURSE_DIR/exports)")
     with_course_dir(p)
     p.set_defaults(run=cmd_export)
@@ -185,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="build, release, grade a demo class and show the grade table")
     with_course_dir(p, default="demo")
     with_isolation(p)
-    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--workers", type=int, default=None, help="parallel workers (default: cores)")
     p.add_argument("--assignment", action="append", default=None, help="only this assignment (repeatable)")
     p.set_defaults(run=cmd_demo)
 
@@ -199,9 +210,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--assignment", default=None, help="the assignment, when the file is named otherwise")
     p.set_defaults(run=cmd_check)
 
-    p = sub.add_parser("validate", help="check an assignment before release: the reference scores full marks, "
-                                        "the release zero, every catalogued mutant is caught and named, every "
-                                        "catalogued correct variant scores full marks")
+    p = sub.add_parser("validate", help="check an assignment before release: what each graded function still "
+                                        "needs (one line each), then the reference scores full marks, the release "
+                                        "zero, every known mistake is caught and named, every correct variant "
+                                        "scores full marks")
     p.add_argument("assignment", nargs="*", help="assignments to validate (default: all in course.toml)")
     p.add_argument("--function", action="append",
                    help="only the mutants and correct variants of this function (repeatable)")

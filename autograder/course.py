@@ -1,12 +1,33 @@
-"""course.toml -> typed objects: the one registry of assignments, graded functions, points and limits."""
+"""course.toml -> typed objects: the one registry of assignments, graded functions, points and limits.
+
+The graded functions of an assignment are those course.toml lists, in its order, then those its
+hidden suite grades (a test marked `@graded("name")` in tests/hidden/<assignment>/) and its
+reference defines, in the reference's order, with the default points and limits: adding a graded
+function needs no line here unless it deserves other points or limits (docs/authoring.md).
+"""
 from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import scan
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 COURSE_FILE = PROJECT_ROOT / "course.toml"
+
+
+GRADE_CELL_PREFIX = "test_"   # a graded function's grade cell in the notebook: grade_id test_<function>
+
+
+def grade_cell_id(function: str) -> str:
+    """The nbgrader grade_id of `function`'s grade cell (its points in the gradebook)."""
+    return GRADE_CELL_PREFIX + function
+
+
+def function_of_grade_cell(grade_id: str) -> str | None:
+    """The graded function whose grade cell has this grade_id, None for any other cell."""
+    return grade_id[len(GRADE_CELL_PREFIX):] if grade_id.startswith(GRADE_CELL_PREFIX) else None
 
 
 class CourseError(ValueError):
@@ -45,8 +66,22 @@ class Assignment:
         return float(sum(f.points for f in self.functions))
 
     @property
+    def folder(self) -> Path:
+        """assignments/<name>/: the notebook's template and the files released beside it."""
+        return self.root / "assignments" / self.name
+
+    @property
+    def template_notebook(self) -> Path:
+        """The notebook the instructor writes: text, set-up and demonstration cells, and where each
+        graded function's cells go (autograder/cells.py)."""
+        return self.folder / self.notebook
+
+    @property
     def source_notebook(self) -> Path:
-        return self.root / "assignments" / self.name / self.notebook
+        """The complete notebook: the template with every graded function's answer and grade cells
+        built from the reference and course.toml (autograder/cells.py), rebuilt when they change."""
+        from .cells import built_notebook
+        return built_notebook(self)
 
     @property
     def suite_dir(self) -> Path:
@@ -91,6 +126,18 @@ def _get(table: dict, key: str, kind, where: str, default=None):
     return value
 
 
+def _graded_elsewhere(root: Path, assignment: str, solution: str, listed: set[str],
+                      default: GradedFunction) -> list[GradedFunction]:
+    """The functions the hidden suite grades and the reference defines that course.toml does not
+    list, in the reference's order, with the default points and limits."""
+    marked = scan.graded_in_suite(root / "tests" / "hidden" / assignment)
+    if not marked:
+        return []
+    return [GradedFunction(name, default.points, default.time_limit, default.tolerance)
+            for name in scan.defined_functions(scan.module_file(root, solution))
+            if name in marked and name not in listed]
+
+
 def load_course(path: Path | str = COURSE_FILE) -> Course:
     """Parse course.toml into a Course. Raises CourseError naming the offending key."""
     path = Path(path)
@@ -110,6 +157,7 @@ def load_course(path: Path | str = COURSE_FILE) -> Course:
     d_mem = _get(defaults, "memory_limit", int, "defaults", 1024)
     d_total = _get(defaults, "total_time_limit", float, "defaults", 120.0)
     d_tol = _get(defaults, "tolerance", float, "defaults", 1e-9)
+    d_points = _get(defaults, "points", float, "defaults", 1.0)
     d_forbidden = _get(defaults, "forbidden_imports", list, "defaults", [])
 
     assignments = {}
@@ -118,7 +166,7 @@ def load_course(path: Path | str = COURSE_FILE) -> Course:
         if not isinstance(table, dict):
             raise CourseError(f"course.toml: '{where}' should be a table")
         functions = []
-        for fname, ftable in _get(table, "functions", dict, where).items():
+        for fname, ftable in _get(table, "functions", dict, where, {}).items():
             fwhere = f"{where}.functions.{fname}"
             if not isinstance(ftable, dict):
                 raise CourseError(f"course.toml: '{fwhere}' should be a table like {{ points = 1 }}")
@@ -131,13 +179,16 @@ def load_course(path: Path | str = COURSE_FILE) -> Course:
                 time_limit=_get(ftable, "time_limit", float, fwhere, d_time),
                 tolerance=_get(ftable, "tolerance", float, fwhere, d_tol),
             ))
+        solution = _get(table, "solution", str, where)
+        functions += _graded_elsewhere(path.parent, name, solution, {f.name for f in functions},
+                                       GradedFunction("", d_points, d_time, d_tol))
         if not functions:
             raise CourseError(f"course.toml: '{where}.functions' lists no graded function")
         assignments[name] = Assignment(
             name=name,
             title=_get(table, "title", str, where, name),
             notebook=_get(table, "notebook", str, where),
-            solution=_get(table, "solution", str, where),
+            solution=solution,
             functions=tuple(functions),
             limits=Limits(
                 time_limit=d_time,

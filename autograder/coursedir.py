@@ -7,6 +7,7 @@ and exchange settings hold for us as for plain `nbgrader` commands); paths come 
 """
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -42,6 +43,14 @@ def db_url(course_dir: Path) -> str:
 def step_dir(coursedir: CourseDirectory, step: str, student: str, assignment: str) -> Path:
     """e.g. step_dir(cd, cd.submitted_directory, "ada", "backprop") -> <root>/submitted/ada/backprop."""
     return Path(coursedir.format_path(step, student, assignment))
+
+
+def assignment_dir(course_dir: Path, step: str, assignment: str, student: str = ".") -> Path:
+    """Where nbgrader keeps a step of an assignment in `course_dir`, by its own config: step is a
+    CourseDirectory trait name, e.g. assignment_dir(root, "release_directory", "backprop") ->
+    <root>/release/backprop, assignment_dir(root, "autograded_directory", "backprop", "ada")."""
+    cd = course_directory(course_dir)
+    return Path(os.path.normpath(cd.format_path(getattr(cd, step), student, assignment)))
 
 
 def submission_time(coursedir: CourseDirectory, folder: Path) -> datetime | None:

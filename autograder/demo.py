@@ -24,6 +24,7 @@ from rich.console import Console
 from .batch import find_submissions, grade_class
 from .class_report import write_class_report
 from .course import Assignment, Course
+from .coursedir import assignment_dir
 from .curves import training_functions
 from .exports import export_all
 from .feedback import generate_feedback
@@ -95,7 +96,7 @@ def _student_notebook(released: Path, answers: dict[str, str]):
 
 def make_demo_class(course_dir: Path, assignment: Assignment) -> list[str]:
     """Write submitted/<student>/<assignment>/ for the demo class; returns the students."""
-    released = course_dir / "release" / assignment.name / assignment.notebook
+    released = assignment_dir(course_dir, "release_directory", assignment.name) / assignment.notebook
     answers = _reference_answers(assignment)
     students: dict[str, object] = {
         "ada": _student_notebook(released, answers),

@@ -25,16 +25,19 @@ CODES: dict[str, str] = {
     # the value is wrong, and why
     "wrong_values": "The values are wrong and no more specific cause was found.",
     "transposed": "The result is the transpose of the expected one (or a matrix is used untransposed).",
-    "missing_factor_2": "The result is off by a factor of 2 (the 2 from differentiating a square, or a 1/2 convention).",
+    "missing_factor_2": "The result is off by a factor of 2 (the 2 from differentiating a square, or a 1/2 "
+                        "convention).",
     "wrong_mean_denominator": "The result is off by a factor of N or 4: the mean divides by the wrong count.",
     "sign_flipped": "The result has the opposite sign (y - y_hat instead of y_hat - y, or + instead of -).",
     "wrong_axis": "The result is summed over the wrong axis (the features instead of the batch, or everything).",
     "wrong_reduction": "Entries are combined the wrong way (mean or sum instead of max, any instead of all, ...).",
     "wrong_keys": "The returned dict has the wrong keys (e.g. 'dW1' instead of 'W1', or a key missing).",
     "hard_coded": "The result does not follow the input: it is a fixed answer (e.g. the walk-through's).",
-    "swapped_order": "Two things are swapped: columns, coordinates, coefficients or returned values in the wrong order.",
+    "swapped_order": "Two things are swapped: columns, coordinates, coefficients or returned values in the "
+                     "wrong order.",
     "off_by_one": "A loop runs one time too many or too few: one row (or entry) too many or missing.",
-    "precedence": "Operator precedence: a / 2 * h is (a / 2) * h, not a / (2 * h); 1 / 1 + e is 2 + e. Add parentheses.",
+    "precedence": "Operator precedence: a / 2 * h is (a / 2) * h, not a / (2 * h); 1 / 1 + e is 2 + e. "
+                  "Add parentheses.",
     "missing_coefficient": "A constant coefficient of the formula is left out (e.g. x**2 + y**2 for x**2 + 3 * y**2).",
     "missing_term": "A term of the formula is left out (e.g. the (1 - y) log(1 - p) half of the cross-entropy).",
     "missing_abs": "The absolute value is left out: a signed difference where a distance is asked.",
@@ -42,8 +45,8 @@ CODES: dict[str, str] = {
     "missing_bias": "A bias is left out of the computation (e.g. z1 = X @ W1 without + b1).",
     "missing_activation": "The activation (ReLU, sigmoid) is not applied where the network has one.",
     "extra_activation": "An activation is applied where the network has none (e.g. on the linear output layer).",
-    "confused_with_derivative": "The activation is used where its derivative belongs, or the reverse (relu vs relu_grad, "
-                                "sigmoid vs sigmoid_grad).",
+    "confused_with_derivative": "The activation is used where its derivative belongs, or the reverse "
+                                "(relu vs relu_grad, sigmoid vs sigmoid_grad).",
     "relu_gate_at_zero": "The ReLU gate lets the gradient through at exactly z = 0: torch takes the left slope there "
                          "(0 for ReLU, alpha for leaky ReLU).",
     "gate_on_wrong_input": "The ReLU gate is taken from the wrong array (e.g. h or dh instead of z1).",
@@ -56,18 +59,22 @@ CODES: dict[str, str] = {
                          "belongs).",
     "extra_activation_grad": "The activation's derivative is multiplied in where it cancels: for sigmoid with "
                              "cross-entropy, dL/dz = (p - y) / N, with no p (1 - p) factor.",
-    "clipped_probabilities": "p is clipped away from 0 and 1 before the log, which caps the loss: compute it from the logits.",
-    "missing_upstream_grad": "The upstream gradient is left out of the chain rule (only the local derivative is returned).",
+    "clipped_probabilities": "p is clipped away from 0 and 1 before the log, which caps the loss: compute it "
+                             "from the logits.",
+    "missing_upstream_grad": "The upstream gradient is left out of the chain rule (only the local derivative "
+                             "is returned).",
     "bias_not_summed": "The bias gradient is not summed over the batch (or is averaged instead).",
     "outer_product_batch": "The weight gradient uses np.outer, which only works for a single example.",
     # learning and gradient checking
     "step_size_ignored": "The step size argument (h of a numerical gradient, lr of an update) is ignored.",
     "one_sided_difference": "The numerical gradient uses a one-sided difference instead of a central one.",
-    "wrong_difference": "The finite difference evaluates f at the wrong points (x - h for x + h, or central for forward).",
+    "wrong_difference": "The finite difference evaluates f at the wrong points (x - h for x + h, or central "
+                        "for forward).",
     "not_divided_by_step": "The difference of f values is not divided by the step (h, or 2h for a central difference).",
     "wrong_coordinate": "The partial derivative nudges the wrong coordinates (all of them at once, or not i).",
     "input_not_restored": "The numerical gradient leaves x (or a parameter) changed after it returns.",
-    "loss_ignores_param": "The loss handed to numerical_gradient ignores the value it is given, so the numerical gradient is 0.",
+    "loss_ignores_param": "The loss handed to numerical_gradient ignores the value it is given, so the "
+                          "numerical gradient is 0.",
     "rel_error_zero_guard": "rel_error divides by zero (no 1e-8 guard) or uses the wrong denominator.",
     "losses_off_by_one": "train returns steps losses instead of steps + 1, or shifted by one update.",
     "stale_gradients": "train reuses gradients from an earlier step (or the first step's only).",
@@ -97,10 +104,13 @@ CODES: dict[str, str] = {
 }
 
 
+GENERIC = "wrong_values"   # the tag of a wrong value when no more specific cause was found
+
+
 class Failure(AssertionError):
     """A failed check: a message for the student and the diagnosis tags that explain it."""
 
-    def __init__(self, message: str, tags=("wrong_values",)):
+    def __init__(self, message: str, tags=(GENERIC,)):
         unknown = [t for t in tags if t not in CODES]
         if unknown:
             raise ValueError(f"unknown diagnosis code(s): {unknown}")

@@ -19,7 +19,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.plugins import CsvExportPlugin
 
-from .course import Assignment, Course
+from .course import Assignment, Course, grade_cell_id
 from .coursedir import course_directory, load_config, step_dir
 from .gradebook import db_url
 
@@ -51,7 +51,7 @@ def grades_csv(course_dir: Path, course_id: str, assignment: Assignment, path: P
             row = {"student": student.id, "assignment": assignment.name, "score": submission.score,
                    "max_score": submission.max_score}
             for function in assignment.functions:
-                row[function.name] = gb.find_grade(f"test_{function.name}", notebook, assignment.name,
+                row[function.name] = gb.find_grade(grade_cell_id(function.name), notebook, assignment.name,
                                                    student.id).score
             rows.append(row)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import nbformat
 
-from .course import Assignment, Course
+from .course import Assignment, Course, function_of_grade_cell
+from .coursedir import assignment_dir
 from .submission import UnreadableSubmission, is_written_answer, read_text
 from .text import safe_text
 
@@ -58,7 +59,7 @@ def _answers_from_module(path: Path) -> dict[str, str]:
 
 
 def _released(course_dir: Path, assignment: Assignment) -> Path:
-    return Path(course_dir) / "release" / assignment.name / assignment.notebook
+    return assignment_dir(course_dir, "release_directory", assignment.name) / assignment.notebook
 
 
 def written_answers(course_dir: Path, assignment: Assignment, submission: Path) -> dict[str, bool]:
@@ -91,8 +92,8 @@ def autograded_notebook(released: Path, submission: Path, result: dict):
             cell.source = answer if isinstance(answer, str) else "*(no written answer in the submission)*"
         elif meta.get("solution"):
             cell.source = answers.get(grade_id, answers.get("*", "# (no answer found in the submission)\n"))
-        elif meta.get("grade") and grade_id.startswith("test_") and grade_id[5:] in tests:
-            cell.outputs = grade_cell_outputs(tests[grade_id[5:]])
+        elif meta.get("grade") and function_of_grade_cell(grade_id) in tests:
+            cell.outputs = grade_cell_outputs(tests[function_of_grade_cell(grade_id)])
             cell.execution_count = 1
     if result.get("output"):
         # Not a Markdown fence, which printed text could close: escaped HTML inside <pre>, so the
@@ -147,7 +148,7 @@ def loss_curve_png(name: str, curve: dict) -> str:
 def write_autograded(course_dir: Path, assignment: Assignment, student: str, submission: Path,
                      result: dict) -> Path:
     released = _released(course_dir, assignment)
-    target = Path(course_dir) / "autograded" / student / assignment.name / assignment.notebook
+    target = assignment_dir(course_dir, "autograded_directory", assignment.name, student) / assignment.notebook
     target.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(target, nbformat.writes(autograded_notebook(released, Path(submission), result)))
     return target

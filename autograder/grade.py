@@ -172,8 +172,7 @@ def report(g: Grading) -> Grading:
     if printed.strip():
         cut = printed[:OUTPUT_SHOWN] + ("\n[... more output not shown]" if len(printed) > OUTPUT_SHOWN else "")
         lines.append("Your code printed:\n" + cut)
-    g.result = results_json(g.assignment, g.functions, execution_time=time.monotonic() - g.started,
-                            output="\n".join(lines))
+    g.result = results_json(g.functions, execution_time=time.monotonic() - g.started, output="\n".join(lines))
     for test in g.result["tests"]:
         if test["name"] in g.curves:
             test["extra_data"] = {"loss_curve": g.curves[test["name"]]}

@@ -17,7 +17,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import AssignLatePenalties
 from sqlalchemy.exc import SAWarning
 
-from .course import Assignment
+from .course import Assignment, grade_cell_id
 from .coursedir import db_url as _course_db_url
 from .coursedir import load_config
 
@@ -41,7 +41,7 @@ def record(course_dir: Path, course_id: str, assignment: Assignment, student: st
         when = {"timestamp": timestamp} if timestamp is not None else {}
         submission = gb.update_or_create_submission(assignment.name, student, **when)
         for test in result["tests"]:
-            grade = gb.find_grade(f"test_{test['name']}", notebook, assignment.name, student)
+            grade = gb.find_grade(grade_cell_id(test["name"]), notebook, assignment.name, student)
             grade.auto_score = float(test["score"])
         for grade_id, answered in (written or {}).items():
             try:

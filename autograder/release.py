@@ -1,6 +1,7 @@
 """Releasing an assignment with nbgrader: an ordered list of steps, declared once in `STEPS`.
 
-    check the notebook against course.toml -> stage it into source/ with points from course.toml
+    check that every graded function is complete (autograder/checklist.py)
+    -> stage the notebook into source/ with points from course.toml
     -> nbgrader generate_assignment into release/ -> check that nothing secret was released
 
 The course directory is a standard nbgrader one (source/, release/, submitted/, autograded/,
@@ -15,8 +16,9 @@ from pathlib import Path
 import nbformat
 from traitlets.config.loader import PyFileConfigLoader
 
-from .course import Assignment, Course
-from .coursedir import CONFIG_FILE, load_config
+from .checklist import missing_pieces, required
+from .course import Assignment, Course, function_of_grade_cell, grade_cell_id
+from .coursedir import CONFIG_FILE, assignment_dir, load_config
 from .student_cells import with_student_cells
 from .submission import is_written_answer
 
@@ -38,11 +40,11 @@ class Release:
 
     @property
     def source_dir(self) -> Path:
-        return self.course_dir / "source" / self.assignment.name
+        return assignment_dir(self.course_dir, "source_directory", self.assignment.name)
 
     @property
     def release_dir(self) -> Path:
-        return self.course_dir / "release" / self.assignment.name
+        return assignment_dir(self.course_dir, "release_directory", self.assignment.name)
 
 
 CONFIG_BLOCK = "# --- set by `autograder generate` (the course in course.toml) ---"
@@ -59,7 +61,7 @@ def write_nbgrader_config(course: Course, course_dir: Path) -> Path:
              f"c.CourseDirectory.course_id = {course.id!r}\n"
              f"c.CourseDirectory.root = {root!r}\n")
     if not path.exists():
-        path.write_text("c = get_config()  # noqa: F821\n" + block, encoding="utf-8")
+        path.write_text("c = get_config()  # noqa: F821 - nbgrader defines it\n" + block, encoding="utf-8")
         return path
     theirs = PyFileConfigLoader(CONFIG_FILE, path=root).load_config().CourseDirectory
     if theirs.get("course_id") == course.id and Path(theirs.get("root", "")).resolve() == Path(root):
@@ -81,26 +83,27 @@ def nbgrader_api(course: Course, course_dir: Path):
 
 def released_file(assignment: Assignment, name: str) -> Path:
     """Where a file that ships with the notebook lives: the assignment's folder, or assignments/ if shared."""
-    folder = assignment.source_notebook.parent
+    folder = assignment.folder
     return folder.parent / name if name in SHARED_FILES else folder / name
 
 
-def check_notebook(r: Release) -> Release:
-    """Every graded function has one answer cell and one grade cell, and nothing else is graded
-    automatically (written answers, graded by hand in the formgrader, are Markdown cells)."""
-    nb = nbformat.read(r.assignment.source_notebook, as_version=4)
-    metas = [(c.cell_type, c.metadata.get("nbgrader", {})) for c in nb.cells]
-    answers = {m.get("grade_id") for _, m in metas if m.get("solution")}
-    grades = {m.get("grade_id") for _, m in metas if m.get("grade") and not is_written_answer(m)}
-    wanted = [f.name for f in r.assignment.functions]
-    problems = [f"no answer cell with grade_id '{n}'" for n in wanted if n not in answers]
-    problems += [f"no grade cell with grade_id 'test_{n}'" for n in wanted if f"test_{n}" not in grades]
-    problems += [f"grade cell '{g}' grades nothing listed in course.toml" for g in sorted(grades - {
-        f"test_{n}" for n in wanted})]
-    problems += [f"written answer '{m.get('grade_id')}' should be a Markdown cell" for kind, m in metas
-                 if is_written_answer(m) and kind != "markdown"]
+def check_complete(r: Release) -> Release:
+    """Every graded function has every piece it needs (autograder/checklist.py: the same lines as
+    `autograder validate`), and nothing else is graded automatically (written answers, graded by
+    hand in the formgrader, are Markdown cells)."""
+    problems = [m.line() for m in required(missing_pieces(r.assignment))]
+    if r.assignment.source_notebook.is_file():
+        nb = nbformat.read(r.assignment.source_notebook, as_version=4)
+        metas = [(c.cell_type, c.metadata.get("nbgrader", {})) for c in nb.cells]
+        grades = {m.get("grade_id") for _, m in metas if m.get("grade") and not is_written_answer(m)}
+        wanted = {grade_cell_id(f.name) for f in r.assignment.functions}
+        problems += [f"grade cell '{g}' grades nothing listed in course.toml: remove it, or list its function"
+                     for g in sorted(grades - wanted)]
+        problems += [f"written answer '{m.get('grade_id')}' should be a Markdown cell" for kind, m in metas
+                     if is_written_answer(m) and kind != "markdown"]
     if problems:
-        raise ReleaseError(f"{r.assignment.source_notebook.name}: " + "; ".join(problems))
+        raise ReleaseError(f"{r.assignment.name} is not ready to release; add what is missing:\n"
+                           + "\n".join(f"  {p}" for p in problems))
     return r
 
 
@@ -117,7 +120,7 @@ def stage_source(r: Release) -> Release:
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("grade") and not is_written_answer(meta):
-            meta["points"] = r.assignment.function(meta["grade_id"][len("test_"):]).points
+            meta["points"] = r.assignment.function(function_of_grade_cell(meta["grade_id"])).points
     nb = with_student_cells(nb, r.assignment)     # the files-beside guard and the check-all cell
     nbformat.write(nb, r.source_dir / r.assignment.notebook)
     write_nbgrader_config(r.course, r.course_dir)
@@ -157,7 +160,7 @@ def check_release(r: Release) -> Release:
     return r
 
 
-STEPS = [check_notebook, stage_source, generate_assignment, check_release]
+STEPS = [check_complete, stage_source, generate_assignment, check_release]
 
 
 def release(course: Course, assignment: Assignment, *, course_dir: Path) -> Release:

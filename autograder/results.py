@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .course import Assignment
+from .diagnosis import GENERIC
 from .suite import TestOutcome
 from .text import safe_result
-
-GENERIC = "wrong_values"
 
 
 @dataclass
@@ -88,8 +87,7 @@ def note_wrong_parts(result: FunctionResult, parts: list[str]) -> None:
         result.tags.append("calls_wrong_part")
 
 
-def results_json(assignment: Assignment, functions: list[FunctionResult], *, execution_time: float,
-                 output: str = "") -> dict:
+def results_json(functions: list[FunctionResult], *, execution_time: float, output: str = "") -> dict:
     """The results.json dict: score, max_score, execution_time, output, tests."""
     return safe_result({          # every string capped and valid UTF-8 (text.py)
         "score": round(sum(f.score for f in functions), 4),
@@ -103,4 +101,4 @@ def results_json(assignment: Assignment, functions: list[FunctionResult], *, exe
 def zero_results(assignment: Assignment, reason: str, tag: str, *, execution_time: float = 0.0) -> dict:
     """Every function 0 with the same reason: for a submission that cannot be read at all."""
     functions = [FunctionResult(f.name, 0.0, f.points, 0, 0, reason, [tag]) for f in assignment.functions]
-    return results_json(assignment, functions, execution_time=execution_time, output=reason)
+    return results_json(functions, execution_time=execution_time, output=reason)

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import nbformat
 
-from .course import Assignment
+from .course import Assignment, function_of_grade_cell
 from .sandbox.proxy import Unit
 from .student_cells import with_student_cells
 
@@ -222,7 +222,7 @@ def _extract_notebook(text: str, assignment: Assignment) -> Extracted:
             if actual is None or actual.strip() != expected.strip():
                 what = "deleted" if not mine else "changed"
                 extracted.notes.append(f"Read-only cell '{grade_id}' was {what}; the original was used.")
-                function = grade_id[len("test_"):] if grade_id.startswith("test_") else None
+                function = function_of_grade_cell(grade_id)
                 if function in graded:
                     extracted.function_tags.setdefault(function, []).append("locked_cell_modified")
     return extracted

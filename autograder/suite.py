@@ -21,8 +21,9 @@ from hypothesis.internal.detection import is_hypothesis_test
 from . import parts
 from .cases import per_test_seed
 from .course import Assignment
+from .diagnosis import GENERIC, Failure
 from .testing.compare import EXACT_OVERRIDE, SHOW_EXPECTED
-from .diagnosis import Failure
+from .testing.graded import AuthoringError, Graded, spec_of
 
 STUDENT = pytest.StashKey()   # config.stash[STUDENT]: the student under grading
 
@@ -70,6 +71,7 @@ class GradingPlugin:
         self.tolerances: dict = {}
         self.outcomes: list[TestOutcome] = []
         self.errors: list[str] = []
+        self.specs: dict[str, Graded] = {}   # test node id -> its checked @graded options
 
     def pytest_configure(self, config):
         config.stash[STUDENT] = self.student
@@ -78,71 +80,74 @@ class GradingPlugin:
     def pytest_collection_modifyitems(self, config, items):
         keep = []
         for item in items:
-            marker = item.get_closest_marker("graded")
-            if marker is None or not marker.args:
+            try:
+                spec = spec_of(item)
+            except AuthoringError as err:
+                self.errors.append(f"{item.nodeid}: {err}")
+                continue
+            if spec is None:
                 self.errors.append(f"{item.nodeid} has no @graded(function) mark")
-            elif marker.args[0] not in self.functions:
-                self.errors.append(f"{item.nodeid} grades {marker.args[0]!r}, which course.toml does not list")
-            elif self.only is None or marker.args[0] in self.only:
+            elif spec.function not in self.functions:
+                self.errors.append(f"{item.nodeid} grades {spec.function!r}, which course.toml does not list")
+            elif self.only is None or spec.function in self.only:
+                self.specs[item.nodeid] = spec
                 keep.append(item)
         if len(keep) != len(items):
             config.hook.pytest_deselected(items=[i for i in items if i not in keep])
-        keep.sort(key=lambda item: self.order.get(item.get_closest_marker("graded").args[0], 0))
+        keep.sort(key=lambda item: self.order.get(self.specs[item.nodeid].function, 0))
         items[:] = keep
 
     def pytest_collectreport(self, report):
         if report.failed:
             self.errors.append(f"collecting {report.nodeid} failed:\n{report.longreprtext}")
 
-    @pytest.hookimpl(hookwrapper=True)
+    @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item):
         """Around each test: course.toml's `tolerance` of the graded function becomes its checks' "exact"
         tolerance; a hypothesis test draws from its own seed (given a case seed); expected values
         are shown only on fixed cases, unless `@graded(..., answer_shown=False)`."""
-        marker = item.get_closest_marker("graded")
-        tolerance = self.tolerances.get(marker.args[0]) if marker is not None and marker.args else None
-        token = EXACT_OVERRIDE.set(tolerance)
+        spec = self.specs[item.nodeid]
+        token = EXACT_OVERRIDE.set(self.tolerances.get(spec.function))
         randomized = is_hypothesis_test(item.obj)
-        shown = SHOW_EXPECTED.set(not randomized and (marker is None or marker.kwargs.get("answer_shown", True)))
+        shown = SHOW_EXPECTED.set(not randomized and spec.answer_shown)
         seeded = randomized and self.seed is not None
         if seeded:   # the test function object outlives this run (pytest caches modules): put it back after
             before = item.obj._hypothesis_internal_use_seed
             item.obj._hypothesis_internal_use_seed = per_test_seed(self.seed, item.nodeid)
         try:
-            yield
+            return (yield)
         finally:
             EXACT_OVERRIDE.reset(token)
             SHOW_EXPECTED.reset(shown)
             if seeded:
                 item.obj._hypothesis_internal_use_seed = before
 
-    @pytest.hookimpl(hookwrapper=True)
+    @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item, call):
-        outcome = yield
-        report = outcome.get_result()
+        report = yield
         if report.when == "setup" and report.failed or report.when == "call":
-            marker = item.get_closest_marker("graded")
-            if marker is None or not marker.args:
-                return
-            function, weight = marker.args[0], float(marker.kwargs.get("weight", 1.0))
-            core = bool(marker.kwargs.get("core", False))
-            if report.passed:
-                self.outcomes.append(TestOutcome(item.name, function, weight, True, core=core))
-                return
-            failure = _failure_in(call.excinfo.value) if call.excinfo else None
-            if failure is not None:
-                message, tags = failure.message, failure.tags
-            elif call.excinfo and call.excinfo.errisinstance(AssertionError):
-                message, tags = str(call.excinfo.value) or "a check failed", ("wrong_values",)
-            else:
-                error = call.excinfo.value if call.excinfo else None
-                message = (f"The grader could not check this result ({type(error).__name__}: {error}); "
-                           "it is probably of an unexpected type or shape.")
-                tags = ("wrong_values",)
-            self.outcomes.append(TestOutcome(item.name, function, weight, False, message, tuple(tags), core))
-            broken = getattr(self.student, "broken_parts", None)
-            if broken is not None:      # error carried forward: lend this function's reference to composites
-                broken.add(function)
+            self._record(self.specs[item.nodeid], item.name, report, call)
+        return report
+
+    def _record(self, spec: Graded, name: str, report, call) -> None:
+        """One TestOutcome for a test that ran (or whose setup failed), with the failure's message and tags."""
+        if report.passed:
+            self.outcomes.append(TestOutcome(name, spec.function, spec.weight, True, core=spec.core))
+            return
+        failure = _failure_in(call.excinfo.value) if call.excinfo else None
+        if failure is not None:
+            message, tags = failure.message, failure.tags
+        elif call.excinfo and call.excinfo.errisinstance(AssertionError):
+            message, tags = str(call.excinfo.value) or "a check failed", (GENERIC,)
+        else:
+            error = call.excinfo.value if call.excinfo else None
+            message = (f"The grader could not check this result ({type(error).__name__}: {error}); "
+                       "it is probably of an unexpected type or shape.")
+            tags = (GENERIC,)
+        self.outcomes.append(TestOutcome(name, spec.function, spec.weight, False, message, tuple(tags), spec.core))
+        broken = getattr(self.student, "broken_parts", None)
+        if broken is not None:      # error carried forward: lend this function's reference to composites
+            broken.add(spec.function)
 
 
 def run_suite(assignment: Assignment, student, only=None, seed: int | None = None) -> list[TestOutcome]:
@@ -158,7 +163,8 @@ def run_suite(assignment: Assignment, student, only=None, seed: int | None = Non
     plugin.tolerances = {f.name: f.tolerance for f in assignment.functions}
     args = [str(suite), "-q", "--no-header", "-p", "no:cacheprovider", "-p", "no:randomly",
             "-o", "addopts=", "-o", "console_output_style=classic", "--tb=no", "-s",
-            "--import-mode=importlib", "--rootdir", str(suite.parent), "--confcutdir", str(suite.parent), "-W", "ignore"]
+            "--import-mode=importlib", "--rootdir", str(suite.parent), "--confcutdir", str(suite.parent),
+            "-W", "ignore"]
     sink = io.StringIO()
     autoload = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"   # no third-party plugins: 1.5 s less per run

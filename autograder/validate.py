@@ -1,6 +1,8 @@
 """`autograder validate ASSIGNMENT`: the instructor's pre-release check, through the real grading path.
 
-    the mutant catalogue covers every graded function (at least MIN_MUTANTS each)
+    every graded function has every piece it needs (autograder/checklist.py), or one line says
+    what to add and where
+    -> the mutant catalogue covers every graded function (at least MIN_MUTANTS each)
     -> the reference solution scores full marks
     -> the untouched release (nbgrader's stubbed notebook) scores zero
     -> every mutant in the catalogue loses points on the function it breaks, is named, and costs
@@ -36,12 +38,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .checklist import MIN_MUTANTS, MIN_VARIANTS, Missing, missing_pieces, required
 from .course import Assignment, Course
-from .diagnosis import CODES
-
-MIN_MUTANTS = 3
-MIN_VARIANTS = 3
-GENERIC = "wrong_values"
+from .diagnosis import CODES, GENERIC
 
 
 class CatalogueError(ValueError):
@@ -95,24 +94,38 @@ def catalogue_path(assignment: Assignment) -> Path:
     return assignment.root / "tests" / "mutants" / f"{assignment.name}.toml"
 
 
-def _checked_entries(assignment: Assignment, path: Path, table: str, id_key: str, required: tuple) -> list:
-    """(where, entry) for each [[table]] of a catalogue file ([] when there is none), each checked:
+def catalogue_files(assignment: Assignment) -> list[Path]:
+    """Where an assignment's [[mutant]] and [[variant]] tables are read from: both files, each of which
+    may hold either kind (its own kind by convention; a new function's mistakes and correct variants
+    may stand together in one of them, docs/authoring.md)."""
+    return [catalogue_path(assignment), variants_path(assignment)]
+
+
+def _checked_entries(assignment: Assignment, table: str, id_key: str, required: tuple) -> list:
+    """(where, entry) for each [[table]] of the catalogue files ([] when there is none), each checked:
     the required keys, a graded function, a source that defines it, a unique id. Raises CatalogueError."""
+    graded = {f.name for f in assignment.functions}
+    entries, seen = [], set()
+    for path in catalogue_files(assignment):
+        entries += _checked_file(path, table, id_key, required, graded, assignment.name, seen)
+    return entries
+
+
+def _checked_file(path: Path, table: str, id_key: str, required: tuple, graded: set, name: str, seen: set) -> list:
     if not path.exists():
         return []
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
         raise CatalogueError(f"{path.name} is not valid TOML: {err}") from None
-    graded = {f.name for f in assignment.functions}
-    entries, seen = [], set()
+    entries = []
     for i, entry in enumerate(data.get(table, [])):
         where = f"{path.name}: {table} #{i + 1} ({entry.get('function')}/{entry.get(id_key)})"
         missing = [k for k in ("function", id_key, "description", *required, "source") if k not in entry]
         if missing:
             raise CatalogueError(f"{where} lacks {', '.join(missing)}")
         if entry["function"] not in graded:
-            raise CatalogueError(f"{where}: {entry['function']!r} is not a graded function of {assignment.name}")
+            raise CatalogueError(f"{where}: {entry['function']!r} is not a graded function of {name}")
         key = f"{entry['function']}__{entry[id_key]}"
         if key in seen:
             raise CatalogueError(f"{where}: a second {table} with id {key}")
@@ -126,7 +139,7 @@ def _checked_entries(assignment: Assignment, path: Path, table: str, id_key: str
 def load_catalogue(assignment: Assignment) -> list[Mutant]:
     """The assignment's mutants ([] when it has no catalogue). Raises CatalogueError."""
     mutants = []
-    for where, entry in _checked_entries(assignment, catalogue_path(assignment), "mutant", "mistake", ("tags",)):
+    for where, entry in _checked_entries(assignment, "mutant", "mistake", ("tags",)):
         mutant = Mutant(entry["function"], entry["mistake"], entry["description"].strip(),
                         tuple(entry["tags"]), entry["source"])
         unknown = [t for t in mutant.tags if t not in CODES]
@@ -248,7 +261,7 @@ def variants_path(assignment: Assignment) -> Path:
 def load_variants(assignment: Assignment) -> list[Variant]:
     """The assignment's correct variants ([] when it has no catalogue). Raises CatalogueError."""
     return [Variant(entry["function"], entry["variant"], entry["description"].strip(), entry["source"])
-            for _, entry in _checked_entries(assignment, variants_path(assignment), "variant", "variant", ())]
+            for _, entry in _checked_entries(assignment, "variant", "variant", ())]
 
 
 def grade_variant(assignment: Assignment, variant: Variant, workdir: Path, *, isolation: str = "auto",
@@ -260,6 +273,8 @@ def grade_variant(assignment: Assignment, variant: Variant, workdir: Path, *, is
 
 
 # -- the whole check -----------------------------------------------------------------
+
+CHECKLIST = "every graded function has its reference, hidden test, mutants, variants and notebook cells"
 
 @dataclass
 class Check:
@@ -275,6 +290,7 @@ class Report:
     mutants: list[MutantResult] = field(default_factory=list)
     seconds: float = 0.0
     variants: list[VariantResult] = field(default_factory=list)
+    missing: list[Missing] = field(default_factory=list)     # the checklist's lines (autograder/checklist.py)
 
     @property
     def ok(self) -> bool:
@@ -291,6 +307,8 @@ class Report:
         lines = [f"Validating {self.assignment}", ""]
         for c in self.checks:
             lines.append(f"  [{'ok' if c.ok else 'FAIL'}] {c.name}" + (f": {c.detail}" if c.detail else ""))
+            if c.name == CHECKLIST:
+                lines += [f"         {'' if m.required else 'note: '}{m.line()}" for m in self.missing]
         if self.mutants:
             s = self.summary()
             lines += ["", f"Mutants: {s['mutants']}, caught {s['caught']}/{s['mutants']}, "
@@ -340,7 +358,7 @@ def _first_line(output: str) -> str:
 
 
 def _full_marks(result: dict) -> tuple[bool, str]:
-    bad = [f"{t['name']} {t['score']:g}/{t['max_score']:g} [{', '.join(t['tags'])}]"
+    bad = [f"{t['name']} {t['score']:g}/{t['max_score']:g} [{', '.join(t['tags'])}]: {_first_line(t['output'])[:300]}"
            for t in result["tests"] if t["score"] < t["max_score"]]
     return not bad, "; ".join(bad) or f"{result['score']:g}/{result['max_score']:g}"
 
@@ -393,6 +411,9 @@ def validate(course: Course, assignment: Assignment, *, isolation: str = "auto",
     say = progress or (lambda text: None)
     started = time.monotonic()
     report = Report(assignment.name)
+    report.missing = missing_pieces(assignment)
+    incomplete = required(report.missing)
+    report.checks.append(Check(CHECKLIST, not incomplete, f"{len(incomplete)} to add" if incomplete else ""))
     try:
         mutants = load_catalogue(assignment)
     except CatalogueError as err:
@@ -414,7 +435,10 @@ def validate(course: Course, assignment: Assignment, *, isolation: str = "auto",
         say("grading the reference solution")
         ok, detail = _full_marks(grade_submission(assignment, reference_path(assignment), isolation=isolation))
         report.checks.append(Check("reference solution scores full marks", ok, detail))
-        if release and assignment.source_notebook.exists():
+        if release and incomplete:
+            report.checks.append(Check("untouched release scores zero", False,
+                                       "not released: add the pieces the checklist names first"))
+        elif release and assignment.source_notebook.exists():
             say("releasing with nbgrader and grading the untouched release")
             from .release import generate
             with tempfile.TemporaryDirectory(prefix="validate-release-") as tmp:

@@ -34,14 +34,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder.course import load_course  # noqa: E402
-from autograder.demo import BACKPROP_MISTAKES, _reference_answers  # noqa: E402
-from autograder.gradebook import db_url  # noqa: E402
-from autograder.release import RELEASED_FILES, SHARED_FILES, generate, write_nbgrader_config  # noqa: E402
-from autograder.sandbox import launcher  # noqa: E402
-from autograder.sandbox.proxy import LocalStudent  # noqa: E402
-from autograder.suite import run_suite  # noqa: E402
-from solutions import backprop as ref  # noqa: E402
+from autograder.course import load_course  # noqa: E402 - after ROOT is put on sys.path (run as a script)
+from autograder.demo import BACKPROP_MISTAKES, _reference_answers  # noqa: E402 - after ROOT is put on sys.path (run as a script)
+from autograder.gradebook import db_url  # noqa: E402 - after ROOT is put on sys.path (run as a script)
+from autograder.release import RELEASED_FILES, SHARED_FILES, generate, write_nbgrader_config  # noqa: E402 - after ROOT is put on sys.path (run as a script)
+from autograder.sandbox import launcher  # noqa: E402 - after ROOT is put on sys.path (run as a script)
+from autograder.sandbox.proxy import LocalStudent  # noqa: E402 - after ROOT is put on sys.path (run as a script)
+from autograder.suite import run_suite  # noqa: E402 - after ROOT is put on sys.path (run as a script)
+from solutions import backprop as ref  # noqa: E402 - after ROOT is put on sys.path (run as a script)
 
 
 def literal(value) -> str:
@@ -133,8 +133,8 @@ def baseline_course(course, assignment, root: Path, cases: dict[str, int], *, mi
     folder = root / "source" / assignment.name
     folder.mkdir(parents=True)
     for name in RELEASED_FILES:               # the public checks and what they import
-        shared = assignment.source_notebook.parent.parent / name
-        source = shared if name in SHARED_FILES and shared.exists() else assignment.source_notebook.parent / name
+        shared = assignment.folder.parent / name
+        source = shared if name in SHARED_FILES and shared.exists() else assignment.folder / name
         if source.exists():
             shutil.copy(source, folder)
     nb = nbformat.read(assignment.source_notebook, as_version=4)
@@ -277,7 +277,8 @@ def main():
             print(f"  Dask: 2 workers vs 1: {seconds['dask1'] / seconds['dask2']:4.2f}x (target at least 1.7x)")
     if len(sizes) > 1:
         small, large = sizes[0], sizes[-1]
-        print(f"growth from N = {small} to N = {large} ({large / small:g}x the submissions; linear is {large / small:g}x):")
+        print(f"growth from N = {small} to N = {large} ({large / small:g}x the submissions; "
+              f"linear is {large / small:g}x):")
         for key in (2, "notebook"):
             print(f"  {names[key]:50s} {runs[large][key] / runs[small][key]:5.2f}x")
         if 48 in runs and 192 in runs:

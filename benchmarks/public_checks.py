@@ -31,8 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder.course import load_course  # noqa: E402
-from autograder.release import RELEASED_FILES, released_file  # noqa: E402
+from autograder.course import load_course  # noqa: E402 - after ROOT is put on sys.path (run as a script)
+from autograder.release import RELEASED_FILES, released_file  # noqa: E402 - after ROOT is put on sys.path (run as a script)
 
 TARGET = 1.0
 
@@ -76,7 +76,7 @@ def main():
         return student_loop(args.repeat)
     rows = []
     for assignment in load_course().assignments.values():
-        folder = assignment.source_notebook.parent
+        folder = assignment.folder
         checks = _public_checks(folder)
         reference = importlib.import_module(assignment.solution)
         with tempfile.TemporaryDirectory() as tmp:
@@ -97,7 +97,8 @@ def main():
                           (4, "python test_public.py NAME")):
         worst = max(rows, key=lambda r: r[column])
         under = sum(r[column] < TARGET for r in rows)
-        print(f"{label:<32} slowest {worst[0]}.{worst[1]} {worst[column]:.4f} s; {under}/{len(rows)} under {TARGET:g} s")
+        print(f"{label:<32} slowest {worst[0]}.{worst[1]} {worst[column]:.4f} s; "
+              f"{under}/{len(rows)} under {TARGET:g} s")
 
     student_loop(args.repeat)
 

@@ -34,7 +34,7 @@ def _chromium() -> str | None:
     if not Path(CHROMIUM).exists():
         return f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
     try:
-        import playwright  # noqa: F401
+        import playwright  # noqa: F401 - only whether it is installed
     except ImportError:
         return "the playwright package is not installed (pip install playwright)"
     return None

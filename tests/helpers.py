@@ -40,6 +40,28 @@ def edit_answer(notebook_path, out_path, grade_id, transform):
     return out_path
 
 
+def copy_course(course, name, target: Path) -> Path:
+    """What one assignment of `course` is made of, copied to `target`: course.toml, the notebook's
+    folder and the files released beside every notebook, the reference solution, the hidden suite
+    and both catalogues. Returns the copy's course.toml."""
+    root = course.root
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy(root / "course.toml", target / "course.toml")
+    shutil.copytree(root / "assignments" / name, target / "assignments" / name)
+    for shared in (root / "assignments").glob("*.py"):      # files released beside every notebook
+        shutil.copy(shared, target / "assignments" / shared.name)
+    (target / "solutions").mkdir(exist_ok=True)
+    for module in ("__init__.py", f"{name}.py"):
+        shutil.copy(root / "solutions" / module, target / "solutions" / module)
+    shutil.copytree(root / "tests" / "hidden" / name, target / "tests" / "hidden" / name,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(root / "tests" / "hidden" / "conftest.py", target / "tests" / "hidden" / "conftest.py")
+    for catalogue in ("mutants", "variants"):
+        (target / "tests" / catalogue).mkdir(exist_ok=True)
+        shutil.copy(root / "tests" / catalogue / f"{name}.toml", target / "tests" / catalogue / f"{name}.toml")
+    return target / "course.toml"
+
+
 def copy(path, tmp_path, name=None):
     target = tmp_path / (name or Path(path).name)
     shutil.copy(path, target)

@@ -19,7 +19,8 @@ from autograder.release import RELEASED_FILES, generate
 from helpers import by_name, grade
 
 HELPER = ("%matplotlib inline\nimport matplotlib.pyplot as plt\n\n\n"
-          "def unit_step(shape, i, h):\n    step = np.zeros(shape, dtype=np.float64)\n    step[i] = h\n    return step\n")
+          "def unit_step(shape, i, h):\n    step = np.zeros(shape, dtype=np.float64)\n"
+          "    step[i] = h\n    return step\n")
 USES_HELPER = ("step = np.zeros(point.shape, dtype=np.float64)\n    step[i] = h", "step = unit_step(point.shape, i, h)")
 
 

@@ -9,7 +9,7 @@ NEW = ("lr_sweep", "steps_to_reach", "unreachable_pattern", "make_hflip_dataset"
 
 def test_the_exercises_are_graded_functions_of_backprop(backprop):
     names = [f.name for f in backprop.functions]
-    assert names[-4:] == list(NEW)
+    assert set(NEW) <= set(names)
     assert backprop.function("lr_sweep").time_limit == 20.0
 
 

@@ -91,7 +91,8 @@ def test_every_graded_function_with_inputs_has_a_core_test_drawn_per_submission(
                         seeded.setdefault(assignment.name, set()).add(mark.args[0])
         with_inputs = {f.name for f in assignment.functions
                        if inspect.signature(getattr(reference, f.name)).parameters}
-        assert with_inputs <= seeded.get(assignment.name, set()), (assignment.name, with_inputs - seeded[assignment.name])
+        assert with_inputs <= seeded.get(assignment.name, set()), \
+            (assignment.name, with_inputs - seeded[assignment.name])
 
 
 def test_a_randomized_failure_shows_input_value_and_where_but_not_the_answer():
@@ -109,7 +110,8 @@ def test_a_randomized_failure_shows_input_value_and_where_but_not_the_answer():
     finally:
         SHOW_EXPECTED.reset(token)
     text = array_failure.value.message
-    assert "Input: h =" in text and "Got:" in text and "Worst entry at index (1, 0): got 6.25 (rel. error about 1e+00)" in text
+    assert "Input: h =" in text and "Got:" in text
+    assert "Worst entry at index (1, 0): got 6.25 (rel. error about 1e+00)" in text
     assert "Expected" not in text and "expected 3.125" not in text
     assert array_failure.value.tags == ("missing_factor_2",)          # the diagnosis is kept
     text = number_failure.value.message

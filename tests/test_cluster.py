@@ -22,7 +22,7 @@ from autograder.course import load_course
 from autograder.demo import make_demo_class
 from autograder.release import generate
 
-from helpers import AUTOGRADER
+from helpers import AUTOGRADER, copy_course
 
 DASK = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
 WORKER = [sys.executable, "-m", "distributed.cli.dask_worker"]
@@ -33,17 +33,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def copy_course(course, name, target: Path) -> Path:
-    """course.toml, the assignment's notebook folder and hidden suite, copied to `target`."""
-    shutil.copy(course.root / "course.toml", target / "course.toml")
-    shutil.copytree(course.root / "assignments" / name, target / "assignments" / name)
-    for shared in (course.root / "assignments").glob("*.py"):      # files released beside every notebook
-        shutil.copy(shared, target / "assignments" / shared.name)
-    shutil.copytree(course.root / "tests" / "hidden" / name, target / "tests" / "hidden" / name)
-    shutil.copy(course.root / "tests" / "hidden" / "conftest.py", target / "tests" / "hidden" / "conftest.py")
-    return target / "course.toml"
 
 
 @pytest.fixture
@@ -107,7 +96,7 @@ def test_a_cluster_without_a_shared_disk_grades_like_the_local_run(cluster, tmp_
     again = {p.parent.parent.name: json.loads(p.read_text())
              for p in (class_dir / "autograded").glob("*/gradients/results.json")}
 
-    strip = lambda r: [(t["name"], t["score"], t["tags"], t["output"]) for t in r["tests"]]  # noqa: E731
+    strip = lambda r: [(t["name"], t["score"], t["tags"], t["output"]) for t in r["tests"]]
     students = {p.name for p in (class_dir / "submitted").iterdir()}
     assert set(results) == set(again) == students
     assert {s: strip(r) for s, r in results.items()} == {s: strip(r) for s, r in again.items()}

@@ -43,7 +43,7 @@ def _run(name):
                 continue
             if any(marker in cell.source for marker in SKIPPED):
                 continue
-            exec(compile(cell.source, f"{name}.ipynb, cell {index}", "exec"), namespace)  # noqa: S102 - our notebook
+            exec(compile(cell.source, f"{name}.ipynb, cell {index}", "exec"), namespace)  # our own notebook
             plt.close("all")
     return namespace
 
@@ -206,7 +206,8 @@ def test_weight_initialisation(backprop_run):
     results = {}
     for name, start in backprop_run["starts"].items():
         trained, losses = bp.train(X, Y, start, 0.2, 500)
-        results[name] = (losses[-1], bp.accuracy(bp.forward(X, trained)[0], Y), float(np.ptp(trained["W1"], axis=1).max()))
+        results[name] = (losses[-1], bp.accuracy(bp.forward(X, trained)[0], Y),
+                         float(np.ptp(trained["W1"], axis=1).max()))
     checked = [states(text, r"The loss stays at (\d\.\d+)", results["all zero"][0]),
                states(text, r"the loss ends at (\d\.\d+)", results["all equal"][0]),
                states(text, r"largest difference is (\d\.\d+) after 500", results["all equal"][2])]
@@ -303,7 +304,7 @@ def test_the_gradient_check_and_the_bug_it_finds(sigmoid_run):
                                  ns["params_check"])
     assert max(ns["relative_error"](torch_grads[k], numeric[k]) for k in numeric) < 1e-9
     suspect = ns["suspect"]                            # the planted bug: b's gradient is N = 4 times too small
-    toy = lambda p: sg.half_mse_loss(ns["baseline_forward"](ns["X_toy"], p), ns["Y_toy"])  # noqa: E731
+    toy = lambda p: sg.half_mse_loss(ns["baseline_forward"](ns["X_toy"], p), ns["Y_toy"])
     right = sg.numerical_grads(toy, ns["baseline_start"])
     np.testing.assert_allclose(right["b"] / suspect["b"], len(ns["X_toy"]), rtol=1e-6)
     assert ns["relative_error"](suspect["W"], right["W"]) < 1e-9 < 0.5 < ns["relative_error"](suspect["b"], right["b"])

@@ -26,8 +26,7 @@ def write(tmp_path, text):
 
 def test_the_project_course_lists_every_backprop_function(course):
     names = [f.name for f in course.assignment("backprop").functions]
-    assert names[:3] == ["relu", "relu_grad", "forward"]
-    assert {"backward", "train", "gradient_check", "accuracy"} <= set(names)
+    assert {"relu", "relu_grad", "forward", "backward", "train", "gradient_check", "accuracy"} <= set(names)
     assert course.assignment("backprop").max_score == sum(f.points for f in course.assignment("backprop").functions)
 
 

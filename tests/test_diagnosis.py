@@ -9,7 +9,7 @@ from autograder.diagnosis import CODES, Failure, markdown_doc
 from autograder.results import function_score, score_functions
 from autograder.sandbox.proxy import LocalStudent
 from autograder.suite import TestOutcome as Outcome
-from autograder.testing import assert_close
+from autograder.testing import Mistake, assert_close
 from autograder.testing.compare import diagnose_values
 from autograder.testing.composite import close_tree
 from solutions import backprop as reference
@@ -37,14 +37,14 @@ def test_constant_factors_are_named(factor, factors, tags):
     assert diagnose_values(factor * E, E, factors=factors) == tags
 
 
-def test_transposes_alternatives_and_shapes_are_named():
+def test_transposes_known_mistakes_and_shapes_are_named():
     square = np.array([[1.0, 2.0], [3.0, 4.0]])
     assert tags_of(square.T, square) == ["transposed"]
     assert tags_of(E.T, E) == ["transposed", "shape"]
     outer = np.outer(E, E)
-    assert tags_of(outer, E, alternatives={"outer_product_batch": outer}) == ["outer_product_batch", "shape"]
-    assert tags_of(E.sum(), E[0], alternatives={"wrong_axis": E.sum()}) == ["wrong_axis", "not_array"]
-    assert tags_of(E + 1, E, alternatives={"missing_bias": E + 1}) == ["missing_bias"]
+    assert tags_of(outer, E, mistakes=[Mistake("outer_product_batch", outer)]) == ["outer_product_batch", "shape"]
+    assert tags_of(E.sum(), E[0], mistakes=[Mistake("wrong_axis", E.sum())]) == ["wrong_axis", "not_array"]
+    assert tags_of(E + 1, E, mistakes=[Mistake("missing_bias", E + 1)]) == ["missing_bias"]
     assert tags_of({"dW": E}, {"W": E}) == ["wrong_keys"]
     assert tags_of(E.astype(bool), E) == ["dtype"]
     assert tags_of(E * np.nan, E) == ["not_finite"]

@@ -149,13 +149,13 @@ def _torch_layout(dtype, text_code):
         assert t["W1"].is_contiguous()
         x, y = torch.tensor(WALK_X[0], dtype=dtype), torch.tensor(WALK_Y[0], dtype=dtype)
         lin = torch.nn.functional.linear
-        net = lambda t: lin(torch.relu(lin(x, t["W1"], t["b1"])), t["W2"], t["b2"])  # noqa: E731
-        z1 = lambda t: lin(x, t["W1"], t["b1"])  # noqa: E731
+        net = lambda t: lin(torch.relu(lin(x, t["W1"], t["b1"])), t["W2"], t["b2"])
+        z1 = lambda t: lin(x, t["W1"], t["b1"])
     else:
         t = {k: torch.tensor(v, dtype=dtype) for k, v in p.items()}
         x, y = torch.tensor(WALK_X, dtype=dtype), torch.tensor(WALK_Y, dtype=dtype)
-        net = lambda t: torch.relu(x @ t["W1"] + t["b1"]) @ t["W2"] + t["b2"]  # noqa: E731
-        z1 = lambda t: (x @ t["W1"] + t["b1"]).reshape(-1)  # noqa: E731
+        net = lambda t: torch.relu(x @ t["W1"] + t["b1"]) @ t["W2"] + t["b2"]
+        z1 = lambda t: (x @ t["W1"] + t["b1"]).reshape(-1)
     for v in t.values():
         v.requires_grad_(True)
     loss = torch.mean((net(t) - y) ** 2)
@@ -263,7 +263,8 @@ def _neuron():
     """Text 003's numbers by torch (float64), each checked against the reference solution."""
     X, y = nr.people()
     W, b = nr.text_params()
-    v = {"s003_poly_value": og.texts_polynomial(2.0), "s003_poly_derivative": og.derivative(og.texts_polynomial_torch, 2.0)}
+    v = {"s003_poly_value": og.texts_polynomial(2.0),
+         "s003_poly_derivative": og.derivative(og.texts_polynomial_torch, 2.0)}
     Z = on.relu_layer(X, TEXT_RELU_W, np.zeros(2))
     np.testing.assert_allclose(nr.relu_layer(X, TEXT_RELU_W, np.zeros(2)), Z, rtol=1e-12)
     v["s003_relu_layer_z"] = list(Z.ravel())
@@ -326,7 +327,8 @@ def _gradients():
     v["s004_y_sign_changes_lr_0_1"] = int(np.sum(np.diff(np.sign(fast[:, 1])) != 0))
     losses, accumulated = _accumulating_descent(BOWL_LR, 2000)
     own = og.gradient(og.bowl_torch, path[1])
-    v.update(s004_accumulated_grad_step_1=list(accumulated[1]), s004_accumulated_ratio_step_1=list(accumulated[1] / own),
+    v.update(s004_accumulated_grad_step_1=list(accumulated[1]),
+             s004_accumulated_ratio_step_1=list(accumulated[1] / own),
              s004_accumulated_losses=losses[:BOWL_STEPS + 1], s004_accumulated_loss_min_2000=min(losses),
              s004_accumulated_loss_max_2000=max(losses))
     return v

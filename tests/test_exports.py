@@ -128,13 +128,15 @@ def test_gradescope_results_follow_the_specification(graded, course):
 def test_a_ta_regrades_one_student(graded, course):
     """`--student`: only that submission is graded again, its feedback written, the rest untouched."""
     root, summary, _ = graded
-    stamps = {p.parent.parent.name: p.stat().st_mtime_ns for p in (root / "autograded").glob("*/gradients/.autograder.json")}
+    marks = (root / "autograded").glob("*/gradients/.autograder.json")
+    stamps = {p.parent.parent.name: p.stat().st_mtime_ns for p in marks}
     done = run_cli("grade", "gradients", "--course-dir", root, "--student", "bo")
     assert done.returncode == 0, done.stderr
     assert "gradients: 1 graded now, 0 reused, 0 failed" in done.stdout
     assert (root / "feedback" / "bo" / "gradients" / "gradients.html").exists()
     assert not (root / "feedback" / "ada").exists()
-    after = {p.parent.parent.name: p.stat().st_mtime_ns for p in (root / "autograded").glob("*/gradients/.autograder.json")}
+    marks = (root / "autograded").glob("*/gradients/.autograder.json")
+    after = {p.parent.parent.name: p.stat().st_mtime_ns for p in marks}
     assert {s for s in stamps if stamps[s] != after[s]} == {"bo"}
     done = run_cli("grade", "gradients", "--course-dir", root, "--student", "nobody")
     assert done.returncode == 2 and "no submission of gradients in submitted/ for: nobody" in done.stderr

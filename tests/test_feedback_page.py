@@ -93,7 +93,8 @@ def test_class_report_page(sigmoid_class, tmp_path):
     mean = sum(r["score"] for r in results.values()) / len(results)
     assert f"{len(results)} submissions graded" in text and f"mean score {mean:.2f} / {sigmoid.max_score:g}" in text
     for function in sigmoid.functions:
-        passed = sum(t["status"] == "passed" for r in results.values() for t in r["tests"] if t["name"] == function.name)
+        passed = sum(t["status"] == "passed" for r in results.values() for t in r["tests"]
+                     if t["name"] == function.name)
         assert re.search(rf"{function.name}\s+{function.points:g}\s+\S+\s+{passed} / {len(results)}", text), function
     not_implemented = sum("not_implemented" in t["tags"] for r in results.values() for t in r["tests"])
     assert re.search(rf"not_implemented\s+{not_implemented}\s", text)

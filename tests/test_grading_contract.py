@@ -27,28 +27,34 @@ def check_shape_of_results(result, assignment):
     assert result["max_score"] == assignment.max_score
 
 
-def test_cli_grades_the_reference_module_full_marks(backprop):
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_cli_grades_the_reference_module_full_marks(course, name):
+    assignment = course.assignment(name)
     started = time.monotonic()
-    done = run_cli("grade", "backprop", REFERENCE_PY, "--json")
+    done = run_cli("grade", name, reference_path(assignment), "--json")
     elapsed = time.monotonic() - started
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
-    check_shape_of_results(result, backprop)
-    assert result["score"] == result["max_score"]
+    check_shape_of_results(result, assignment)
+    assert result["score"] == result["max_score"], [t for t in result["tests"] if t["status"] != "passed"]
     assert all(t["status"] == "passed" and t["tags"] == [] for t in result["tests"])
-    print(f"CLI grading of the reference took {elapsed:.1f} s")
+    print(f"CLI grading of the {name} reference took {elapsed:.1f} s")
 
 
-def test_reference_source_notebook_scores_full_marks(backprop):
-    result = grade(backprop, backprop.source_notebook)
-    check_shape_of_results(result, backprop)
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_reference_source_notebook_scores_full_marks(course, name):
+    assignment = course.assignment(name)
+    result = grade(assignment, assignment.source_notebook)
+    check_shape_of_results(result, assignment)
     assert result["score"] == result["max_score"], [t for t in result["tests"] if t["status"] != "passed"]
     assert "Read-only cell" not in result["output"]
 
 
-def test_released_notebook_scores_zero_not_implemented_everywhere(backprop, released_notebook):
-    result = grade(backprop, released_notebook)
-    check_shape_of_results(result, backprop)
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_released_notebook_scores_zero_not_implemented_everywhere(course, course_dir, name):
+    assignment = course.assignment(name)
+    result = grade(assignment, course_dir / "release" / name / assignment.notebook)
+    check_shape_of_results(result, assignment)
     assert result["score"] == 0
     for test in result["tests"]:
         assert test["tags"] == ["not_implemented"], test
@@ -149,6 +155,6 @@ def test_grading_is_deterministic(backprop, tmp_path):
     path = tmp_path / "student.py"
     path.write_text(REFERENCE_PY.read_text().replace("return dy.sum(axis=0)", "return dy.mean(axis=0)"))
     first, second = grade(backprop, path), grade(backprop, path)
-    strip = lambda r: [(t["name"], t["score"], t["tags"], t["output"]) for t in r["tests"]]  # noqa: E731
+    strip = lambda r: [(t["name"], t["score"], t["tags"], t["output"]) for t in r["tests"]]
     assert strip(first) == strip(second)
     assert "bias_not_summed" in by_name(first)["dL_db2"]["tags"]

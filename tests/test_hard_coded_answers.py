@@ -37,7 +37,8 @@ def _case_key(args, kwargs):
         if isinstance(v, (int, float, np.integer, np.floating)):
             return ("n", float(v).hex())
         if isinstance(v, (list, tuple)) and v and all(
-                isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_)) for x in v):
+                isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_))
+                for x in v):
             v = np.asarray(v, dtype=np.float64)
         if isinstance(v, np.ndarray) and v.dtype.kind in "biuf":
             return ("a", v.shape, np.asarray(v, dtype=np.float64).tobytes().hex())

@@ -10,6 +10,7 @@ import pytest
 from guarantees import MUTANT_OUTCOME
 
 from autograder.course import load_course
+from autograder.diagnosis import GENERIC
 from autograder.validate import MIN_MUTANTS, catalogue_path, coverage, grade_mutant, load_catalogue, \
     reference_path
 
@@ -44,7 +45,7 @@ def test_mutant_is_caught_and_named(assignment, mutant, workdir, sources, record
     assert result.caught, f"{mutant.id} ({mutant.description}) scored full marks"
     assert result.named, (f"{mutant.id} ({mutant.description}): expected tags {list(mutant.tags)}, "
                           f"got {result.tags}\n{result.output}")
-    assert "wrong_values" not in result.tags or "wrong_values" in mutant.tags
+    assert GENERIC not in result.tags or GENERIC in mutant.tags
     charged = {c: (result.callers[c]["score"], result.callers[c]["tags"]) for c in result.charged_callers}
     assert not charged, f"callers lost points for {mutant.function}'s mistake (it must cost once): {charged}"
 

@@ -1,7 +1,9 @@
-"""Every source notebook against the registry and its reference: one source of truth, checked."""
+"""Every notebook against the registry and its reference: the template holds no copy of the reference,
+and the notebook built from them (autograder/cells.py) has every graded function's cells."""
 import ast
 import importlib
 import inspect
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -17,6 +19,7 @@ ASSIGNMENTS = list(COURSE.assignments.values())
 
 
 def cells(assignment):
+    """The built notebook's cells (the template's, with the graded functions' cells)."""
     return nbformat.read(assignment.source_notebook, as_version=4).cells
 
 
@@ -28,6 +31,19 @@ def definitions(source):
     """{name: ast.dump} of the top-level functions in some source (markers are comments)."""
     tree = ast.parse(textwrap.dedent(source))
     return {node.name: ast.dump(node) for node in tree.body if isinstance(node, ast.FunctionDef)}
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=lambda a: a.name)
+def test_the_template_holds_no_copy_of_the_reference(assignment):
+    """What the instructor writes: no answer written twice, no grade cell written by hand."""
+    template = nbformat.read(assignment.template_notebook, as_version=4).cells
+    graded = {f.name for f in assignment.functions}
+    for cell in template:
+        meta = nbgrader(cell)
+        if meta.get("solution") and meta.get("grade_id") in graded:
+            assert not definitions(cell.source), f"the template's answer cell of {meta['grade_id']} defines code"
+        assert not (meta.get("grade") and cell.cell_type == "code" and meta.get("grade_id", "")[5:] in graded), \
+            f"the template holds the grade cell {meta['grade_id']}, which is built from course.toml"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=lambda a: a.name)
@@ -69,12 +85,19 @@ def test_grade_cells_follow_the_registry(assignment):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=lambda a: a.name)
 def test_source_notebook_executes_in_a_fresh_kernel(assignment, tmp_path):
-    """Top to bottom, with solutions and the hidden tests of every grade cell (time: benchmarks/)."""
+    """Top to bottom, with solutions and the hidden tests of every grade cell (time: benchmarks/),
+    beside the files released with it, as the instructor runs it."""
+    from autograder.release import RELEASED_FILES, released_file
+    folder = tmp_path / "notebook"
+    folder.mkdir()
+    shutil.copy(assignment.source_notebook, folder / assignment.notebook)
+    for name in RELEASED_FILES:
+        shutil.copy(released_file(assignment, name), folder / name)
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
-         "--ExecutePreprocessor.timeout=120", str(assignment.source_notebook), "--output-dir", str(tmp_path)],
-        capture_output=True, text=True, cwd=assignment.source_notebook.parent, timeout=300)
+         "--ExecutePreprocessor.timeout=120", assignment.notebook, "--output-dir", str(tmp_path)],
+        capture_output=True, text=True, cwd=folder, timeout=300)
     elapsed = time.monotonic() - started
     assert done.returncode == 0, done.stderr[-3000:]
     executed = nbformat.read(tmp_path / assignment.notebook, as_version=4)

@@ -109,7 +109,8 @@ def test_walkthrough_matches_torch():
 
 
 def test_walkthrough_has_the_corrected_values_of_the_errata():
-    """The errata (assignments/ERRATA.md): z1 = 0.78 (not 0.68), y_hat 0.6720, L 0.0538, delta2 -0.0723, dL/dW2 -0.0496, delta1 -0.0140."""
+    """The errata (assignments/ERRATA.md): z1 = 0.78 (not 0.68), y_hat 0.6720, L 0.0538, delta2 -0.0723,
+    dL/dW2 -0.0496, delta1 -0.0140."""
     v = _torch_walkthrough()
     assert round(v["z1"], 10) == 0.78
     assert [round(v[k], 4) for k in ("y_hat", "loss", "delta2", "dW2", "delta1")] == \

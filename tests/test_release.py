@@ -1,4 +1,5 @@
 """`autograder generate`: nbgrader's generate_assignment into release/, clean and complete."""
+import re
 import subprocess
 import sys
 
@@ -7,7 +8,9 @@ import pytest
 from nbgrader.api import Gradebook
 
 from autograder.course import load_course
-from autograder.release import RELEASED_FILES, SHARED_FILES, ReleaseError, generate, released_file
+from autograder.release import RELEASED_FILES, ReleaseError, generate
+from autograder.validate import reference_path
+from helpers import copy_course
 
 COURSE = load_course()
 ASSIGNMENTS = list(COURSE.assignments.values())
@@ -95,41 +98,45 @@ def test_nbgrader_config_lets_plain_nbgrader_commands_run(course_dir):
     assert "backprop" in done.stdout + done.stderr
 
 
-def test_a_notebook_missing_a_grade_cell_is_refused(tmp_path, course):
-    folder = tmp_path / "assignments" / "backprop"
-    folder.mkdir(parents=True)
-    source = course.assignment("backprop").source_notebook
-    nb = nbformat.read(source, as_version=4)
-    nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "test_relu"]
-    nbformat.write(nb, folder / "backprop.ipynb")
-    for name in RELEASED_FILES:
-        target = folder.parent / name if name in SHARED_FILES else folder / name
-        target.write_text(released_file(course.assignment("backprop"), name).read_text())
-    (tmp_path / "course.toml").write_text((course.root / "course.toml").read_text())
+def test_a_grade_cell_of_no_graded_function_is_refused(tmp_path, course):
+    """Grade cells are built from course.toml; one the template adds by hand for a function that is not
+    graded would be scored for nothing, so the release names it and stops."""
     from autograder.course import load_course as load
-    moved = load(tmp_path / "course.toml")
-    with pytest.raises(ReleaseError, match="no grade cell with grade_id 'test_relu'"):
-        generate(moved, moved.assignment("backprop"), course_dir=tmp_path / "course")
-    assert not (tmp_path / "course" / "release" / "backprop").exists()
+    moved = load(copy_course(course, "backprop", tmp_path / "course"))
+    template = moved.assignment("backprop").template_notebook
+    nb = nbformat.read(template, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("assert True", metadata={"nbgrader": {
+        "grade": True, "grade_id": "test_relux", "locked": True, "points": 1.0, "schema_version": 3,
+        "solution": False}}))
+    nbformat.write(nb, template)
+    with pytest.raises(ReleaseError, match="grade cell 'test_relux' grades nothing listed in course.toml"):
+        generate(moved, moved.assignment("backprop"), course_dir=tmp_path / "class")
+    assert not (tmp_path / "class" / "release" / "backprop").exists()
 
 
-def test_public_checks_pass_on_the_reference_and_name_the_stub(course_dir, tmp_path, backprop):
-    """A student's terminal: `pytest test_public.py` next to their backprop.py."""
+@pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=lambda a: a.name)
+def test_public_checks_pass_on_the_reference_and_name_the_stub(course_dir, tmp_path, assignment):
+    """A student's terminal: `pytest test_public.py` next to their module, their notebook filled in
+    with the reference's answers, and the untouched release: one check per graded function."""
+    release = course_dir / "release" / assignment.name
     folder = tmp_path / "student"
     folder.mkdir()
     for name in RELEASED_FILES:
-        (folder / name).write_text((course_dir / "release" / "backprop" / name).read_text())
-    (folder / "backprop.py").write_text((COURSE.root / "solutions" / "backprop.py").read_text())
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_public.py"],
-                          cwd=folder, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stdout[-2000:]
-    assert f"{len(backprop.functions)} passed" in done.stdout
-    (folder / "backprop.py").unlink()
-    (folder / "backprop.ipynb").write_text((course_dir / "release" / "backprop" / "backprop.ipynb").read_text())
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_public.py"],
-                          cwd=folder, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 1
-    assert "relu: not written yet (the stub raises NotImplementedError)." in done.stdout
+        (folder / name).write_text((release / name).read_text())
+    n = len(assignment.functions)
+    module, notebook = folder / f"{assignment.name}.py", folder / assignment.notebook
+    for mine, source, expect in ((module, reference_path(assignment), rf"\b{n} passed"),
+                                 (notebook, assignment.source_notebook, rf"\b{n} passed"),
+                                 # a stub fails; one that calls stubs waits for them (skipped): none passes
+                                 (notebook, release / assignment.notebook, r"\b(\d+) failed(, (\d+) skipped)? in")):
+        module.unlink(missing_ok=True)
+        mine.write_text(source.read_text())
+        done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_public.py"],
+                              cwd=folder, capture_output=True, text=True, timeout=120)
+        found = re.search(expect, done.stdout)
+        assert found, (source, done.stdout[-2000:])
+    assert int(found.group(1)) + int(found.group(3) or 0) == n, done.stdout[-2000:]
+    assert done.returncode == 1 and "not written yet (the stub raises NotImplementedError)" in done.stdout
 
 
 def test_one_function_from_a_terminal_without_pytest(course_dir, tmp_path, backprop):

@@ -29,7 +29,8 @@ def test_a_tampered_locked_cell_is_restored_and_reported(backprop, tmp_path):
     result = grade(backprop, path)
     tests = by_name(result)
     assert "Read-only cell 'test_relu' was changed; the original was used." in result["output"]
-    assert tests["relu"]["score"] == 0 and "locked_cell_modified" in tests["relu"]["tags"]   # returns its input: no credit
+    # returns its input: no credit
+    assert tests["relu"]["score"] == 0 and "locked_cell_modified" in tests["relu"]["tags"]
     assert "missing_activation" in tests["relu"]["tags"]
     assert tests["relu_grad"]["score"] == tests["relu_grad"]["max_score"]
 
@@ -84,7 +85,8 @@ def test_the_kept_release_view_reads_a_notebook_as_nbgrader_does(course, release
     shutil.copy(course.root / "course.toml", root / "course.toml")
     assignment = load_course(root / "course.toml").assignment("backprop")
     kept = assignment.root / RELEASE_VIEWS
-    submission = edit_answer(released_notebook, tmp_path / "mine.ipynb", "relu", lambda s: "def relu(z):\n    return z\n")
+    submission = edit_answer(released_notebook, tmp_path / "mine.ipynb", "relu",
+                             lambda s: "def relu(z):\n    return z\n")
 
     def read():
         _release_view.cache_clear()

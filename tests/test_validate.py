@@ -112,7 +112,7 @@ def test_a_mutant_submission_replaces_exactly_one_function(backprop):
     assert "return dy.mean(axis=0)" in mutated and "return dy.sum(axis=0)" not in mutated
     assert mutated.count("def ") == source.count("def ")
     namespace = {}
-    exec(compile(mutated, "mutant.py", "exec"), namespace)   # noqa: S102 - trusted test data
+    exec(compile(mutated, "mutant.py", "exec"), namespace)  # trusted test data
     assert callable(namespace["backward"]) and callable(namespace["dL_db1"])
     graded = [f.name for f in backprop.functions]
     assert callers(source, "dL_db2", graded) == ["backward", "gradient_check", "train", "lr_sweep"]

@@ -126,7 +126,8 @@ def test_a_thin_or_missing_catalogue_says_what_to_add(tmp_path):
     path.write_text(text[:text.index('[[variant]]\nfunction = "relu_grad"')] + text[text.index("# -- forward"):])
     check, variants = check_variants(backprop)
     assert not check.ok and len(variants) > 0
-    assert f"too few correct variants for relu_grad (0): add [[variant]] tables to tests/variants/{path.name}" in check.detail
+    assert (f"too few correct variants for relu_grad (0): add [[variant]] tables to tests/variants/{path.name}"
+            in check.detail)
     path.unlink()
     check, _ = check_variants(backprop)
     assert not check.ok and "does not exist" in check.detail and f"at least {MIN_VARIANTS}" in check.detail

@@ -15,7 +15,8 @@ PLAIN = [np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, n
 
 
 def test_scalars_and_zero_d_arrays_keep_their_shape():
-    message = wire.decode(wire.encode({"scalar": np.float64(7.0), "zero_d": np.array(3.0), "matrix": np.ones((2, 3)).T}))
+    message = wire.decode(wire.encode({"scalar": np.float64(7.0), "zero_d": np.array(3.0),
+                                       "matrix": np.ones((2, 3)).T}))
     assert isinstance(message["scalar"], np.float64) and message["scalar"] == 7.0
     assert message["zero_d"].shape == () and message["matrix"].shape == (3, 2)
 

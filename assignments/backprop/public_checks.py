@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.append(str(Path(__file__).resolve().parent.parent))   # the source tree's one public_base.py
-from public_base import Checks, either, fail, number, same, unchanged  # noqa: E402 - beside this file when released
+from public_base import Checks, either, fail, number, same, unchanged  # beside this file when released
 
 SUBMISSION = "backprop"   # your backprop.ipynb, or a backprop.py module of the same functions
 

@@ -1,7 +1,8 @@
 """Public checks for the backprop_sigmoid assignment: fast, small, worked out by hand from the definitions.
 
 Shipped with the released notebook. In the notebook: `check("sigmoid_grad", sigmoid_grad)`.
-From a terminal: `pytest test_public.py` (or `python test_public.py NAME`) next to your backprop_sigmoid.ipynb or backprop_sigmoid.py.
+From a terminal: `pytest test_public.py` (or `python test_public.py NAME`) next to your
+backprop_sigmoid.ipynb or backprop_sigmoid.py.
 These checks are a first signal, not the grade: the hidden tests try many more cases.
 
 Most numbers below use sigmoid(0) = 1/2 and sigmoid(ln 3) = 1 / (1 + 1/3) = 3/4.
@@ -12,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.append(str(Path(__file__).resolve().parent.parent))   # the source tree's one public_base.py
-from public_base import Checks, either, fail, number, same, unchanged  # noqa: E402 - beside this file when released
+from public_base import Checks, either, fail, number, same, unchanged  # beside this file when released
 
 SUBMISSION = "backprop_sigmoid"   # your backprop_sigmoid.ipynb, or a backprop_sigmoid.py module of the same functions
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.append(str(Path(__file__).resolve().parent.parent))   # the source tree's one public_base.py
-from public_base import Checks, either, number, same, unchanged  # noqa: E402 - beside this file when released
+from public_base import Checks, either, number, same, unchanged  # beside this file when released
 
 SUBMISSION = "gradients"   # your gradients.ipynb, or a gradients.py module of the same functions
 
@@ -55,7 +55,7 @@ def check_difference_errors(difference_errors):
 @public("partial_derivative")
 def check_partial_derivative(partial_derivative):
     point = np.array([2.0, 1.0])
-    f = lambda p: p[0] ** 2 + 3.0 * p[1] ** 2  # noqa: E731
+    f = lambda p: p[0] ** 2 + 3.0 * p[1] ** 2
     number(partial_derivative(f, point, 0, 0.5), 4.0, "partial_derivative(x**2 + 3y**2, [2, 1], i=0, h=0.5)",
            likely={"one_sided_difference": 4.5, "wrong_coordinate": 10.0, "missing_factor_2": 8.0})
     number(partial_derivative(f, point, 1, 0.5), 6.0, "partial_derivative(x**2 + 3y**2, [2, 1], i=1, h=0.5)")
@@ -70,7 +70,8 @@ def check_gradient(gradient):
          likely={"one_sided_difference": [2.0, 1.0, 6.5], "off_by_one": [2.0, 1.0]})
     unchanged(np.array([1.0, 2.0, 3.0]), point, "gradient")
     if len(calls) != 6:
-        raise AssertionError(f"gradient should call f twice per coordinate (6 times here), called it {len(calls)} times")
+        raise AssertionError("gradient should call f twice per coordinate (6 times here), "
+                             f"called it {len(calls)} times")
 
 
 @public("f_loss")

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.append(str(Path(__file__).resolve().parent.parent))   # the source tree's one public_base.py
-from public_base import Checks, number, same, unchanged  # noqa: E402 - beside this file when released
+from public_base import Checks, number, same, unchanged  # beside this file when released
 
 SUBMISSION = "neuron"   # your neuron.ipynb, or a neuron.py module of the same functions
 

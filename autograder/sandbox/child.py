@@ -19,7 +19,7 @@ Replies (child -> grader):
     {"op": "missing", "why"}
     {"op": "callback", "id", "args": [...], "kwargs": {...}}   (args may hold the child's callables)
     {"op": "invoke_result", "value"} / {"op": "invoke_raised", "type", "message", "where"}
-`inputs_after` are the input arrays as they are after the call, in `leaves` order: the grader
+`inputs_after` are the input arrays as they are after the call, in `wire.input_leaves` order: the grader
 compares them with what it sent, so whether an input was mutated is judged on the trusted side.
 
 Error carried forward: a call's "parts" are the graded functions the composite may call, each a
@@ -46,9 +46,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 if len(sys.argv) > 4 and sys.argv[3] == "--site":
     sys.path.insert(1, sys.argv[4])
 
-import numpy as np  # noqa: E402  (imported before any student code can touch it)
+import numpy as np  # imported before any student code can touch it
 
-import wire  # noqa: E402
+import wire
 
 IN_FD, OUT_FD = int(sys.argv[1]), int(sys.argv[2])
 MAX_MESSAGE = 2000
@@ -57,11 +57,11 @@ try:   # not dumpable: other processes of the same uid cannot read our /proc ent
 except (OSError, AttributeError):
     pass
 # Bound now, before student code can replace them in numpy or builtins.
-isinstance, type, str, len, list, tuple, dict, enumerate, callable, sorted = (  # noqa: A001
+isinstance, type, str, len, list, tuple, dict, enumerate, callable, sorted = (  # noqa: A001 - bound before student code can replace them
     isinstance, type, str, len, list, tuple, dict, enumerate, callable, sorted)
-BaseException, NotImplementedError, SyntaxError, EOFError = (  # noqa: A001
+BaseException, NotImplementedError, SyntaxError, EOFError = (  # noqa: A001 - bound before student code can replace them
     BaseException, NotImplementedError, SyntaxError, EOFError)
-compile, exec = compile, exec  # noqa: A001
+compile, exec = compile, exec  # noqa: A001 - bound before student code can replace them
 ndarray = np.ndarray
 shares_memory = np.shares_memory
 copyto, array_equal = np.copyto, np.array_equal
@@ -182,7 +182,7 @@ def describe_exception(err):
             where = f"{frame.filename[len('<submission:'):-1]}, line {frame.lineno}"
     try:
         message = short(err)
-    except BaseException:  # noqa: BLE001 - a hostile __str__ must not end the child
+    except BaseException:  # a hostile __str__ must not end the child
         message = "<unprintable>"
     return {"type": type(err).__name__, "message": message, "where": where}
 
@@ -211,7 +211,7 @@ def load(units, forbidden, inert=()):
             continue
         try:
             exec(code, NAMESPACE)
-        except BaseException as err:  # noqa: BLE001 - SystemExit and KeyboardInterrupt too
+        except BaseException as err:  # SystemExit and KeyboardInterrupt too
             info = describe_exception(err)
             entry.update(status="error", type=info["type"], message=info["message"])
         report.append(entry)
@@ -242,7 +242,7 @@ def invoke(functions, request):
     args = request.get("args")
     try:
         value = function(*(args if type(args) is list else []))
-    except BaseException as err:  # noqa: BLE001 - reported to the grader, which decides
+    except BaseException as err:  # reported to the grader, which decides
         restore_builtins()
         return {"op": "invoke_raised", **describe_exception(err)}
     restore_builtins()
@@ -257,10 +257,10 @@ def callback(key):
         try:
             payload = wire.encode({"op": "callback", "id": key, "args": list(args), "kwargs": kwargs,
                                    "nonce": NONCE[0]}, functions)
-        except BaseException as err:  # noqa: BLE001 - unsendable arguments are the caller's error
+        except BaseException as err:  # unsendable arguments are the caller's error
             raise ReferencePartError(f"the arguments could not be sent to the grader: {short(err)}") from None
         wire.write_frame(OUT_FD, payload)
-        inputs = list(leaves(list(args), "args")) + list(leaves(kwargs, "kwargs"))
+        inputs = wire.input_leaves(args, kwargs)
         while True:
             reply = receive()
             op = reply.get("op")
@@ -269,7 +269,7 @@ def callback(key):
                 answer = invoke(functions, reply)
                 try:
                     payload = wire.encode({**answer, "nonce": NONCE[0]})
-                except BaseException as err:  # noqa: BLE001 - e.g. a huge or hostile value
+                except BaseException as err:  # e.g. a huge or hostile value
                     payload = wire.encode({"op": "invoke_raised", "type": type(err).__name__,
                                            "message": "the value could not be sent", "where": None,
                                            "nonce": NONCE[0]})
@@ -280,19 +280,6 @@ def callback(key):
                 return reply.get("value")
             raise ReferencePartError(reply.get("message", "the grader's function failed"))
     return call_grader
-
-
-def leaves(value, path):
-    """(path, array) for every ndarray inside a value of lists, tuples and dicts."""
-    kind = type(value)
-    if kind is ndarray:
-        yield path, value
-    elif kind is list or kind is tuple:      # exact types: a subclass could run code when walked
-        for i, v in enumerate(value):
-            yield from leaves(v, f"{path}[{i}]")
-    elif kind is dict:
-        for k, v in dict.items(value):
-            yield from leaves(v, f"{path}[{k!r}]")
 
 
 MISSING = object()
@@ -306,12 +293,12 @@ def call(name, args, kwargs, parts):
     if not callable(function):
         return {"op": "missing", "why": f"is a {type(function).__name__}, not a function"}
     BLOCKER.attempts = []
-    inputs = list(leaves(args, "args")) + list(leaves(kwargs, "kwargs"))
+    inputs = wire.input_leaves(args, kwargs)
     saved = {part: NAMESPACE.get(part, MISSING) for part in parts}
     dict.update(NAMESPACE, parts)
     try:
         value = function(*args, **kwargs)
-    except BaseException as err:  # noqa: BLE001 - SystemExit, KeyboardInterrupt, MemoryError...
+    except BaseException as err:  # SystemExit, KeyboardInterrupt, MemoryError...
         restore_builtins()
         return {"op": "raised", **describe_exception(err), "forbidden": list(BLOCKER.attempts)}
     finally:
@@ -323,11 +310,11 @@ def call(name, args, kwargs, parts):
     restore_builtins()
     aliased = []
     try:
-        for out_path, out in leaves(value, "result"):
+        for out_path, out in wire.leaves(value, "result"):
             for in_path, array in inputs:
                 if shares_memory(out, array):
                     aliased.append(f"{out_path} is {in_path}")
-    except BaseException as err:  # noqa: BLE001 - e.g. a hostile object inside the result
+    except BaseException as err:  # e.g. a hostile object inside the result
         return {"op": "raised", "type": type(err).__name__, "where": None, "forbidden": [],
                 "message": "the result could not be inspected"}
     return {"op": "result", "value": value, "inputs_after": [array for _, array in inputs],
@@ -348,7 +335,8 @@ def serve():
             reply = load(request["units"], request.get("forbidden", ()), request.get("inert", ()))
         elif op == "call":
             parts = request.get("parts")
-            parts = {k: v for k, v in dict.items(parts) if type(k) is str and callable(v)} if type(parts) is dict else {}
+            parts = ({k: v for k, v in dict.items(parts) if type(k) is str and callable(v)}
+                     if type(parts) is dict else {})
             reply = call(request["name"], request.get("args", []), request.get("kwargs", {}), parts)
         elif op == "exit":
             return
@@ -360,7 +348,7 @@ def serve():
         except wire.WireError as err:
             payload = wire.encode({"op": "raised", "type": "ResultTooLarge", "message": str(err),
                                    "where": None, "forbidden": [], "nonce": NONCE[0]})
-        except BaseException as err:  # noqa: BLE001 - e.g. a dict subclass with a hostile items()
+        except BaseException as err:  # e.g. a dict subclass with a hostile items()
             payload = wire.encode({"op": "raised", "type": type(err).__name__,
                                    "message": "the result could not be sent", "where": None,
                                    "forbidden": [], "nonce": NONCE[0]})

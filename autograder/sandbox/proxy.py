@@ -42,9 +42,6 @@ class Unit:
 @dataclass
 class LoadReport:
     units: list[dict] = field(default_factory=list)   # per unit: name, status, type, message, lineno
-    defined: list[str] = field(default_factory=list)
-    forbidden: list[str] = field(default_factory=list)
-    failure: str | None = None                         # the whole load failed (timeout, crash)
 
 
 class _Functions:
@@ -71,7 +68,7 @@ class LocalStudent(_Functions):
         self._parts = dict(parts or {})
         self.broken_parts: set[str] = set()
         self.composite_calls: dict[str, list] = {}
-        self.load_report = LoadReport(defined=sorted(self._functions))
+        self.load_report = LoadReport()
 
     def call(self, name, *args, **kwargs) -> Call:
         function = self._functions.get(name)
@@ -92,7 +89,7 @@ class LocalStudent(_Functions):
     @staticmethod
     def _call(function, name, args, kwargs, lent) -> Call:
         """Call `function`, its parts bound to `lent` in its globals meanwhile (trusted code only)."""
-        inputs = list(_leaves((args, kwargs), "args"))
+        inputs = input_leaves(args, kwargs)
         before = [(path, a.copy()) for path, a in inputs]
         namespace = getattr(function, "__globals__", {})
         saved = {part: namespace.get(part, _MISSING) for part in lent}
@@ -110,7 +107,7 @@ class LocalStudent(_Functions):
                 else:
                     namespace[part] = value_before
         mutated = [p for (p, a), (_, old) in zip(inputs, before) if not np.array_equal(a, old, equal_nan=True)]
-        aliased = [f"{op} is {ip}" for op, out in _leaves(value, "result")
+        aliased = [f"{op} is {ip}" for op, out in wire.leaves(value, "result")
                    for ip, a in inputs if np.shares_memory(out, a)]
         return Call(value, mutated, aliased)
 
@@ -118,21 +115,7 @@ class LocalStudent(_Functions):
         pass
 
 
-def input_leaves(args, kwargs) -> list[tuple[str, np.ndarray]]:
-    """(path, array) for every array in a call's arguments, e.g. ("args[2]['W1']", W1): the paths a
-    sandboxed Call's `mutated` and `after` use."""
-    return list(_leaves(list(args), "args")) + list(_leaves(kwargs, "kwargs"))
-
-
-def _leaves(value, path):
-    if type(value) is np.ndarray:
-        yield path, value
-    elif isinstance(value, (list, tuple)):
-        for i, v in enumerate(value):
-            yield from _leaves(v, f"{path}[{i}]")
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from _leaves(v, f"{path}[{k!r}]")
+input_leaves = wire.input_leaves     # (path, array) of a call's arguments, named as the child names them
 
 
 THREAD_RULE = ("the grader runs each submission as one single thread, so threads and subprocesses "
@@ -352,14 +335,12 @@ class SandboxedStudent(_Functions):
                 if running is not None and time.monotonic() < budget_end:
                     self._skipped.add(running)
                     continue
-                self.load_report.failure = "timeout"
                 self._load_failure = StudentFailure(
                     f"Loading your code took longer than {self._load_time_limit:g} s "
                     "(is there a long loop or training run at the top level of a cell?).", ("timeout",))
                 raise self._load_failure from None
             except (EOFError, OSError, wire.WireError, ProtocolError) as err:
                 status = self._stop_child(ended=isinstance(err, (EOFError, OSError)))
-                self.load_report.failure = "crashed"
                 what = f"sent a malformed reply: {err}" if isinstance(err, (wire.WireError, ProtocolError)) else status
                 self._load_failure = StudentFailure(f"Your code stopped the Python process while loading ({what}).",
                                                     ("crashed",))
@@ -372,8 +353,7 @@ class SandboxedStudent(_Functions):
                       "message": f"did not finish within {self._load_time_limit:g} s and was skipped"}
                      if i in self._skipped else next(loaded, {"name": "?", "status": "?"})
                      for i in range(len(self._units))]
-            self.load_report = LoadReport(units=units, defined=_strings(reply.get("defined")),
-                                          forbidden=_strings(reply.get("forbidden")))
+            self.load_report = LoadReport(units=units)
         return child
 
     def _within_budget(self, deadline: float) -> float:
@@ -592,7 +572,8 @@ class SandboxedStudent(_Functions):
         if op == "missing":
             raise self._not_defined(name, _text(reply.get("why"), 200))
         if op == "raised":
-            kind, message, where = _text(reply.get("type"), 200), _text(reply.get("message")), _text(reply.get("where"), 200)
+            kind, message = _text(reply.get("type"), 200), _text(reply.get("message"))
+            where = _text(reply.get("where"), 200)
             at = f" ({where})" if where else ""
             if kind == "NotImplementedError":
                 raise StudentFailure(f"`{name}` still raises NotImplementedError: replace the stub "

@@ -4,11 +4,11 @@ RLIMIT_NPROC does not stop a fork bomb when the grader runs as root (under bubbl
 child's uid maps back to root, and root is exempt), and without bubblewrap it counts every
 task of the shared unprivileged uid, so one student's threads could stop another student's
 child from starting. So the child is one task: fork, vfork and clone fail with EPERM (threads
-too, unless `allow_threads`; NumPy runs single-threaded with OPENBLAS_NUM_THREADS=1). The same filter refuses kill/tgkill & co. (without
-bubblewrap, children of different students share the unprivileged uid), ptrace and
-process_vm_*, io_uring (which would bypass the filter) and every socket(), AF_UNIX included
-(no network even without a network namespace, and no abstract or filesystem UNIX socket of the
-host or of another child).
+too, unless `allow_threads`; NumPy runs single-threaded with OPENBLAS_NUM_THREADS=1). The same
+filter refuses kill/tgkill & co. (without bubblewrap, children of different students share the
+unprivileged uid), ptrace and process_vm_*, io_uring (which would bypass the filter) and every
+socket(), AF_UNIX included (no network even without a network namespace, and no abstract or
+filesystem UNIX socket of the host or of another child).
 
 The filter is a classic-BPF program built here, on the trusted side: bubblewrap loads it with
 `--seccomp FD`; without bubblewrap, `install()` loads it in the forked child just before exec.

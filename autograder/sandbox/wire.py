@@ -36,7 +36,8 @@ _ndarray, _generic = np.ndarray, np.generic
 _isfinite, _all = np.isfinite, np.all
 _write, _read, _select, _monotonic = os.write, os.read, select.select, time.monotonic
 _token = secrets.token_hex
-type, len, isinstance, callable, repr, str, abs, float, int, bool, all, list, tuple, dict = (  # noqa: A001
+_enumerate = enumerate
+type, len, isinstance, callable, repr, str, abs, float, int, bool, all, list, tuple, dict = (  # noqa: A001 - bound before student code can replace them
     type, len, isinstance, callable, repr, str, abs, float, int, bool, all, list, tuple, dict)
 
 MAX_FRAME_BYTES = 64 * 2**20    # one message, arrays included: the grader never reads more
@@ -47,6 +48,26 @@ ARRAY_KINDS = "biufc"           # bool, int, uint, float, complex: nothing else 
 MAX_DIMS = 32
 DTYPES = {code: np.dtype(code) for code in (                # native little-endian numbers only
     "|b1", "|i1", "<i2", "<i4", "<i8", "|u1", "<u2", "<u4", "<u8", "<f2", "<f4", "<f8", "<c8", "<c16")}
+
+
+def leaves(value, path: str):
+    """(path, array) for every ndarray inside a value of lists, tuples and dicts, e.g. ("args[2]['W1']",
+    W1): how both sides name an input or output leaf (a call's `mutated`, `aliased` and `after`).
+    Exact types only: a subclass could run code when walked."""
+    kind = type(value)
+    if kind is _ndarray:
+        yield path, value
+    elif kind is list or kind is tuple:
+        for i, v in _enumerate(value):
+            yield from leaves(v, f"{path}[{i}]")
+    elif kind is dict:
+        for k, v in dict.items(value):
+            yield from leaves(v, f"{path}[{k!r}]")
+
+
+def input_leaves(args, kwargs) -> list:
+    """(path, array) for every array in a call's arguments: args[i]... and kwargs['name']..."""
+    return list(leaves(list(args), "args")) + list(leaves(kwargs, "kwargs"))
 
 
 class WireError(ValueError):

@@ -4,8 +4,8 @@ A failure message shows the call, the input, the worst entry and its absolute an
 error. On a randomized case (drawn per submission) it shows the student's value, where it is
 worst and the order of its error, but not the expected value: a table of answers built from
 feedback must not replay (docs/cases.md). When the value is wrong, the generic classifiers
-(transpose, sign, constant factors) and any `alternatives` the test supplies (the value a known
-mistake would give, computed by the trusted side) pick the diagnosis tag.
+(transpose, sign, constant factors) and any known `mistakes` the test supplies (autograder/testing/
+mistakes.py: the value a known mistake would give, computed by the trusted side) pick the diagnosis tag.
 """
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ import numbers
 
 import numpy as np
 
-from ..diagnosis import CODES, Failure
+from ..diagnosis import CODES, GENERIC, Failure
 from ..sandbox.wire import Opaque
+from .mistakes import Mistake
 from .types import as_number
 
 TOLERANCES = {
@@ -129,13 +130,12 @@ def _factor_candidates(factors) -> list[tuple[float, list[str]]]:
     return base + two + [(r * s, stags + tags) for s, stags in two for r, tags in base[1:]]
 
 
-def diagnose_values(actual, expected, *, alternatives=None, factors=None) -> list[str]:
+def diagnose_values(actual, expected, *, mistakes=(), factors=None) -> list[str]:
     """Tags that explain why `actual` differs from `expected` (same shape, both finite).
 
     A value that two different known mistakes both give on this input (e.g. relu returning z and
     np.minimum(0, z) on an all-negative z) names neither: another test's input tells them apart."""
-    named = [tuple([tag] if isinstance(tag, str) else tag) for tag, value in (alternatives or {}).items()
-             if value is not None and _close(actual, value, TOLERANCES["diagnosis"])]
+    named = [m.tags for m in mistakes or () if m.value is not None and _close(actual, m.value, TOLERANCES["diagnosis"])]
     if len(set(named)) == 1:
         return list(named[0])
     a = np.asarray(actual, dtype=np.float64)
@@ -149,12 +149,12 @@ def diagnose_values(actual, expected, *, alternatives=None, factors=None) -> lis
         for r, tags in _factor_candidates(factors):
             if math.isclose(m, r, rel_tol=1e-6):
                 return sign + tags
-    return ["wrong_values"]
+    return [GENERIC]
 
 
 def _cause(tags) -> str:
     """'Likely cause: ...' in words, from the codes' own explanations (none for wrong_values)."""
-    causes = [CODES[t] for t in dict.fromkeys(tags) if t in CODES and t not in ("wrong_values", "shape")]
+    causes = [CODES[t] for t in dict.fromkeys(tags) if t in CODES and t not in (GENERIC, "shape")]
     return ("\nLikely cause: " + " ".join(causes)) if causes else ""
 
 
@@ -170,11 +170,12 @@ def _worst(actual: np.ndarray, expected: np.ndarray) -> str:
 
 
 def assert_close(actual, expected, *, tol="exact", what="the result", inputs=None,
-                 alternatives=None, factors=None) -> None:
+                 mistakes: list[Mistake] | tuple = (), factors=None) -> None:
     """Raise `Failure` unless `actual` matches `expected` (an array, a float, or a dict of arrays).
 
     tol: a TOLERANCES name or a number (max relative error, max-norm).
-    inputs: {name: value} shown in the message. alternatives: {tag: value a known mistake gives}.
+    inputs: {name: value} shown in the message. mistakes: the known mistakes (`Mistake(tags, value)`)
+    whose value names what is wrong.
     factors: {tag: [ratios]} constant factors that name a mistake (e.g. the batch size N).
     """
     tol = _tol(tol)
@@ -184,17 +185,17 @@ def assert_close(actual, expected, *, tol="exact", what="the result", inputs=Non
             raise Failure(f"{what} should be a dict with keys {sorted(expected)}, got "
                           f"{_kind(actual)}.{context}", ("not_array",))
         if set(actual) != set(expected):
-            raise Failure(f"{what} should have the keys {sorted(expected)}, got {describe(sorted(str(k)[:200] for k in list(actual)[:20]))}."
+            got = describe(sorted(str(k)[:200] for k in list(actual)[:20]))
+            raise Failure(f"{what} should have the keys {sorted(expected)}, got {got}."
                           f"{context}", ("wrong_keys",))
         for key in expected:
-            alt = {tag: (v[key] if isinstance(v, dict) else None) for tag, v in (alternatives or {}).items()}
             assert_close(actual[key], expected[key], tol=tol, what=f"{what}[{key!r}]", inputs=inputs,
-                         alternatives=alt, factors=factors)
+                         mistakes=[m.at(key) for m in mistakes or ()], factors=factors)
         return
     if isinstance(expected, np.ndarray):
-        _check_array(actual, expected, tol, what, context, alternatives, factors)
+        _check_array(actual, expected, tol, what, context, mistakes, factors)
         return
-    _check_number(actual, float(expected), tol, what, context, alternatives, factors)
+    _check_number(actual, float(expected), tol, what, context, mistakes, factors)
 
 
 def _kind(value) -> str:
@@ -205,24 +206,24 @@ def _kind(value) -> str:
     return f"a {type(value).__name__}"
 
 
-def _matching(actual, alternatives) -> list[str]:
+def _matching(actual, mistakes) -> list[str]:
     """Tags of the known mistakes whose value `actual` equals (any shape, scalars included)."""
     if isinstance(actual, Opaque) or actual is None:
         return []
-    return [t for tag, v in (alternatives or {}).items() if v is not None and _close(actual, v, TOLERANCES["diagnosis"])
-            for t in ([tag] if isinstance(tag, str) else tag)]
+    return [t for m in mistakes or () if m.value is not None and _close(actual, m.value, TOLERANCES["diagnosis"])
+            for t in m.tags]
 
 
-def _check_array(actual, expected, tol, what, context, alternatives, factors):
+def _check_array(actual, expected, tol, what, context, mistakes, factors):
     if not isinstance(actual, np.ndarray):
-        tags = _matching(actual, alternatives) + ["not_array"]
+        tags = _matching(actual, mistakes) + ["not_array"]
         raise Failure(f"{what} should be a NumPy array of shape {expected.shape}, got {_kind(actual)}: "
                       f"{describe(actual)}.{context}{_cause(tags[:-1])}", tuple(tags))
     if actual.shape != expected.shape:
         if actual.ndim == 2 and actual.shape == expected.T.shape and _close(actual, expected.T, tol):
             raise Failure(f"{what} has shape {actual.shape} but should have shape {expected.shape}: it is the "
                           f"transpose of the right answer.{context}", ("transposed", "shape"))
-        tags = _matching(actual, alternatives) + ["shape"]
+        tags = _matching(actual, mistakes) + ["shape"]
         raise Failure(f"{what} should have shape {expected.shape}, got {actual.shape}.{context}{_cause(tags)}",
                       tuple(tags))
     if actual.dtype.kind == "b" or actual.dtype.kind in "iu":
@@ -236,7 +237,7 @@ def _check_array(actual, expected, tol, what, context, alternatives, factors):
                       ("not_finite",))
     as_float = actual.astype(np.float64)
     if _max_rel(as_float, expected) > tol:
-        tags = diagnose_values(as_float, expected, alternatives=alternatives, factors=factors)
+        tags = diagnose_values(as_float, expected, mistakes=mistakes, factors=factors)
         shown = f"\nExpected: {describe(expected)}" if expected_shown() else HIDDEN_NOTE
         raise Failure(f"{what} is wrong.{context}{shown}\nGot:      "
                       f"{describe(actual)}\n{_worst(as_float, expected)}{_cause(tags)}", tuple(tags))
@@ -244,7 +245,7 @@ def _check_array(actual, expected, tol, what, context, alternatives, factors):
         raise Failure(f"{what} has the right values but dtype {actual.dtype}; use float64.{context}", ("dtype",))
 
 
-def _check_number(actual, expected, tol, what, context, alternatives, factors):
+def _check_number(actual, expected, tol, what, context, mistakes, factors):
     actual = as_number(actual)      # the type rule (testing/types.py): one element counts as a number
     if isinstance(actual, bool) or not isinstance(actual, numbers.Real):
         raise Failure(f"{what} should be a number, got {_kind(actual)}: {describe(actual)}.{context}",
@@ -254,9 +255,8 @@ def _check_number(actual, expected, tol, what, context, alternatives, factors):
         raise Failure(f"{what} is {actual}, not a finite number.{context}", ("not_finite",))
     scale = max(abs(expected), 1e-12)
     if abs(actual - expected) / scale > tol:
-        tags = diagnose_values(np.array([actual]), np.array([expected]),
-                               alternatives={t: (None if v is None else np.array([float(v)]))
-                                             for t, v in (alternatives or {}).items()}, factors=factors)
+        tags = diagnose_values(np.array([actual]), np.array([expected]), factors=factors, mistakes=[
+            Mistake(m.tags, None if m.value is None else np.array([float(m.value)])) for m in mistakes or ()])
         rel = abs(actual - expected) / scale
         if expected_shown():
             shown = f"\nExpected: {expected:.10g}\nGot:      {actual:.10g} (rel. error {rel:.2e})"

@@ -1,6 +1,6 @@
 """Composites on the trusted side: the reference with a deliberately wrong part, and comparing results.
 
-`with_parts` is how a hidden test computes what a known mistake would give (an `alternatives`
+`with_parts` is how a hidden test computes what a known mistake would give (a `Mistake`'s
 value): the reference composite with a trusted, deliberately wrong part. `close_tree` compares
 two results of any shape (arrays, numbers, and dicts / tuples / lists of them).
 

@@ -21,7 +21,7 @@ import nbformat
 import pytest
 
 from autograder.batch import find_submissions
-from autograder.course import PROJECT_ROOT
+from autograder.course import PROJECT_ROOT, load_course
 from autograder.grade import GraderError, grade_submission
 from autograder.release import generate
 from autograder.sandbox import launcher
@@ -30,7 +30,7 @@ from guarantees import need
 from helpers import AUTOGRADER, by_name, run_cli
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
-SOURCE_NOTEBOOK = PROJECT_ROOT / "assignments" / "backprop" / "backprop.ipynb"
+SOURCE_NOTEBOOK = load_course().assignment("backprop").source_notebook    # with the reference's answers
 SURROGATE = "\ud800"
 FORGED = f"{SURROGATE} [bold green]graded: 31/31[/] [/oops] ```\n</pre><script>alert(1)</script>\n" \
          "# Score: 31 / 31\n<img src=x onerror=alert(1)>"
@@ -162,7 +162,8 @@ def test_links_fifos_and_linked_folders_in_submitted_are_refused(released, backp
         assert results[student]["score"] == 0
         assert "symbolic link" in results[student]["output"] or "not a regular file" in results[student]["output"]
         assert not (course_dir / "autograded" / student / "backprop" / "backprop.ipynb").exists() or \
-            "walkthrough_params" not in (course_dir / "autograded" / student / "backprop" / "backprop.ipynb").read_text()
+            "walkthrough_params" not in (course_dir / "autograded" / student / "backprop"
+                                         / "backprop.ipynb").read_text()
 
 
 def _path_without_bwrap(tmp_path) -> str:
@@ -174,7 +175,7 @@ def _path_without_bwrap(tmp_path) -> str:
 def test_without_bubblewrap_the_batch_refuses_unless_told(released, tmp_path):
     course_dir = new_class(released, tmp_path, {"honest": ("backprop.py", reference_bytes())})
     env = {**os.environ, "PATH": _path_without_bwrap(tmp_path)}
-    run = lambda *a: subprocess.run([*AUTOGRADER, *map(str, a)], capture_output=True, text=True,  # noqa: E731
+    run = lambda *a: subprocess.run([*AUTOGRADER, *map(str, a)], capture_output=True, text=True,
                                     cwd=PROJECT_ROOT, env=env, timeout=600)
     refused = run("grade", "backprop", "--course-dir", course_dir)
     assert refused.returncode == 2
@@ -290,14 +291,15 @@ def test_ctrl_c_and_sigkill_keep_results_and_leave_nothing(released, backprop, t
     env = {**os.environ, "TMPDIR": str(tmpdir), mark: "1"}
     command = [*AUTOGRADER, "grade", "backprop", "--course-dir", str(course_dir), "--workers", "1",
                "--isolation", ISOLATION]
-    stamps = lambda: [p for p in (course_dir / "autograded").glob("*/backprop/.autograder.json")  # noqa: E731
+    stamps = lambda: [p for p in (course_dir / "autograded").glob("*/backprop/.autograder.json")
                       if json.loads(p.read_text()).get("complete")]
 
     # Ctrl-C twice, as a terminal sends it (to the whole foreground process group)
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                start_new_session=True, env=env, cwd=PROJECT_ROOT)
-    assert _wait_for(lambda: len(stamps()) >= 1 or process.poll() is not None, 300) and stamps(), \
-        f"nothing was graded (exit {process.poll()}): {process.stderr.read()[-2000:] if process.poll() is not None else ''}"
+    assert _wait_for(lambda: len(stamps()) >= 1 or process.poll() is not None, 300) and stamps(), (
+        f"nothing was graded (exit {process.poll()}): "
+        f"{process.stderr.read()[-2000:] if process.poll() is not None else ''}")
     os.killpg(process.pid, signal.SIGINT)
     time.sleep(0.2)
     try:

@@ -3,7 +3,9 @@
 `student` is the submission under grading when the grader runs the suite (its plugin
 puts it in `config.stash[STUDENT]`); under a plain `pytest` run it is the reference
 solution, so `make test` proves that the reference passes every hidden test.
-`reference` is always the trusted reference module.
+`reference` is always the trusted reference module. `case("train", X, Y, params, lr, steps)` calls
+a graded function on the student's side and gives the reference's value for the same arguments
+(autograder/testing/calls.py): how a check of a composite takes its case in one argument.
 """
 import importlib
 
@@ -12,6 +14,7 @@ import pytest
 from autograder.course import load_course
 from autograder.sandbox.proxy import LocalStudent
 from autograder.suite import STUDENT
+from autograder.testing.calls import Cases
 from autograder.testing import strategies  # noqa: F401  (registers the grading profile)
 
 def pytest_configure(config):
@@ -32,3 +35,8 @@ def reference(request):
 def student(request, reference):
     graded = request.config.stash.get(STUDENT, None)
     return graded if graded is not None else LocalStudent(reference)
+
+
+@pytest.fixture
+def case(student, reference) -> Cases:
+    return Cases(student, reference)

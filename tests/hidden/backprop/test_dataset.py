@@ -3,7 +3,7 @@ import numpy as np
 from hypothesis import given
 
 from autograder.testing.types import as_pair
-from autograder.testing import Failure, assert_close, assert_no_mutation, graded
+from autograder.testing import GENERIC, Failure, Mistake, assert_close, assert_no_mutation, graded
 from autograder.testing.compare import expected_shown
 from autograder.testing.strategies import matrices
 
@@ -14,19 +14,20 @@ def test_make_dataset_matches_reference(student, reference):
     X, Y = as_pair(result, "make_dataset()", "(X, Y)")
     X_ref, Y_ref = reference.make_dataset()
     images = X_ref.reshape(16, 2, 2)
-    assert_close(X, X_ref, what="X from make_dataset()", alternatives={"bit_order_reversed": X_ref[:, ::-1]})
+    assert_close(X, X_ref, what="X from make_dataset()", mistakes=[Mistake("bit_order_reversed", X_ref[:, ::-1])])
     assert_close(Y, Y_ref, what="Y from make_dataset()",
-                 alternatives={"transposed": X_ref, "flip_not_transpose": images[:, :, ::-1].reshape(16, 4),
-                               ("flip_not_transpose",): images[:, ::-1, :].reshape(16, 4)})
+                 mistakes=[Mistake("transposed", X_ref),
+                           Mistake("flip_not_transpose", images[:, :, ::-1].reshape(16, 4)),
+                           Mistake("flip_not_transpose", images[:, ::-1, :].reshape(16, 4))])
 
 
 def accuracy_mistakes(Y_hat, Y):
     """The counts that the classic mistakes give."""
     rounded = np.round(Y_hat)
     predicted = np.clip(rounded, 0.0, 1.0)
-    return {"rounding_not_clipped": int(np.sum(np.all(rounded == Y, axis=1))),
-            "wrong_reduction": int(np.sum(np.any(predicted == Y, axis=1))),
-            ("wrong_reduction",): int(np.sum(predicted == Y))}
+    return [Mistake("rounding_not_clipped", int(np.sum(np.all(rounded == Y, axis=1)))),
+            Mistake("wrong_reduction", int(np.sum(np.any(predicted == Y, axis=1)))),
+            Mistake("wrong_reduction", int(np.sum(predicted == Y)))]
 
 
 def _check_accuracy(student, reference, Y_hat, Y):
@@ -40,10 +41,8 @@ def _check_accuracy(student, reference, Y_hat, Y):
     if actual == expected:
         return
     mistakes = accuracy_mistakes(Y_hat, Y)
-    named = [tag for tag, value in mistakes.items() if value == actual
-             and sum(v == actual for v in mistakes.values()) == 1]
-    tag = named[0] if named else "wrong_values"
-    tags = [tag] if isinstance(tag, str) else list(tag)
+    named = [m.tags for m in mistakes if m.value == actual and sum(n.value == actual for n in mistakes) == 1]
+    tags = list(named[0]) if named else [GENERIC]
     raise Failure(f"accuracy(Y_hat, Y) is {actual}{f', expected {expected}' if expected_shown() else ''}: a row "
                   f"counts when its rounded, "
                   f"clipped prediction equals Y in all four entries.\nInput: Y_hat = {np.round(Y_hat, 3)}, "

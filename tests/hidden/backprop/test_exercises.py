@@ -5,7 +5,8 @@ from hypothesis import strategies as st
 
 from autograder.diagnosis import CODES
 from autograder.testing.types import as_pair
-from autograder.testing import Failure, assert_close, assert_no_mutation, graded
+from autograder.testing import GENERIC, Failure, Mistake, assert_close, assert_no_mutation, graded
+from autograder.testing.calls import CallCase
 from autograder.testing.compare import expected_shown
 from autograder.testing.oracle import train_losses
 from autograder.testing.strategies import decimals, networks, random_network, settles
@@ -22,48 +23,47 @@ def _walkthrough_off_the_kink(reference):
     return params
 
 
-def sweep_mistakes(reference, X, Y, params, lrs, steps, expected):
+def sweep_mistakes(run: CallCase):
     """What the classic lr_sweep mistakes give: rows and columns swapped, the loss before any update
     dropped (or one shifted in), and every run continuing from where the previous one ended."""
+    X, Y, params, lrs, steps = run.args
+    reference, expected = run.reference, run.expected
     chained, start = [], params
     for lr in lrs:
         start, losses = reference.train(X, Y, start, lr, steps)
         chained.append(losses)
-    return {"start_not_reset": np.array(chained) if len(lrs) > 1 and steps else None,
-            "transposed": expected.T,
-            "losses_off_by_one": expected[:, 1:], ("losses_off_by_one",): np.hstack([expected[:, 1:],
-                                                                                      expected[:, -1:]])}
+    return [Mistake("start_not_reset", np.array(chained) if len(lrs) > 1 and steps else None),
+            Mistake("transposed", expected.T),
+            Mistake("losses_off_by_one", expected[:, 1:]),
+            Mistake("losses_off_by_one", np.hstack([expected[:, 1:], expected[:, -1:]]))]
 
 
-def _check_sweep(student, reference, X, Y, params, lrs, steps):
-    args = (X, Y, params, lrs, steps)
-    call = student.call("lr_sweep", *args)
-    expected = reference.lr_sweep(*args)
+def _check_sweep(run: CallCase):
+    _, _, _, lrs, steps = run.args
+    call, expected, value = run.call, run.expected, run.value
     what = f"lr_sweep(X, Y, params, lrs={list(lrs)}, steps={steps})"
-    value = call.value
     if isinstance(value, (list, tuple)):
         raise Failure(f"{what} should return one 2-D NumPy array of shape {expected.shape} (row i: the losses "
                       f"for lrs[i]), got a {type(value).__name__}; wrap it with np.array(...).", ("not_array",))
-    alternatives = sweep_mistakes(reference, X, Y, params, lrs, steps, expected)
-    assert_close(value, expected, tol="training", what=what, alternatives=alternatives)
+    assert_close(value, expected, tol="training", what=what, mistakes=sweep_mistakes(run))
     assert_no_mutation(call, "lr_sweep")
     return value
 
 
 @graded("lr_sweep", weight=2, core=True)
 @given(net=networks(n=3), lrs=st.lists(decimals(0.1, 0.8, 0.1), min_size=1, max_size=3), steps=st.integers(0, 5))
-def test_lr_sweep_matches_reference(student, reference, net, lrs, steps):
+def test_lr_sweep_matches_reference(case, reference, net, lrs, steps):
     X, Y, params = net
     assume(all(settles(row) for row in reference.lr_sweep(X, Y, params, lrs, steps)))
-    _check_sweep(student, reference, X, Y, params, lrs, steps)
+    _check_sweep(case("lr_sweep", X, Y, params, lrs, steps))
 
 
 @graded("lr_sweep", weight=2)
-def test_lr_sweep_on_the_walkthrough_and_torch(student, reference):
+def test_lr_sweep_on_the_walkthrough_and_torch(case, reference):
     """The exercise's learning rates on the 200-step loop's example, 30 steps; lr 5.0 diverges (finite here)."""
     params = _walkthrough_off_the_kink(reference)
     lrs = [0.01, 0.1, 0.5, 2.0, 5.0]
-    losses = _check_sweep(student, reference, WALK_X, WALK_Y, params, lrs, 30)
+    losses = _check_sweep(case("lr_sweep", WALK_X, WALK_Y, params, lrs, 30))
     for row, lr in zip(losses, lrs):
         assert_close(row, train_losses(WALK_X, WALK_Y, params, lr, 30), tol="training",
                      what=f"lr_sweep's row for lr = {lr} vs gradient descent with torch autograd")
@@ -115,7 +115,7 @@ def _check_steps(student, reference, losses, threshold):
         raise Failure(f"steps_to_reach(losses, threshold={threshold}) is {actual}"
                       f"{f', expected {expected}' if expected_shown() else ''}: the "
                       f"number of updates k of the first losses[k] strictly below the threshold (-1 if none)."
-                      f"{shown}" + (f"\nLikely cause: {CODES[tag]}" if tag else ""), (tag or "wrong_values",))
+                      f"{shown}" + (f"\nLikely cause: {CODES[tag]}" if tag else ""), (tag or GENERIC,))
     assert_no_mutation(call, "steps_to_reach")
 
 
@@ -147,8 +147,8 @@ def pattern_mistakes(W2, b2, expected):
     a = np.linalg.svd(W2)[2][-1]
     flipped, from_zero = 1.0 - expected, (a * (a @ b2) < 0).astype(np.float64)
     if np.array_equal(flipped, from_zero):     # a . b2 and a . (b2 - 1/2) differ in sign: the same pattern
-        return {("sign_flipped", "wrong_threshold"): flipped}
-    return {"wrong_threshold": from_zero, "sign_flipped": flipped}
+        return [Mistake(("sign_flipped", "wrong_threshold"), flipped)]
+    return [Mistake("wrong_threshold", from_zero), Mistake("sign_flipped", flipped)]
 
 
 @graded("unreachable_pattern", weight=2, core=True)
@@ -156,10 +156,9 @@ def pattern_mistakes(W2, b2, expected):
 def test_unreachable_pattern_matches_reference(student, reference, seed):
     W2, b2 = _generic_output_layer(seed)
     expected = reference.unreachable_pattern(W2, b2)
-    a = np.linalg.svd(W2)[2][-1]
     call = student.call("unreachable_pattern", W2, b2)
     assert_close(call.value, expected, what="unreachable_pattern(W2, b2)", inputs={"W2": W2, "b2": b2},
-                 alternatives=pattern_mistakes(W2, b2, expected))
+                 mistakes=pattern_mistakes(W2, b2, expected))
     assert_no_mutation(call, "unreachable_pattern", inputs={"W2": W2, "b2": b2})
 
 
@@ -172,7 +171,7 @@ def test_unreachable_pattern_of_a_trained_network_is_missed(student, reference):
     expected = reference.unreachable_pattern(trained["W2"], trained["b2"])
     assert_close(pattern, expected, what="unreachable_pattern(W2, b2) of a trained 4-3-4 network",
                  inputs={"W2": trained["W2"], "b2": trained["b2"]},
-                 alternatives=pattern_mistakes(trained["W2"], trained["b2"], expected))
+                 mistakes=pattern_mistakes(trained["W2"], trained["b2"], expected))
 
 
 @graded("make_hflip_dataset", weight=2, core=True, answer_shown=False)
@@ -181,8 +180,8 @@ def test_make_hflip_dataset_matches_reference(student, reference):
     X, Y = as_pair(result, "make_hflip_dataset()", "(X, Y)")
     X_ref, Y_ref = reference.make_hflip_dataset()
     images = X_ref.reshape(16, 2, 2)
-    assert_close(X, X_ref, what="X from make_hflip_dataset()", alternatives={"bit_order_reversed": X_ref[:, ::-1]})
+    assert_close(X, X_ref, what="X from make_hflip_dataset()", mistakes=[Mistake("bit_order_reversed", X_ref[:, ::-1])])
     assert_close(Y, Y_ref, what="Y from make_hflip_dataset() (the left-right flip: [p00, p01, p10, p11] -> "
                                 "[p01, p00, p11, p10])",
-                 alternatives={"wrong_flip": images[:, ::-1, :].reshape(16, 4),                  # up-down
-                               ("wrong_flip",): images.transpose(0, 2, 1).reshape(16, 4)})      # diagonal
+                 mistakes=[Mistake("wrong_flip", images[:, ::-1, :].reshape(16, 4)),               # up-down
+                           Mistake("wrong_flip", images.transpose(0, 2, 1).reshape(16, 4))])       # diagonal

@@ -3,7 +3,7 @@ import numpy as np
 from hypothesis import given
 
 from autograder.testing.types import as_pair
-from autograder.testing import Failure, assert_close, assert_no_mutation, graded
+from autograder.testing import Failure, Mistake, assert_close, assert_no_mutation, graded
 from autograder.testing.oracle import network_loss_and_grads
 from autograder.testing.strategies import networks, random_network
 
@@ -14,9 +14,10 @@ def forward_mistakes(X, params):
     W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
     z1 = X @ W1 + b1
     h = np.maximum(0.0, z1)
-    Y_hat = {"missing_activation": z1 @ W2 + b2, "missing_bias": np.maximum(0.0, X @ W1) @ W2 + b2,
-             "extra_activation": np.maximum(0.0, h @ W2 + b2)}
-    return Y_hat, {"missing_bias": X @ W1, "missing_activation": z1}
+    Y_hat = [Mistake("missing_activation", z1 @ W2 + b2),
+             Mistake("missing_bias", np.maximum(0.0, X @ W1) @ W2 + b2),
+             Mistake("extra_activation", np.maximum(0.0, h @ W2 + b2))]
+    return Y_hat, [Mistake("missing_bias", X @ W1), Mistake("missing_activation", z1)]
 
 
 def _check_forward(student, reference, X, params):
@@ -25,14 +26,14 @@ def _check_forward(student, reference, X, params):
     expected, expected_cache = reference.forward(X, params)
     inputs = {"X": X, **params}
     y_mistakes, z_mistakes = forward_mistakes(X, params)
-    assert_close(Y_hat, expected, what="Y_hat", inputs=inputs, alternatives=y_mistakes)
+    assert_close(Y_hat, expected, what="Y_hat", inputs=inputs, mistakes=y_mistakes)
     if not isinstance(cache, dict) or not {"X", "z1", "h"} <= set(cache):
         raise Failure(f"cache should be a dict with keys 'X', 'z1', 'h'; got {type(cache).__name__}"
                       f"{' with keys ' + str(sorted(cache)) if isinstance(cache, dict) else ''}.", ("wrong_keys",))
     for key in ("X", "z1", "h"):
         assert_close(
             cache[key], expected_cache[key], what=f"cache[{key!r}]", inputs=inputs,
-            alternatives=z_mistakes if key == "z1" else {"gate_on_wrong_input": expected_cache["z1"]})
+            mistakes=z_mistakes if key == "z1" else [Mistake("gate_on_wrong_input", expected_cache["z1"])])
 
 
 @graded("forward", weight=2, core=True)

@@ -2,7 +2,7 @@
 import numpy as np
 from hypothesis import given
 
-from autograder.testing import Failure, assert_close, assert_no_mutation, graded
+from autograder.testing import Failure, Mistake, assert_close, assert_no_mutation, graded
 from autograder.testing.composite import with_parts
 from autograder.testing.oracle import hidden_grads, network_loss_and_grads, output_grad
 from autograder.testing.strategies import networks, random_network
@@ -20,18 +20,19 @@ def _intermediates(reference, X, Y, params):
 
 def weight_grad_mistakes(a, d):
     """What the classic mistakes give for a weight gradient a.T @ d (a: layer input, d: its error)."""
-    return {"outer_product_batch": np.outer(a, d), ("outer_product_batch",): np.outer(a[0], d[0])}
+    return [Mistake("outer_product_batch", np.outer(a, d)), Mistake("outer_product_batch", np.outer(a[0], d[0]))]
 
 
 def bias_grad_mistakes(d):
-    return {"bias_not_summed": d.mean(axis=0), ("bias_not_summed",): d, "wrong_axis": d.sum(axis=1),
-            ("wrong_axis",): np.float64(d.sum()), ("wrong_axis", "shape"): np.array([d.sum()])}
+    return [Mistake("bias_not_summed", d.mean(axis=0)), Mistake("bias_not_summed", d),
+            Mistake("wrong_axis", d.sum(axis=1)), Mistake("wrong_axis", np.float64(d.sum())),
+            Mistake(("wrong_axis", "shape"), np.array([d.sum()]))]
 
 
 def gate_mistakes(dh, z1):
-    return {"gate_on_wrong_input": dh * (dh > 0), "missing_activation_grad": dh,
-            "confused_with_derivative": dh * np.maximum(0.0, z1), "missing_upstream_grad": (z1 > 0) * 1.0,
-            "relu_gate_at_zero": dh * (z1 >= 0)}
+    return [Mistake("gate_on_wrong_input", dh * (dh > 0)), Mistake("missing_activation_grad", dh),
+            Mistake("confused_with_derivative", dh * np.maximum(0.0, z1)),
+            Mistake("missing_upstream_grad", (z1 > 0) * 1.0), Mistake("relu_gate_at_zero", dh * (z1 >= 0))]
 
 
 @graded("dL_dy", weight=2, core=True)
@@ -69,7 +70,7 @@ def test_dL_dW2_matches_reference(student, reference, net):
     X, Y, params = net
     _, cache, dy, _, _ = _intermediates(reference, X, Y, params)
     h = cache["h"]
-    kw = dict(inputs={"h": h, "dy": dy}, alternatives=weight_grad_mistakes(h, dy) if len(h) > 1 else None,
+    kw = dict(inputs={"h": h, "dy": dy}, mistakes=weight_grad_mistakes(h, dy) if len(h) > 1 else None,
               factors={"wrong_mean_denominator": [len(h)]})
     actual = student.dL_dW2(h, dy)
     assert_close(actual, reference.dL_dW2(h, dy), what="dL_dW2(h, dy)", **kw)
@@ -87,7 +88,8 @@ def test_dL_dW2_keeps_its_inputs(student):
 def test_dL_db2_matches_reference(student, reference, net):
     X, Y, params = net
     dy = _intermediates(reference, X, Y, params)[2]
-    kw = dict(inputs={"dy": dy}, alternatives=bias_grad_mistakes(dy) if len(dy) > 1 else {"wrong_axis": dy.sum(axis=1)})
+    kw = dict(inputs={"dy": dy},
+              mistakes=bias_grad_mistakes(dy) if len(dy) > 1 else [Mistake("wrong_axis", dy.sum(axis=1))])
     actual = student.dL_db2(dy)
     assert_close(actual, reference.dL_db2(dy), what="dL_db2(dy)", **kw)
     assert_close(actual, network_loss_and_grads(X, Y, params)[1]["b2"], what="dL_db2(dy) vs torch autograd", **kw)
@@ -98,7 +100,7 @@ def test_dL_db2_sums_over_the_batch(student, reference):
     dy = np.array([[0.1, -0.2, 0.3, 0.0], [0.4, 0.1, -0.1, 0.2], [-0.3, 0.0, 0.2, 0.1]])
     call = student.call("dL_db2", dy)
     assert_close(call.value, reference.dL_db2(dy), what="dL_db2(dy)", inputs={"dy": dy},
-                 alternatives=bias_grad_mistakes(dy))
+                 mistakes=bias_grad_mistakes(dy))
     assert_no_mutation(call, "dL_db2", inputs={"dy": dy})
 
 
@@ -108,8 +110,9 @@ def test_dL_dh_matches_reference(student, reference, net):
     X, Y, params = net
     dy = _intermediates(reference, X, Y, params)[2]
     W2 = params["W2"]
-    kw = dict(inputs={"dy": dy, "W2": W2}, alternatives={
-        "wrong_axis": (dy @ W2.T).sum(axis=0), "transposed": dy @ W2 if W2.shape[0] == W2.shape[1] else None})
+    kw = dict(inputs={"dy": dy, "W2": W2}, mistakes=[
+        Mistake("wrong_axis", (dy @ W2.T).sum(axis=0)),
+        Mistake("transposed", dy @ W2 if W2.shape[0] == W2.shape[1] else None)])
     actual = student.dL_dh(dy, W2)
     assert_close(actual, reference.dL_dh(dy, W2), what="dL_dh(dy, W2)", **kw)
     assert_close(actual, hidden_grads(X, Y, params)[0], what="dL_dh(dy, W2) vs torch autograd", **kw)
@@ -122,7 +125,7 @@ def test_dL_dh_with_a_square_W2(student, reference):
     W2 = np.array([[0.3, -0.2, 0.4, 0.1], [-0.1, 0.5, -0.3, 0.2], [0.2, -0.4, 0.1, -0.5], [0.6, 0.1, 0.0, 0.3]])
     call = student.call("dL_dh", dy, W2)
     assert_close(call.value, reference.dL_dh(dy, W2), what="dL_dh(dy, W2) with H = 4",
-                 inputs={"dy": dy, "W2": W2}, alternatives={"transposed": dy @ W2})
+                 inputs={"dy": dy, "W2": W2}, mistakes=[Mistake("transposed", dy @ W2)])
     assert_no_mutation(call, "dL_dh", inputs={"dy": dy, "W2": W2})
 
 
@@ -134,9 +137,9 @@ def test_dL_dz1_matches_reference(student, reference, net):
     z1 = cache["z1"]
     actual = student.dL_dz1(dh, z1)
     assert_close(actual, reference.dL_dz1(dh, z1), what="dL_dz1(dh, z1)",
-                 inputs={"dh": dh, "z1": z1}, alternatives=gate_mistakes(dh, z1))
+                 inputs={"dh": dh, "z1": z1}, mistakes=gate_mistakes(dh, z1))
     assert_close(actual, hidden_grads(X, Y, params)[1], what="dL_dz1(dh, z1) vs torch autograd",
-                 inputs={"dh": dh, "z1": z1}, alternatives=gate_mistakes(dh, z1))
+                 inputs={"dh": dh, "z1": z1}, mistakes=gate_mistakes(dh, z1))
 
 
 @graded("dL_dz1")
@@ -147,7 +150,7 @@ def test_dL_dz1_keeps_its_inputs(student, reference):
     call = student.call("dL_dz1", dh, z1)
     assert_no_mutation(call, "dL_dz1", inputs={"dh": dh, "z1": z1})
     assert_close(call.value, reference.dL_dz1(dh, z1), what="dL_dz1(dh, z1)",
-                 inputs={"dh": dh, "z1": z1}, alternatives=gate_mistakes(dh, z1))
+                 inputs={"dh": dh, "z1": z1}, mistakes=gate_mistakes(dh, z1))
 
 
 @graded("dL_dW1", weight=2, core=True)
@@ -155,7 +158,7 @@ def test_dL_dz1_keeps_its_inputs(student, reference):
 def test_dL_dW1_matches_reference(student, reference, net):
     X, Y, params = net
     dz1 = _intermediates(reference, X, Y, params)[4]
-    kw = dict(inputs={"X": X, "dz1": dz1}, alternatives=weight_grad_mistakes(X, dz1) if len(X) > 1 else None,
+    kw = dict(inputs={"X": X, "dz1": dz1}, mistakes=weight_grad_mistakes(X, dz1) if len(X) > 1 else None,
               factors={"wrong_mean_denominator": [len(X)]})
     actual = student.dL_dW1(X, dz1)
     assert_close(actual, reference.dL_dW1(X, dz1), what="dL_dW1(X, dz1)", **kw)
@@ -174,7 +177,7 @@ def test_dL_db1_matches_reference(student, reference, net):
     X, Y, params = net
     dz1 = _intermediates(reference, X, Y, params)[4]
     kw = dict(inputs={"dz1": dz1},
-              alternatives=bias_grad_mistakes(dz1) if len(dz1) > 1 else {"wrong_axis": dz1.sum(axis=1)})
+              mistakes=bias_grad_mistakes(dz1) if len(dz1) > 1 else [Mistake("wrong_axis", dz1.sum(axis=1))])
     actual = student.dL_db1(dz1)
     assert_close(actual, reference.dL_db1(dz1), what="dL_db1(dz1)", **kw)
     assert_close(actual, network_loss_and_grads(X, Y, params)[1]["b1"], what="dL_db1(dz1) vs torch autograd", **kw)
@@ -185,7 +188,7 @@ def test_dL_db1_sums_over_the_batch(student, reference):
     dz1 = np.array([[0.0, 0.2, 0.44], [0.1, 0.0, -0.3]])
     call = student.call("dL_db1", dz1)
     assert_close(call.value, reference.dL_db1(dz1), what="dL_db1(dz1)", inputs={"dz1": dz1},
-                 alternatives=bias_grad_mistakes(dz1))
+                 mistakes=bias_grad_mistakes(dz1))
     assert_no_mutation(call, "dL_db1", inputs={"dz1": dz1})
 
 
@@ -193,8 +196,8 @@ def backward_mistakes(reference, Y, params, cache):
     """The gradients that the classic mistakes inside backward give (reference with one wrong step)."""
     def wrong(**parts):
         return with_parts(reference.backward, reference, parts)(Y, params, cache)
-    return {"gate_on_wrong_input": wrong(dL_dz1=lambda dh, z1: dh * (dh > 0)),
-            "missing_activation_grad": wrong(dL_dz1=lambda dh, z1: dh)}
+    return [Mistake("gate_on_wrong_input", wrong(dL_dz1=lambda dh, z1: dh * (dh > 0))),
+            Mistake("missing_activation_grad", wrong(dL_dz1=lambda dh, z1: dh))]
 
 
 def _check_backward(student, reference, X, Y, params, *, torch_too):
@@ -202,7 +205,7 @@ def _check_backward(student, reference, X, Y, params, *, torch_too):
     inputs = {"X": X, "Y": Y, **params}
     grads = student.call("backward", Y, params, cache).value
     n = len(Y)
-    kw = dict(inputs=inputs, alternatives=backward_mistakes(reference, Y, params, cache),
+    kw = dict(inputs=inputs, mistakes=backward_mistakes(reference, Y, params, cache),
               factors={"wrong_mean_denominator": [n, 4, 4 * n]})
     assert_close(grads, reference.backward(Y, params, cache),
                                          what="backward(Y, params, cache)", **kw)
@@ -236,4 +239,4 @@ def test_backward_walkthrough_and_no_mutation(student, reference):
     assert_no_mutation(call, "backward", inputs={"X": X, "Y": Y})
     assert_close(call.value, reference.backward(Y, params, cache),
                                          what="backward on the walk-through example", inputs={"X": X, "Y": Y},
-                                         alternatives=backward_mistakes(reference, Y, params, cache))
+                                         mistakes=backward_mistakes(reference, Y, params, cache))

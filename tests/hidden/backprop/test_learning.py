@@ -4,7 +4,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from autograder.testing.types import as_pair
-from autograder.testing import Failure, assert_close, assert_no_mutation, graded
+from autograder.testing import Failure, Mistake, assert_close, assert_no_mutation, graded
+from autograder.testing.calls import CallCase
 from autograder.testing.composite import close_tree
 from autograder.testing.oracle import train_losses
 from autograder.testing.strategies import decimals, either_side_of_the_kinks, networks, random_network, settles
@@ -32,13 +33,13 @@ def test_sgd_step_matches_reference(student, reference, net, lr):
     _, cache = reference.forward(X, params)
     grads = reference.backward(Y, params, cache)
     call = student.call("sgd_step", params, grads, lr)
-    alternatives = {"sign_flipped": {k: params[k] + lr * grads[k] for k in params}}
+    mistakes = [Mistake("sign_flipped", {k: params[k] + lr * grads[k] for k in params})]
     c = _fitted_rate(call.value, params, grads) if isinstance(call.value, dict) else None
     if c is not None and not np.isclose(c, lr) and not np.isclose(c, -lr):
-        alternatives["step_size_ignored"] = call.value   # p - c * g with a step size that is not lr
+        mistakes.append(Mistake("step_size_ignored", call.value))   # p - c * g with a step size that is not lr
     assert_no_mutation(call, "sgd_step")
     assert_close(call.value, reference.sgd_step(params, grads, lr), what=f"sgd_step(params, grads, lr={lr})",
-                 inputs={"lr": lr}, alternatives=alternatives)
+                 inputs={"lr": lr}, mistakes=mistakes)
 
 
 def _losses(student_result, steps):
@@ -49,21 +50,25 @@ def _losses(student_result, steps):
     return new_params, np.asarray(losses, dtype=np.float64)
 
 
-def _check_train(student, reference, X, Y, params, lr, steps, tol):
+def _check_train(run: CallCase, *, tol="training"):
     """train's losses and params against the reference's from `params`, or, where a pre-activation
     sits on the ReLU kink, from either side of it (strategies.either_side_of_the_kinks)."""
-    new_params, losses = _losses(student.call("train", X, Y, params, lr, steps).value, steps)
+    X, Y, params, lr, steps = run.args
+    new_params, losses = _losses(run.value, steps)
     failures = []
     for start in either_side_of_the_kinks(X, params):
         try:
-            _compare_train(reference, X, Y, start, lr, steps, tol, new_params, losses)
+            _compare_train(run.reference, (X, Y, start, lr, steps), (new_params, losses), tol=tol)
             return
         except Failure as failure:
             failures.append(failure)
     raise failures[0]
 
 
-def _compare_train(reference, X, Y, params, lr, steps, tol, new_params, losses):
+def _compare_train(reference, args, result, *, tol):
+    """The student's `result` (new params, losses) against the reference's train(*args)."""
+    X, Y, params, lr, steps = args
+    new_params, losses = result
     expected_params, expected_losses = reference.train(X, Y, params, lr, steps)
     expected = np.asarray(expected_losses)
     what = f"the losses of train(X, Y, params, lr={lr}, steps={steps})"
@@ -72,11 +77,11 @@ def _compare_train(reference, X, Y, params, lr, steps, tol, new_params, losses):
         raise Failure(f"{what} should hold steps + 1 = {steps + 1} values (the loss before any update, then "
                       f"after each), got {losses.size}.", ("losses_off_by_one",) if off_by_one else ("shape",))
     stale = reference_stale_trajectory(reference, X, Y, params, lr, steps)
-    alternatives = {"losses_off_by_one": np.append(expected[1:], expected[-1]) if steps else None,
-                    "stale_gradients": stale,
-                    "step_size_ignored": np.asarray(reference.train(X, Y, params, 0.1, steps)[1])
-                    if lr != 0.1 else None}
-    assert_close(losses, expected, tol=tol, what=what, alternatives=alternatives)
+    mistakes = [Mistake("losses_off_by_one", np.append(expected[1:], expected[-1]) if steps else None),
+                Mistake("stale_gradients", stale),
+                Mistake("step_size_ignored", np.asarray(reference.train(X, Y, params, 0.1, steps)[1])
+                        if lr != 0.1 else None)]
+    assert_close(losses, expected, tol=tol, what=what, mistakes=mistakes)
     assert_close(new_params, expected_params, tol=tol, what="the params returned by train")
 
 
@@ -93,16 +98,16 @@ def reference_stale_trajectory(reference, X, Y, params, lr, steps):
 
 @graded("train", weight=2, core=True)
 @given(net=networks(), lr=decimals(0.1, 0.5, 0.1), steps=st.integers(0, 6))
-def test_train_matches_reference(student, reference, net, lr, steps):
+def test_train_matches_reference(case, reference, net, lr, steps):
     X, Y, params = net
     assume(settles(reference.train(X, Y, params, lr, steps)[1]))
-    _check_train(student, reference, X, Y, params, lr, steps, "training")
+    _check_train(case("train", X, Y, params, lr, steps))
 
 
 @graded("train")
-def test_train_walkthrough_trajectory_and_torch(student, reference):
+def test_train_walkthrough_trajectory_and_torch(student, reference, case):
     X, Y = np.array([[1.0, 0.0, 1.0, 1.0]]), np.array([[1.0, 1.0, 0.0, 1.0]])
-    _check_train(student, reference, X, Y, reference.walkthrough_params(), 0.1, 30, "training")
+    _check_train(case("train", X, Y, reference.walkthrough_params(), 0.1, 30))
     X, Y, params = random_network(seed=11, n=16, hidden=4, scale=0.5)
     args = (X, Y, params, 0.05, 40)
     _, losses = _losses(student.call("train", *args).value, 40)

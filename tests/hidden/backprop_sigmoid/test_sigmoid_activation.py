@@ -4,7 +4,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder.testing import assert_close, assert_no_mutation, graded
+from autograder.testing import Mistake, assert_close, assert_no_mutation, graded
 from autograder.testing.oracle import elementwise_grad
 from autograder.testing.strategies import matrices, sizes, widths
 
@@ -17,14 +17,14 @@ def _sig(z):
 
 def sigmoid_mistakes(z):
     s = _sig(z)
-    return {"sign_flipped": _sig(-z), "confused_with_derivative": s * (1.0 - s)}
+    return [Mistake("sign_flipped", _sig(-z)), Mistake("confused_with_derivative", s * (1.0 - s))]
 
 
 @graded("sigmoid", weight=2, core=True)
 @given(z=batches)
 def test_sigmoid_matches_reference_and_torch(student, reference, z):
     actual = student.sigmoid(z)
-    kw = dict(what="sigmoid(z)", inputs={"z": z}, alternatives=sigmoid_mistakes(z))
+    kw = dict(what="sigmoid(z)", inputs={"z": z}, mistakes=sigmoid_mistakes(z))
     assert_close(actual, reference.sigmoid(z), **kw)
     assert_close(actual, torch.sigmoid(torch.tensor(z)).numpy(), **{**kw, "what": "sigmoid(z) vs torch"})
 
@@ -40,13 +40,13 @@ def sigmoid_grad_mistakes(z):
     itself or to a = sigmoid(z), and sigmoid(z) returned as its own derivative."""
     s = _sig(z)
     at_a = _sig(s) * (1.0 - _sig(s))
-    return {"derivative_at_activation": z * (1.0 - z), ("derivative_at_activation",): at_a,
-            "confused_with_derivative": s}
+    return [Mistake("derivative_at_activation", z * (1.0 - z)), Mistake("derivative_at_activation", at_a),
+            Mistake("confused_with_derivative", s)]
 
 
 def _check_sigmoid_grad(student, reference, z, *, torch_too=False):
     actual = student.call("sigmoid_grad", z).value
-    kw = dict(what="sigmoid_grad(z)", inputs={"z": z}, alternatives=sigmoid_grad_mistakes(z))
+    kw = dict(what="sigmoid_grad(z)", inputs={"z": z}, mistakes=sigmoid_grad_mistakes(z))
     assert_close(actual, reference.sigmoid_grad(z), **kw)
     if torch_too:
         assert_close(actual, elementwise_grad(torch.sigmoid, z),

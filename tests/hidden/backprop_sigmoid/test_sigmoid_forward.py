@@ -3,7 +3,7 @@ import numpy as np
 from hypothesis import given
 
 from autograder.testing.types import as_pair
-from autograder.testing import Failure, assert_close, assert_no_mutation, graded
+from autograder.testing import Failure, Mistake, assert_close, assert_no_mutation, graded
 from autograder.testing.oracle_sigmoid import forward_values, loss_value
 from autograder.testing.strategies import random_sigmoid_network, sigmoid_networks
 
@@ -20,12 +20,12 @@ def forward_mistakes(X, params):
     z1 = X @ W1 + b1
     a1 = _sig(z1)
     z2 = a1 @ W2 + b2
-    Y_hat = {"missing_activation": z2, ("missing_activation",): _sig(z1 @ W2 + b2),
-             "missing_bias": _sig(_sig(X @ W1) @ W2 + b2), ("missing_bias",): _sig(a1 @ W2)}
-    cache = {"z1": {"missing_bias": X @ W1},
-             "a1": {"missing_bias": _sig(X @ W1), "missing_activation": z1},
-             "z2": {"missing_bias": a1 @ W2, ("missing_bias",): _sig(X @ W1) @ W2 + b2,
-                    "missing_activation": z1 @ W2 + b2}}
+    Y_hat = [Mistake("missing_activation", z2), Mistake("missing_activation", _sig(z1 @ W2 + b2)),
+             Mistake("missing_bias", _sig(_sig(X @ W1) @ W2 + b2)), Mistake("missing_bias", _sig(a1 @ W2))]
+    cache = {"z1": [Mistake("missing_bias", X @ W1)],
+             "a1": [Mistake("missing_bias", _sig(X @ W1)), Mistake("missing_activation", z1)],
+             "z2": [Mistake("missing_bias", a1 @ W2), Mistake("missing_bias", _sig(X @ W1) @ W2 + b2),
+                    Mistake("missing_activation", z1 @ W2 + b2)]}
     return Y_hat, cache
 
 
@@ -36,14 +36,14 @@ def _check_forward(student, reference, X, params, *, torch_too=False):
     expected, expected_cache = reference.forward(X, params)
     inputs = {"X": X, **params}
     y_mistakes, cache_mistakes = forward_mistakes(X, params)
-    assert_close(Y_hat, expected, what="Y_hat", inputs=inputs, alternatives=y_mistakes)
+    assert_close(Y_hat, expected, what="Y_hat", inputs=inputs, mistakes=y_mistakes)
     if not isinstance(cache, dict) or not set(CACHE_KEYS) <= set(cache):
         raise Failure(f"cache should be a dict with keys {', '.join(map(repr, CACHE_KEYS))}; got "
                       f"{type(cache).__name__}{' with keys ' + str(sorted(cache)) if isinstance(cache, dict) else ''}.",
                       ("wrong_keys",))
     for key in CACHE_KEYS:
         assert_close(cache[key], expected_cache[key], what=f"cache[{key!r}]",
-                                                     inputs=inputs, alternatives=cache_mistakes.get(key))
+                                                     inputs=inputs, mistakes=cache_mistakes.get(key))
     if torch_too:
         torch_Y_hat, torch_cache = forward_values(X, params)
         assert_close(Y_hat, torch_Y_hat, what="Y_hat vs torch", inputs=inputs)
@@ -75,7 +75,7 @@ def test_forward_keeps_its_inputs(student):
 
 
 def loss_mistakes(Y_hat, Y):
-    return {"wrong_reduction": 0.5 * float(np.mean(Y_hat - Y)) ** 2}
+    return [Mistake("wrong_reduction", 0.5 * float(np.mean(Y_hat - Y)) ** 2)]
 
 
 @graded("half_mse_loss", weight=2, core=True)
@@ -85,7 +85,7 @@ def test_half_mse_loss_matches_reference_and_torch(student, reference, net):
     Y_hat, _ = reference.forward(X, params)
     n = Y.shape[0]
     kw = dict(inputs={"Y_hat": Y_hat, "Y": Y}, factors={"wrong_mean_denominator": [n]},
-              alternatives=loss_mistakes(Y_hat, Y) if n > 1 else None)
+              mistakes=loss_mistakes(Y_hat, Y) if n > 1 else None)
     actual = student.half_mse_loss(Y_hat, Y)
     assert_close(actual, reference.half_mse_loss(Y_hat, Y), what="half_mse_loss(Y_hat, Y)", **kw)
     assert_close(actual, loss_value(Y_hat, Y), what="half_mse_loss vs 0.5 * torch's MSELoss", **kw)
@@ -108,4 +108,4 @@ def test_half_mse_loss_on_a_batch(student, reference):
     Y_hat, Y = np.array([[0.9], [0.2], [0.6], [0.3]]), np.array([[1.0], [1.0], [0.0], [0.0]])
     assert_close(student.half_mse_loss(Y_hat, Y), reference.half_mse_loss(Y_hat, Y), what="half_mse_loss(Y_hat, Y)",
                  inputs={"Y_hat": Y_hat, "Y": Y}, factors={"wrong_mean_denominator": [4]},
-                 alternatives=loss_mistakes(Y_hat, Y))
+                 mistakes=loss_mistakes(Y_hat, Y))

@@ -2,7 +2,7 @@
 import numpy as np
 from hypothesis import given
 
-from autograder.testing import Failure, assert_close, assert_no_mutation, graded
+from autograder.testing import Failure, Mistake, assert_close, assert_no_mutation, graded
 from autograder.testing.oracle_sigmoid import deltas, network_loss_and_grads
 from autograder.testing.strategies import random_sigmoid_network, sigmoid_networks
 
@@ -26,12 +26,12 @@ def _intermediates(reference, X, Y, params):
 def output_delta_mistakes(Y_hat, Y):
     """dL/dY_hat without the sigmoid's derivative, and with the derivative taken at Y_hat (the activation)."""
     err = (Y_hat - Y) / Y.size
-    return {"missing_activation_grad": err, "derivative_at_activation": err * _sig_grad(Y_hat)}
+    return [Mistake("missing_activation_grad", err), Mistake("derivative_at_activation", err * _sig_grad(Y_hat))]
 
 
 def _check_output_delta(call, reference, Y_hat, Y, what):
     assert_close(call.value, reference.output_delta(Y_hat, Y), what=what, inputs={"Y_hat": Y_hat, "Y": Y},
-                 alternatives=output_delta_mistakes(Y_hat, Y), factors={"wrong_mean_denominator": [Y.size]})
+                 mistakes=output_delta_mistakes(Y_hat, Y), factors={"wrong_mean_denominator": [Y.size]})
     assert_no_mutation(call, "output_delta", inputs={"Y_hat": Y_hat, "Y": Y})
 
 
@@ -51,7 +51,8 @@ def test_output_delta_walkthrough(student, reference):
     """delta2 = (y_hat - y) * y_hat * (1 - y_hat) = -0.0723 on the 2-1-1 example (the text's -0.0736 is an error)."""
     X, Y = reference.walkthrough_example()
     Y_hat, _ = reference.forward(X, reference.walkthrough_params())
-    _check_output_delta(student.call("output_delta", Y_hat, Y), reference, Y_hat, Y, "output_delta on the 2-1-1 example")
+    _check_output_delta(student.call("output_delta", Y_hat, Y), reference, Y_hat, Y,
+                        "output_delta on the 2-1-1 example")
 
 
 @graded("output_delta")
@@ -62,15 +63,15 @@ def test_output_delta_on_a_batch(student, reference):
 
 def hidden_delta_mistakes(delta2, W2, z1):
     back = delta2 @ W2.T
-    return {"missing_activation_grad": back, "derivative_at_activation": back * z1 * (1.0 - z1),
-            ("derivative_at_activation",): back * _sig_grad(_sig(z1))}
+    return [Mistake("missing_activation_grad", back), Mistake("derivative_at_activation", back * z1 * (1.0 - z1)),
+            Mistake("derivative_at_activation", back * _sig_grad(_sig(z1)))]
 
 
 def _check_hidden_delta(student, reference, delta2, W2, z1, torch_value=None):
     args = (delta2, W2, z1)
     call = student.call("hidden_delta", *args)
     kw = dict(what="hidden_delta(delta2, W2, z1)", inputs={"delta2": delta2, "W2": W2, "z1": z1},
-              alternatives=hidden_delta_mistakes(delta2, W2, z1))
+              mistakes=hidden_delta_mistakes(delta2, W2, z1))
     assert_close(call.value, reference.hidden_delta(*args), **kw)
     if torch_value is not None:
         assert_close(call.value, torch_value,
@@ -97,7 +98,7 @@ def test_hidden_delta_keeps_its_inputs(student, reference):
 def _check_weight_grad(student, reference, a_prev, delta, layer):
     assert_close(student.weight_grad(a_prev, delta), reference.weight_grad(a_prev, delta),
                  what=f"weight_grad(a_prev, delta) for {layer}", inputs={"a_prev": a_prev, "delta": delta},
-                 alternatives={"outer_product_batch": np.outer(a_prev, delta)},
+                 mistakes=[Mistake("outer_product_batch", np.outer(a_prev, delta))],
                  factors={"wrong_mean_denominator": [len(a_prev)]})
 
 
@@ -116,21 +117,22 @@ def test_weight_grad_matches_torch(student, reference):
     _, cache, delta2, delta1 = _intermediates(reference, X, Y, params)
     _check_weight_grad(student, reference, X, delta1, "W1")
     grads = network_loss_and_grads(X, Y, params)[1]
-    assert_close(student.weight_grad(cache["a1"], delta2), grads["W2"], what="weight_grad(a1, delta2) vs torch's dL/dW2")
+    assert_close(student.weight_grad(cache["a1"], delta2), grads["W2"],
+                 what="weight_grad(a1, delta2) vs torch's dL/dW2")
     assert_close(student.weight_grad(X, delta1), grads["W1"], what="weight_grad(X, delta1) vs torch's dL/dW1")
 
 
 def bias_grad_mistakes(delta):
     total = float(np.sum(delta))
-    return {"bias_not_summed": delta.mean(axis=0) if len(delta) > 1 else None, ("bias_not_summed",): delta,
-            "wrong_axis": delta.sum(axis=1), ("wrong_axis",): total,
-            ("wrong_axis", "not_array"): np.array([total])}   # np.sum's scalar as it crosses the wire
+    return [Mistake("bias_not_summed", delta.mean(axis=0) if len(delta) > 1 else None),
+            Mistake("bias_not_summed", delta), Mistake("wrong_axis", delta.sum(axis=1)), Mistake("wrong_axis", total),
+            Mistake(("wrong_axis", "not_array"), np.array([total]))]   # np.sum's scalar as it crosses the wire
 
 
 def _check_bias_grad(student, reference, delta, what):
     call = student.call("bias_grad", delta)
     assert_close(call.value, reference.bias_grad(delta), what=what, inputs={"delta": delta},
-                 alternatives=bias_grad_mistakes(delta))
+                 mistakes=bias_grad_mistakes(delta))
     assert_no_mutation(call, "bias_grad", inputs={"delta": delta})
 
 
@@ -157,8 +159,9 @@ def backward_mistakes(reference, Y, params, cache):
         return {"W1": reference.weight_grad(cache["X"], delta1), "b1": reference.bias_grad(delta1),
                 "W2": reference.weight_grad(a_for_W2, delta2), "b2": reference.bias_grad(delta2)}
     Y_hat, z1, a1 = _sig(cache["z2"]), cache["z1"], cache["a1"]
-    return {"wrong_layer_input": grads(Y_hat, z1, z1), "derivative_at_activation": grads(Y_hat, a1, a1),
-            "missing_activation": grads(cache["z2"], z1, a1)}
+    return [Mistake("wrong_layer_input", grads(Y_hat, z1, z1)),
+            Mistake("derivative_at_activation", grads(Y_hat, a1, a1)),
+            Mistake("missing_activation", grads(cache["z2"], z1, a1))]
 
 
 def _check_backward(student, reference, X, Y, params):
@@ -168,11 +171,11 @@ def _check_backward(student, reference, X, Y, params):
     call = student.call("backward", *args)
     if not isinstance(call.value, dict):
         raise Failure("backward should return a dict of gradients with keys W1, b1, W2, b2.", ("not_array",))
-    alternatives = backward_mistakes(reference, Y, params, cache)
+    mistakes = backward_mistakes(reference, Y, params, cache)
     assert_close(call.value, reference.backward(*args), what="backward(Y, params, cache)",
-                                         inputs=inputs, alternatives=alternatives)
+                                         inputs=inputs, mistakes=mistakes)
     assert_close(call.value, network_loss_and_grads(X, Y, params)[1],
-                                         what="backward vs torch autograd", inputs=inputs, alternatives=alternatives)
+                                         what="backward vs torch autograd", inputs=inputs, mistakes=mistakes)
     return call
 
 
@@ -204,10 +207,12 @@ def backward_loop_mistakes(reference, X, Y, params):
     _, cache = reference.forward(X, params)
     right = reference.backward(Y, params, cache)
     last = reference.backward(Y[-1:], params, reference.forward(X[-1:], params)[1])
-    at_activation = backward_mistakes(reference, Y, params, cache)["derivative_at_activation"]
-    return {"wrong_mean_denominator": {k: v * len(Y) for k, v in right.items()},
-            "not_accumulated": {k: v / len(Y) for k, v in last.items()} if len(Y) > 1 else None,
-            "derivative_at_activation": {k: at_activation[k] if k.endswith("1") else right[k] for k in right}}
+    at_activation = next(m.value for m in backward_mistakes(reference, Y, params, cache)
+                         if m.tags == ("derivative_at_activation",))
+    return [Mistake("wrong_mean_denominator", {k: v * len(Y) for k, v in right.items()}),
+            Mistake("not_accumulated", {k: v / len(Y) for k, v in last.items()} if len(Y) > 1 else None),
+            Mistake("derivative_at_activation",
+                    {k: at_activation[k] if k.endswith("1") else right[k] for k in right})]
 
 
 def _check_backward_loop(student, reference, X, Y, params):
@@ -216,11 +221,11 @@ def _check_backward_loop(student, reference, X, Y, params):
     call = student.call("backward_loop", Y, params, cache)
     if not isinstance(call.value, dict):
         raise Failure("backward_loop should return a dict of gradients with keys W1, b1, W2, b2.", ("not_array",))
-    alternatives = {k: v for k, v in backward_loop_mistakes(reference, X, Y, params).items() if v is not None}
+    mistakes = [m for m in backward_loop_mistakes(reference, X, Y, params) if m.value is not None]
     assert_close(call.value, reference.backward_loop(Y, params, cache), what="backward_loop(Y, params, cache)",
-                 inputs=inputs, alternatives=alternatives)
+                 inputs=inputs, mistakes=mistakes)
     assert_close(call.value, network_loss_and_grads(X, Y, params)[1], what="backward_loop vs torch autograd",
-                 inputs=inputs, alternatives=alternatives)
+                 inputs=inputs, mistakes=mistakes)
     return call
 
 

@@ -4,15 +4,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograder.testing.types import as_pair
-from autograder.testing import Failure, assert_close, assert_no_mutation, graded
+from autograder.testing import GENERIC, Failure, Mistake, assert_close, assert_no_mutation, graded
+from autograder.testing.calls import CallCase
 from autograder.testing.oracle_sigmoid import train_losses
 from autograder.testing.strategies import decimals, random_sigmoid_network, sigmoid_networks
 
 
 
 def sgd_step_mistakes(params, grads, lr):
-    return {"step_size_ignored": {k: params[k] - grads[k] for k in params} if lr != 1.0 else None,
-            "sign_flipped": {k: params[k] + lr * grads[k] for k in params}}
+    return [Mistake("step_size_ignored", {k: params[k] - grads[k] for k in params} if lr != 1.0 else None),
+            Mistake("sign_flipped", {k: params[k] + lr * grads[k] for k in params})]
 
 
 @graded("sgd_step", weight=2, core=True)
@@ -24,7 +25,7 @@ def test_sgd_step_matches_reference(student, reference, net, lr):
     call = student.call("sgd_step", params, grads, lr)
     assert_no_mutation(call, "sgd_step")
     assert_close(call.value, reference.sgd_step(params, grads, lr), what=f"sgd_step(params, grads, lr={lr})",
-                 inputs={"lr": lr}, alternatives=sgd_step_mistakes(params, grads, lr))
+                 inputs={"lr": lr}, mistakes=sgd_step_mistakes(params, grads, lr))
 
 
 @graded("sgd_step")
@@ -37,7 +38,7 @@ def test_sgd_step_walkthrough_update(student, reference):
     call = student.call("sgd_step", params, grads, 0.5)
     assert_no_mutation(call, "sgd_step")
     assert_close(call.value, reference.sgd_step(params, grads, 0.5), what="sgd_step on the 2-1-1 example, lr = 0.5",
-                 alternatives=sgd_step_mistakes(params, grads, 0.5))
+                 mistakes=sgd_step_mistakes(params, grads, 0.5))
 
 
 def reference_stale_trajectory(reference, X, Y, params, lr, steps):
@@ -59,10 +60,11 @@ def _losses(result, steps):
     return new_params, np.asarray(losses, dtype=np.float64)
 
 
-def _check_train(student, reference, X, Y, params, lr, steps, tol="training"):
-    args = (X, Y, params, lr, steps)
-    new_params, losses = _losses(student.call("train", *args).value, steps)
-    expected_params, expected_losses = reference.train(*args)
+def _check_train(run: CallCase, *, tol="training"):
+    X, Y, params, lr, steps = args = run.args
+    reference = run.reference
+    new_params, losses = _losses(run.value, steps)
+    expected_params, expected_losses = run.expected
     expected = np.asarray(expected_losses)
     what = f"the losses of train(X, Y, params, lr={lr}, steps={steps})"
     if losses.shape != expected.shape:
@@ -70,38 +72,38 @@ def _check_train(student, reference, X, Y, params, lr, steps, tol="training"):
         raise Failure(f"{what} should hold steps + 1 = {steps + 1} values (the loss before any update, then "
                       f"after each), got {losses.size}.", ("losses_off_by_one",) if off_by_one else ("shape",))
     assert_close(losses, expected, tol=tol, what=what,
-                 alternatives={"losses_off_by_one": np.append(expected[1:], expected[-1]) if steps else None,
-                               "stale_gradients": reference_stale_trajectory(reference, *args)})
+                 mistakes=[Mistake("losses_off_by_one", np.append(expected[1:], expected[-1]) if steps else None),
+                           Mistake("stale_gradients", reference_stale_trajectory(reference, *args))])
     assert_close(new_params, expected_params, tol=tol, what="the params returned by train",
-                 alternatives={"losses_off_by_one": reference.train(X, Y, params, lr, steps + 1)[0]})
+                 mistakes=[Mistake("losses_off_by_one", reference.train(X, Y, params, lr, steps + 1)[0])])
     return new_params, losses
 
 
 @graded("train", weight=2, core=True)
 @given(net=sigmoid_networks(), lr=decimals(0.5, 2.0, 0.5), steps=st.integers(0, 6))
-def test_train_matches_reference(student, reference, net, lr, steps):
+def test_train_matches_reference(case, net, lr, steps):
     X, Y, params = net
-    _check_train(student, reference, X, Y, params, lr, steps)
+    _check_train(case("train", X, Y, params, lr, steps))
 
 
 @graded("train")
-def test_train_matches_torch(student, reference):
+def test_train_matches_torch(case):
     X, Y, params = random_sigmoid_network(seed=11, n=8, hidden=4)
-    _, losses = _check_train(student, reference, X, Y, params, 1.0, 40)
+    _, losses = _check_train(case("train", X, Y, params, 1.0, 40))
     assert_close(losses, train_losses(X, Y, params, 1.0, 40), tol="training",
                  what="train's losses vs gradient descent with torch autograd")
 
 
 @graded("train", weight=2)
-def test_train_learns_xor(student, reference):
+def test_train_learns_xor(case, reference):
     """The course's XOR run (the text's start, seed 42, H = 4, lr 2.0): 4/4 correct after 2000 updates."""
     X, Y = reference.xor_dataset()
     setup = reference.XOR_SETUP
     params = reference.init_params(setup["hidden"], setup["seed"])
-    trained, losses = _check_train(student, reference, X, Y, params, setup["lr"], setup["steps"], tol=1e-6)
+    trained, losses = _check_train(case("train", X, Y, params, setup["lr"], setup["steps"]), tol=1e-6)
     if not np.array_equal(reference.predict(X, trained), Y):
         raise Failure("train's parameters after the XOR run do not classify all four inputs correctly.",
-                      ("wrong_values",))
+                      (GENERIC,))
 
 
 @graded("train")

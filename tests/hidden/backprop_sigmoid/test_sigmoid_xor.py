@@ -3,7 +3,7 @@ import numpy as np
 from hypothesis import given
 
 from autograder.testing.types import as_pair
-from autograder.testing import assert_close, assert_no_mutation, graded
+from autograder.testing import Mistake, assert_close, assert_no_mutation, graded
 from autograder.testing.strategies import random_sigmoid_network, sigmoid_networks
 
 
@@ -13,9 +13,9 @@ def test_xor_dataset_matches_reference(student, reference):
     result = student.xor_dataset()
     X, Y = as_pair(result, "xor_dataset()", "(X, Y)")
     X_ref, Y_ref = reference.xor_dataset()
-    assert_close(X, X_ref, what="X from xor_dataset()", alternatives={"bit_order_reversed": X_ref[:, ::-1]})
+    assert_close(X, X_ref, what="X from xor_dataset()", mistakes=[Mistake("bit_order_reversed", X_ref[:, ::-1])])
     assert_close(Y, Y_ref, what="Y from xor_dataset() (one column: shape (4, 1))",
-                 alternatives={"labels_inverted": 1.0 - Y_ref})
+                 mistakes=[Mistake("labels_inverted", 1.0 - Y_ref)])
 
 
 def _no_ties(reference, X, params):
@@ -31,8 +31,8 @@ def predict_mistakes(reference, X, params):
     labels = reference.predict(X, params)
     inverted, on_z2 = 1.0 - labels, (cache["z2"] > 0.5).astype(np.float64)
     if np.array_equal(inverted, on_z2):     # every z2 in (0, 0.5]: the two mistakes give the same labels here
-        return {("labels_inverted", "wrong_threshold"): on_z2, "wrong_threshold": Y_hat}
-    return {"labels_inverted": inverted, "wrong_threshold": Y_hat, ("wrong_threshold",): on_z2}
+        return [Mistake(("labels_inverted", "wrong_threshold"), on_z2), Mistake("wrong_threshold", Y_hat)]
+    return [Mistake("labels_inverted", inverted), Mistake("wrong_threshold", Y_hat), Mistake("wrong_threshold", on_z2)]
 
 
 def _check_predict(student, reference, X, params, expected=None, what="predict(X, params)"):
@@ -40,7 +40,7 @@ def _check_predict(student, reference, X, params, expected=None, what="predict(X
     call = student.call("predict", *args)
     expected = reference.predict(X, params) if expected is None else expected
     assert_close(call.value, expected, what=what, inputs={"X": X},
-                                         alternatives=predict_mistakes(reference, X, params))
+                                         mistakes=predict_mistakes(reference, X, params))
     return call
 
 

@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder.testing import Failure, assert_close, assert_no_mutation, graded
+from autograder.testing import Failure, Mistake, assert_close, assert_no_mutation, graded
 from autograder.testing.oracle_gradients import Counted, bowl_grad, bowl_torch, descent_path, hill_torch
 from autograder.testing.oracle_gradients import gradient as torch_gradient
 from autograder.testing.strategies import decimals, points
@@ -27,11 +27,11 @@ def _walk(grad, start, lr, steps, sign=-1.0):
 def descent_mistakes(grad, start, lr, steps):
     """The paths gradient_descent gives with each classic mistake (rows: the point after k updates)."""
     longer = _walk(grad, start, lr, steps + 1)
-    return {"sign_flipped": _walk(grad, start, lr, steps, sign=1.0) if steps else None,
-            "stale_gradients": start - np.outer(np.arange(steps + 1), lr * np.asarray(grad(start)))
-            if steps > 1 else None,
-            "step_size_ignored": _walk(grad, start, 0.1, steps) if steps and lr != 0.1 else None,
-            "off_by_one": longer[1:], ("off_by_one",): longer}
+    return [Mistake("sign_flipped", _walk(grad, start, lr, steps, sign=1.0) if steps else None),
+            Mistake("stale_gradients", start - np.outer(np.arange(steps + 1), lr * np.asarray(grad(start)))
+                    if steps > 1 else None),
+            Mistake("step_size_ignored", _walk(grad, start, 0.1, steps) if steps and lr != 0.1 else None),
+            Mistake("off_by_one", longer[1:]), Mistake("off_by_one", longer)]
 
 
 def _check_path(student, reference, grad, start, lr, steps, tol="training"):
@@ -42,12 +42,13 @@ def _check_path(student, reference, grad, start, lr, steps, tol="training"):
     inputs = {"start": start}
     if isinstance(path, np.ndarray) and path.ndim == 2 and path.shape[1:] == expected.shape[1:] \
             and abs(path.shape[0] - expected.shape[0]) == 1:
+        too = "many" if path.shape[0] > steps + 1 else "few"
         raise Failure(f"{what} should return steps + 1 = {steps + 1} rows (the start, then the point after each "
-                      f"update), got {path.shape[0]}: a loop that runs one time too {'many' if path.shape[0] > steps + 1 else 'few'}, "
+                      f"update), got {path.shape[0]}: a loop that runs one time too {too}, "
                       f"or the start left out.\nInput: start = {start}", ("off_by_one", "shape"))
     assert_no_mutation(call, "gradient_descent", inputs=inputs)
     assert_close(path, expected, tol=tol, what=what, inputs=inputs,
-                 alternatives=descent_mistakes(grad, start, lr, steps))
+                 mistakes=descent_mistakes(grad, start, lr, steps))
     return path
 
 

@@ -6,7 +6,7 @@ trusted side): the wrong points, the wrong sign, h ignored, h not divided by, `/
 import numpy as np
 from hypothesis import given
 
-from autograder.testing import Failure, assert_close, graded
+from autograder.testing import GENERIC, Failure, Mistake, assert_close, graded
 from autograder.testing.mistakes import distinct
 from autograder.testing.types import as_number
 from autograder.testing.strategies import decimals, step_sizes
@@ -20,24 +20,24 @@ WAVY = "sin(x) + x**3 / 3"
 
 def forward_mistakes(f, x, h):
     """What forward_difference(f, x, h) gives with each classic mistake."""
-    return {"step_size_ignored": one_sided(f, x, 1e-5),
-            "wrong_difference": (f(x) - f(x - h)) / h,
-            ("wrong_difference",): (f(x + h) - f(x - h)) / (2.0 * h),
-            "not_divided_by_step": f(x + h) - f(x)}
+    return [Mistake("step_size_ignored", one_sided(f, x, 1e-5)),
+            Mistake("wrong_difference", (f(x) - f(x - h)) / h),
+            Mistake("wrong_difference", (f(x + h) - f(x - h)) / (2.0 * h)),
+            Mistake("not_divided_by_step", f(x + h) - f(x))]
 
 
 def central_mistakes(f, x, h):
     """What central_difference(f, x, h) gives with each classic mistake."""
-    return {"one_sided_difference": one_sided(f, x, h),
-            ("one_sided_difference",): (f(x) - f(x - h)) / h,
-            "precedence": (f(x + h) - f(x - h)) / 2.0 * h,
-            "not_divided_by_step": f(x + h) - f(x - h),
-            "step_size_ignored": (f(x + 1e-5) - f(x - 1e-5)) / 2e-5}
+    return [Mistake("one_sided_difference", one_sided(f, x, h)),
+            Mistake("one_sided_difference", (f(x) - f(x - h)) / h),
+            Mistake("precedence", (f(x + h) - f(x - h)) / 2.0 * h),
+            Mistake("not_divided_by_step", f(x + h) - f(x - h)),
+            Mistake("step_size_ignored", (f(x + 1e-5) - f(x - 1e-5)) / 2e-5)]
 
 
 def _calls(f, name, formula):
     if f.calls != 2:
-        raise Failure(f"{name} called f {f.calls} times; {formula} needs exactly 2.", ("wrong_values",))
+        raise Failure(f"{name} called f {f.calls} times; {formula} needs exactly 2.", (GENERIC,))
 
 
 @graded("forward_difference", weight=2, core=True)
@@ -46,7 +46,7 @@ def test_forward_difference_matches_reference(student, reference, x, h):
     f = Counted(wavy)
     actual = as_number(student.forward_difference(f, x, h))
     assert_close(actual, reference.forward_difference(wavy, x, h), what=f"forward_difference(f, x={x}, h={h})",
-                 inputs={"f": WAVY}, alternatives=forward_mistakes(wavy, x, h))
+                 inputs={"f": WAVY}, mistakes=forward_mistakes(wavy, x, h))
     _calls(f, "forward_difference", "(f(x + h) - f(x)) / h")
 
 
@@ -59,7 +59,7 @@ def test_forward_difference_on_the_texts_table(student, reference):
         assert_close(as_number(student.forward_difference(Counted(square), 2.0, h)),
                      reference.forward_difference(square, 2.0, h),
                      what=f"forward_difference(f, 2.0, h={h})", inputs={"f": "x**2"},
-                     alternatives=forward_mistakes(square, 2.0, h))
+                     mistakes=forward_mistakes(square, 2.0, h))
 
 
 @graded("central_difference", weight=2, core=True)
@@ -68,16 +68,17 @@ def test_central_difference_matches_reference(student, reference, x, h):
     f = Counted(wavy)
     actual = as_number(student.central_difference(f, x, h))
     assert_close(actual, reference.central_difference(wavy, x, h), what=f"central_difference(f, x={x}, h={h})",
-                 inputs={"f": WAVY}, alternatives=central_mistakes(wavy, x, h))
+                 inputs={"f": WAVY}, mistakes=central_mistakes(wavy, x, h))
     _calls(f, "central_difference", "(f(x + h) - f(x - h)) / (2h)")
 
 
 @graded("central_difference")
 @given(x=xs)
 def test_central_difference_matches_torch(student, reference, x):
-    assert_close(as_number(student.central_difference(Counted(wavy), x, 1e-4)), derivative(wavy_torch, x), tol="gradcheck",
+    assert_close(as_number(student.central_difference(Counted(wavy), x, 1e-4)), derivative(wavy_torch, x),
+                 tol="gradcheck",
                  what=f"central_difference(f, x={x}, h=1e-4) vs the exact derivative (torch autograd)",
-                 inputs={"f": WAVY}, alternatives=central_mistakes(wavy, x, 1e-4))
+                 inputs={"f": WAVY}, mistakes=central_mistakes(wavy, x, 1e-4))
 
 
 @graded("central_difference")
@@ -86,12 +87,12 @@ def test_central_difference_on_the_texts_polynomial(student, reference):
     assert_close(as_number(student.central_difference(Counted(texts_polynomial), 2.0, 1e-5)),
                  derivative(texts_polynomial_torch, 2.0), tol="gradcheck",
                  what="central_difference(f, 2.0, h=1e-5) for f(x) = x**2 + 3x + 1",
-                 alternatives=central_mistakes(texts_polynomial, 2.0, 1e-5))
+                 mistakes=central_mistakes(texts_polynomial, 2.0, 1e-5))
 
 
 def _signed_errors(reference, exact, x, hs):
-    return np.array([[reference.forward_difference(wavy, x, h) - exact, reference.central_difference(wavy, x, h) - exact]
-                     for h in hs])
+    return np.array([[reference.forward_difference(wavy, x, h) - exact,
+                      reference.central_difference(wavy, x, h) - exact] for h in hs])
 
 
 def _check_errors(student, reference, x, hs):
@@ -99,11 +100,10 @@ def _check_errors(student, reference, x, hs):
     args = (Counted(wavy), exact, x, hs)
     actual = student.call("difference_errors", *args).value
     expected = reference.difference_errors(wavy, exact, x, hs)
+    mistakes = [Mistake("swapped_order", expected[:, ::-1]),
+                Mistake("missing_abs", _signed_errors(reference, exact, x, hs))]
     assert_close(actual, expected, tol="gradcheck", what=f"difference_errors(f, dfdx, x={x}, hs)",
-                                         inputs={"f": WAVY, "dfdx": exact, "hs": hs},
-                                         alternatives=distinct({"swapped_order": expected[:, ::-1],
-                                                                "missing_abs": _signed_errors(reference, exact, x, hs)},
-                                                               expected))
+                 inputs={"f": WAVY, "dfdx": exact, "hs": hs}, mistakes=distinct(mistakes, expected))
 
 
 @graded("difference_errors", weight=2, core=True)

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder.testing import assert_close, assert_no_mutation, graded
+from autograder.testing import Mistake, assert_close, assert_no_mutation, graded
 from autograder.testing.oracle import elementwise_grad
 from autograder.testing.strategies import matrices, sizes, units
 
@@ -22,12 +22,14 @@ logits = st.tuples(sizes, units).flatmap(lambda s: matrices(*s, low=-6.0, high=6
 
 def tanh_grad_mistakes(z):
     t = np.tanh(z)
-    return {"confused_with_derivative": t, "sign_flipped": 1.0 + t ** 2, "derivative_at_activation": 1.0 - z ** 2}
+    return [Mistake("confused_with_derivative", t), Mistake("sign_flipped", 1.0 + t ** 2),
+            Mistake("derivative_at_activation", 1.0 - z ** 2)]
 
 
 def leaky_relu_grad_mistakes(z, alpha):
-    return {"relu_gate_at_zero": np.where(z >= 0, 1.0, alpha), "swapped_order": np.where(z > 0, alpha, 1.0),
-            "confused_with_derivative": np.where(z > 0, z, alpha * z)}
+    return [Mistake("relu_gate_at_zero", np.where(z >= 0, 1.0, alpha)),
+            Mistake("swapped_order", np.where(z > 0, alpha, 1.0)),
+            Mistake("confused_with_derivative", np.where(z > 0, z, alpha * z))]
 
 
 @graded("tanh_grad", weight=2, core=True)
@@ -35,9 +37,9 @@ def leaky_relu_grad_mistakes(z, alpha):
 def test_tanh_grad_matches_reference_and_torch(student, reference, z):
     call = student.call("tanh_grad", z)
     assert_close(call.value, reference.tanh_grad(z), what="tanh_grad(z)", inputs={"z": z},
-                 alternatives=tanh_grad_mistakes(z))
+                 mistakes=tanh_grad_mistakes(z))
     assert_close(call.value, elementwise_grad(torch.tanh, z), what="tanh_grad(z) vs torch autograd",
-                 inputs={"z": z}, alternatives=tanh_grad_mistakes(z))
+                 inputs={"z": z}, mistakes=tanh_grad_mistakes(z))
     assert_no_mutation(call, "tanh_grad", inputs={"z": z})
 
 
@@ -46,7 +48,7 @@ def test_tanh_grad_saturates(student, reference):
     """Far from 0 tanh is flat: its slope tends to 0 (as sigmoid's), and it is at most 1, at z = 0."""
     z = np.array([-40.0, -20.0, -5.0, 0.0, 5.0, 20.0, 40.0])
     assert_close(student.tanh_grad(z), elementwise_grad(torch.tanh, z), what="tanh_grad(z) for large |z|",
-                 inputs={"z": z}, alternatives=tanh_grad_mistakes(z))
+                 inputs={"z": z}, mistakes=tanh_grad_mistakes(z))
 
 
 @graded("leaky_relu_grad", weight=2, core=True)
@@ -55,10 +57,10 @@ def test_leaky_relu_grad_matches_reference_and_torch(student, reference, z, alph
     call = student.call("leaky_relu_grad", z, alpha)
     inputs = {"z": z, "alpha": alpha}
     assert_close(call.value, reference.leaky_relu_grad(z, alpha), what="leaky_relu_grad(z, alpha)", inputs=inputs,
-                 alternatives=leaky_relu_grad_mistakes(z, alpha))
+                 mistakes=leaky_relu_grad_mistakes(z, alpha))
     torch_grad = elementwise_grad(lambda t: F.leaky_relu(t, negative_slope=alpha), z)
     assert_close(call.value, torch_grad, what="leaky_relu_grad(z, alpha) vs torch autograd", inputs=inputs,
-                 alternatives=leaky_relu_grad_mistakes(z, alpha))
+                 mistakes=leaky_relu_grad_mistakes(z, alpha))
     assert_no_mutation(call, "leaky_relu_grad", inputs={"z": z})
 
 
@@ -70,4 +72,4 @@ def test_leaky_relu_grad_at_the_kink(student, reference):
     alpha = 0.1
     torch_grad = elementwise_grad(lambda t: F.leaky_relu(t, negative_slope=alpha), z)
     assert_close(student.leaky_relu_grad(z, alpha), torch_grad, what="leaky_relu_grad(z, 0.1) at z = 0",
-                 inputs={"z": z, "alpha": alpha}, alternatives=leaky_relu_grad_mistakes(z, alpha))
+                 inputs={"z": z, "alpha": alpha}, mistakes=leaky_relu_grad_mistakes(z, alpha))

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograder.testing.types import as_pair
-from autograder.testing import assert_close, assert_no_mutation, graded
+from autograder.testing import Mistake, assert_close, assert_no_mutation, graded
 from autograder.testing import oracle_neuron as torch_oracle
 from autograder.testing.strategies import layers, matrices, neurons, sizes, units
 
@@ -17,19 +17,19 @@ EXTREME = np.array([-1000.0, -745.0, -40.0, -1.0, 0.0, 1.0, 40.0, 745.0, 1000.0]
 
 def relu_layer_mistakes(X, W, b):
     """What relu_layer(X, W, b) gives with each classic mistake."""
-    return {"missing_activation": X @ W.T + b, "missing_bias": np.maximum(0.0, X @ W.T),
-            "transposed": np.maximum(0.0, X @ W + b) if W.shape[0] == W.shape[1] else None}
+    return [Mistake("missing_activation", X @ W.T + b), Mistake("missing_bias", np.maximum(0.0, X @ W.T)),
+            Mistake("transposed", np.maximum(0.0, X @ W + b) if W.shape[0] == W.shape[1] else None)]
 
 
 @graded("relu_layer", weight=2, core=True)
-@given(case=layers())
-def test_relu_layer_matches_reference_and_torch(student, reference, case):
-    X, W, b = case
+@given(layer=layers())
+def test_relu_layer_matches_reference_and_torch(student, reference, layer):
+    X, W, b = layer
     call = student.call("relu_layer", X, W, b)
     inputs = {"X": X, "W": W, "b": b}
-    alternatives = relu_layer_mistakes(X, W, b)
+    mistakes = relu_layer_mistakes(X, W, b)
     assert_close(call.value, reference.relu_layer(X, W, b), what="relu_layer(X, W, b)", inputs=inputs,
-                 alternatives=alternatives)
+                 mistakes=mistakes)
     assert_close(call.value, torch_oracle.relu_layer(X, W, b), what="relu_layer(X, W, b) vs torch", inputs=inputs)
     assert_no_mutation(call, "relu_layer", inputs=inputs)
 
@@ -42,7 +42,7 @@ def test_relu_layer_with_square_weights(student, reference):
     W = np.array([[0.2, -0.4, 0.1], [0.3, 0.5, -0.2], [-0.1, 0.2, 0.6]])
     b = np.array([0.1, -0.2, 0.3])
     assert_close(student.relu_layer(X, W, b), torch_oracle.relu_layer(X, W, b), what="relu_layer(X, W, b)",
-                 inputs={"X": X, "W": W, "b": b}, alternatives=relu_layer_mistakes(X, W, b))
+                 inputs={"X": X, "W": W, "b": b}, mistakes=relu_layer_mistakes(X, W, b))
 
 
 @graded("relu_layer")
@@ -53,15 +53,15 @@ def test_relu_layer_on_the_texts_two_neurons(student, reference):
     W = np.array([[0.01, -0.02, 0.03], [0.02, 0.01, -0.01]])
     for b in (np.array([0.0, 0.0]), np.array([0.0, -3.5])):
         assert_close(student.relu_layer(X, W, b), torch_oracle.relu_layer(X, W, b), what="relu_layer(X, W, b)",
-                     inputs={"W": W, "b": b}, alternatives=relu_layer_mistakes(X, W, b))
+                     inputs={"W": W, "b": b}, mistakes=relu_layer_mistakes(X, W, b))
 
 
 def sigmoid_mistakes(z):
     """What sigmoid(z) gives with each classic mistake."""
     with np.errstate(all="ignore"):
         s = 1.0 / (1.0 + np.exp(-z))
-        return {"sign_flipped": 1.0 / (1.0 + np.exp(z)), "precedence": 1.0 + np.exp(-z),
-                "confused_with_derivative": s * (1.0 - s)}
+        return [Mistake("sign_flipped", 1.0 / (1.0 + np.exp(z))), Mistake("precedence", 1.0 + np.exp(-z)),
+                Mistake("confused_with_derivative", s * (1.0 - s))]
 
 
 @graded("sigmoid", weight=2, core=True)
@@ -69,7 +69,7 @@ def sigmoid_mistakes(z):
 def test_sigmoid_matches_reference_and_torch(student, reference, z):
     call = student.call("sigmoid", z)
     assert_close(call.value, reference.sigmoid(z), what="sigmoid(z)", inputs={"z": z},
-                 alternatives=sigmoid_mistakes(z))
+                 mistakes=sigmoid_mistakes(z))
     assert_close(call.value, torch_oracle.sigmoid(z), what="sigmoid(z) vs torch", inputs={"z": z})
     assert_no_mutation(call, "sigmoid", inputs={"z": z})
 
@@ -78,7 +78,7 @@ def test_sigmoid_matches_reference_and_torch(student, reference, z):
 def test_sigmoid_of_extreme_logits(student, reference):
     """exp(1000) overflows: the answer must still be finite, 0 far left and 1 far right, as torch."""
     assert_close(student.sigmoid(EXTREME), torch_oracle.sigmoid(EXTREME), what="sigmoid(z) for extreme z",
-                 inputs={"z": EXTREME}, alternatives=sigmoid_mistakes(EXTREME))
+                 inputs={"z": EXTREME}, mistakes=sigmoid_mistakes(EXTREME))
 
 
 def _check_forward(student, reference, X, W, b):
@@ -92,10 +92,10 @@ def _check_forward(student, reference, X, W, b):
 
     def check():
         assert_close(z, expected_z, what="z, the logits returned by neuron_forward", inputs=inputs,
-                     alternatives={"swapped_order": expected_p, "missing_bias": no_bias})
+                     mistakes=[Mistake("swapped_order", expected_p), Mistake("missing_bias", no_bias)])
         assert_close(p, expected_p, what="p, the probabilities returned by neuron_forward", inputs=inputs,
-                     alternatives={"missing_activation": expected_z,
-                                   "missing_bias": torch_oracle.sigmoid(no_bias)})
+                     mistakes=[Mistake("missing_activation", expected_z),
+                               Mistake("missing_bias", torch_oracle.sigmoid(no_bias))])
         assert_close(p, torch_oracle.sigmoid(expected_z), what="p vs torch.sigmoid(X @ W.T + b)", inputs=inputs)
 
     check()
@@ -103,9 +103,9 @@ def _check_forward(student, reference, X, W, b):
 
 
 @graded("neuron_forward", weight=2, core=True)
-@given(case=neurons())
-def test_neuron_forward_matches_reference_and_torch(student, reference, case):
-    X, _, W, b = case
+@given(neuron=neurons())
+def test_neuron_forward_matches_reference_and_torch(student, reference, neuron):
+    X, _, W, b = neuron
     _check_forward(student, reference, X, W, b)
 
 

@@ -1,0 +1,65 @@
+"""The course's own Python files read without running them: the functions a file defines, the names
+its decorators mark (`@graded("relu")`, `@public("relu")`). Instructor files only, never a submission."""
+from __future__ import annotations
+
+import ast
+import importlib.util
+from pathlib import Path
+
+
+def module_file(root: Path, module: str) -> Path | None:
+    """The file of an importable module (e.g. solutions.backprop): under `root` if it is there,
+    else wherever Python would import it from; None when there is none."""
+    candidate = Path(root).joinpath(*module.split(".")).with_suffix(".py")
+    if candidate.is_file():
+        return candidate
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        return None
+    return Path(spec.origin) if spec is not None and spec.origin and spec.origin.endswith(".py") else None
+
+
+def _tree(path: Path | None) -> ast.Module | None:
+    if path is None or not Path(path).is_file():
+        return None
+    try:
+        return ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (SyntaxError, UnicodeDecodeError, OSError):
+        return None
+
+
+def function_nodes(path: Path | None) -> dict[str, ast.FunctionDef]:
+    """name -> the top-level `def` of a Python file, in order ({} when it cannot be read or parsed)."""
+    tree = _tree(path)
+    return {} if tree is None else {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+
+
+def defined_functions(path: Path | None) -> list[str]:
+    """The top-level functions a Python file defines, in order."""
+    return list(function_nodes(path))
+
+
+def decorated(path: Path | None, decorator: str) -> list[str]:
+    """The first string argument of each `@decorator("name", ...)` (or `@x.decorator(...)`) in a file."""
+    tree = _tree(path)
+    names = []
+    for node in ast.walk(tree) if tree is not None else ():
+        for d in getattr(node, "decorator_list", ()):
+            if not isinstance(d, ast.Call) or not d.args or not isinstance(d.args[0], ast.Constant):
+                continue
+            called = d.func.attr if isinstance(d.func, ast.Attribute) else getattr(d.func, "id", None)
+            if called == decorator and isinstance(d.args[0].value, str):
+                names.append(d.args[0].value)
+    return names
+
+
+def graded_in_suite(suite_dir: Path) -> dict[str, list[str]]:
+    """function -> the hidden test files (test_*.py in `suite_dir`) with a test marked @graded(function)."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(Path(suite_dir).glob("test_*.py")):
+        for name in decorated(path, "graded"):
+            files = found.setdefault(name, [])
+            if path.name not in files:
+                files.append(path.name)
+    return found

@@ -1,0 +1,66 @@
+"""The hidden tests' authoring API (autograder/testing): `graded` rejects what it does not know, known
+mistakes are small objects, and a suite with a wrong mark is reported as broken, never graded."""
+import numpy as np
+import pytest
+
+from autograder.course import load_course
+from autograder.sandbox.proxy import LocalStudent
+from autograder.suite import SuiteError, run_suite
+from autograder.testing import AuthoringError, Failure, Mistake, assert_close, graded
+from solutions import backprop as reference
+
+
+def test_graded_rejects_an_unknown_option_and_names_the_one_meant():
+    with pytest.raises(AuthoringError, match=r"no option 'cor' \(did you mean 'core'\?\)"):
+        graded("relu", cor=True)
+    with pytest.raises(AuthoringError, match="its options are weight, core, answer_shown"):
+        graded("relu", points=2)
+
+
+@pytest.mark.parametrize("args, options, words", [
+    ((3,), {}, "the graded function's name first"),
+    (("relu",), {"weight": 0}, "positive number"),
+    (("relu",), {"weight": "2"}, "positive number"),
+    (("relu",), {"core": "yes"}, "True or False"),
+])
+def test_graded_rejects_values_of_the_wrong_kind(args, options, words):
+    with pytest.raises(AuthoringError, match=words):
+        graded(*args, **options)
+
+
+def test_graded_marks_a_test_with_its_checked_options():
+    mark = graded("relu_grad", weight=2, core=True).mark
+    assert mark.name == "graded" and mark.args == ("relu_grad",)
+    assert mark.kwargs == {"weight": 2.0, "core": True, "answer_shown": True}
+
+
+def test_a_hand_made_mark_with_a_typo_breaks_the_suite_instead_of_dropping_the_rule(tmp_path):
+    """`pytest.mark.graded("relu", cor=True)` bypasses `graded`; the grader still refuses it."""
+    course = load_course()
+    suite = tmp_path / "tests" / "hidden" / "backprop"
+    suite.mkdir(parents=True)
+    (suite / "test_relu.py").write_text(
+        "import pytest\n\n\n@pytest.mark.graded('relu', cor=True)\ndef test_relu(student):\n"
+        "    assert student.relu is not None\n", encoding="utf-8")
+    assignment = course.assignment("backprop")
+    moved = type(assignment)(**{**assignment.__dict__, "root": tmp_path})
+    with pytest.raises(SuiteError, match="no option 'cor'"):
+        run_suite(moved, LocalStudent(reference))
+
+
+def test_a_known_mistake_names_what_a_wrong_value_is():
+    dy = np.array([[0.1, -0.2], [0.4, 0.1], [-0.3, 0.0]])
+    mistakes = [Mistake("bias_not_summed", dy.mean(axis=0)), Mistake("bias_not_summed", dy),
+                Mistake(("wrong_axis", "shape"), np.array([dy.sum()])), Mistake("wrong_axis", None)]
+    for wrong, tags in ((dy.mean(axis=0), ("bias_not_summed",)), (dy, ("bias_not_summed", "shape")),
+                        (np.array([dy.sum()]), ("wrong_axis", "shape", "shape"))):
+        with pytest.raises(Failure) as failure:
+            assert_close(wrong, dy.sum(axis=0), what="dL_db2(dy)", mistakes=mistakes)
+        assert set(failure.value.tags) == set(tags)
+
+
+def test_a_mistake_takes_only_diagnosis_codes():
+    with pytest.raises(ValueError, match="diagnosis codes"):
+        Mistake("bias_not_sumed", 1.0)
+    with pytest.raises(ValueError, match="diagnosis codes"):
+        Mistake((), 1.0)
