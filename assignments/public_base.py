@@ -294,7 +294,7 @@ def diagnose(actual, expected, likely_values=None):
     return None
 
 
-class either(tuple):  # noqa: N801 - reads as a word in a check: likely={"wrong_axis": either(a, b)}
+class either(tuple):        # lower case: it reads as a word in a check, likely={"wrong_axis": either(a, b)}
     """Several values the same mistake can give, for `likely`."""
 
     def __new__(cls, *values):

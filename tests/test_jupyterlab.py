@@ -66,7 +66,7 @@ def lab(course_dir, backprop, tmp_path_factory):
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"JupyterLab did not start: {server.stderr.read().decode()[-2000:]}")
+                    raise RuntimeError(f"JupyterLab did not start: {server.stderr.read().decode()[-2000:]}") from None
                 time.sleep(0.3)
         yield base, token
     finally:
@@ -125,7 +125,8 @@ def test_a_student_in_jupyterlab_reads_the_checks_and_the_diagnosis(lab, backpro
 
             page.locator(".jp-DirListing-item", has_text="transposed.ipynb").dblclick()   # the file browser
             page.wait_for_selector(f"{PANEL} .jp-Notebook .jp-Cell", timeout=60_000)
-            check, _ = fill_and_run(page, right.replace("h.T @ dy", "dy.T @ h"), ARTIFACTS / "jupyterlab_transposed.png")
+            transposed = right.replace("h.T @ dy", "dy.T @ h")
+            check, _ = fill_and_run(page, transposed, ARTIFACTS / "jupyterlab_transposed.png")
         except Exception:
             page.screenshot(path=str(ARTIFACTS / "jupyterlab_failed.png"))
             raise

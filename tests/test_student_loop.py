@@ -18,7 +18,7 @@ from autograder.demo import _reference_answers, _student_notebook, demo_mistakes
 from autograder.release import RELEASED_FILES
 from autograder.student_cells import MARK
 from autograder.validate import load_catalogue, mutant_submission, reference_path
-from helpers import AUTOGRADER, by_name, grade
+from helpers import AUTOGRADER, grade
 from test_demo import BACKPROP_NAMED
 from test_public_checks import namespace_of, public_checks
 
@@ -124,9 +124,9 @@ def test_a_correct_notebook_passes_every_check_and_scores_full_marks(backprop, c
         shown, error = kernel.run(grade_cell(nb, function.name))
         assert shown == f"{function.name}: public checks passed\n" and not error, (shown, error)
     shown, error = kernel.run(student_cell(nb, "check_all"))
-    total = f"{backprop.max_score:g}"
+    n, total = len(backprop.functions), f"{backprop.max_score:g}"
     assert not error and shown.splitlines()[-1].startswith(
-        f"{len(backprop.functions)}/{len(backprop.functions)} public checks passed; they cover {total} of {total} points")
+        f"{n}/{n} public checks passed; they cover {total} of {total} points")
     assert "not the grade" in shown.splitlines()[-1]
     result = grade(backprop, folder / backprop.notebook)
     assert result["score"] == result["max_score"] == backprop.max_score

@@ -93,7 +93,8 @@ def check_gradient_descent(gradient_descent):
     path = gradient_descent(lambda p: np.array([2.0 * p[0], 6.0 * p[1]]), start, 0.05, 2)
     same(path, [[4.0, 3.0], [3.6, 2.1], [3.24, 1.47]], "gradient_descent(grad_f, [4, 3], lr=0.05, steps=2) "
          "(steps + 1 rows: the start, then each update)",
-         likely={"off_by_one": either([[3.6, 2.1], [3.24, 1.47]], [[4.0, 3.0], [3.6, 2.1], [3.24, 1.47], [2.916, 1.029]]),
+         likely={"off_by_one": either([[3.6, 2.1], [3.24, 1.47]],
+                                      [[4.0, 3.0], [3.6, 2.1], [3.24, 1.47], [2.916, 1.029]]),
                  "sign_flipped": [[4.0, 3.0], [4.4, 3.9], [4.84, 5.07]],
                  "stale_gradients": [[4.0, 3.0], [3.6, 2.1], [3.2, 1.2]],
                  "step_size_ignored": [[4.0, 3.0], [3.2, 1.2], [2.56, 0.48]]})

@@ -32,7 +32,8 @@ def check_relu_layer(relu_layer):
     b = np.array([0.0, -1.0, 0.5])
     same(relu_layer(X, W, b), [[1.0, 1.0, 3.5], [0.0, 0.0, 0.0]],
          "relu_layer(X, W, b): Z = X @ W.T + b = [[1, 1, 3.5], [-1, -1, -0.5]], then max(0, Z)",
-         likely={"missing_activation": [[1.0, 1.0, 3.5], [-1.0, -1.0, -0.5]], "missing_bias": [[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]]})
+         likely={"missing_activation": [[1.0, 1.0, 3.5], [-1.0, -1.0, -0.5]],
+                 "missing_bias": [[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]]})
     unchanged(np.array([[1.0, 2.0], [-1.0, 0.0]]), X, "relu_layer")
 
 
@@ -79,7 +80,8 @@ def check_bce_grads(bce_grads):
 def check_neuron_step(neuron_step):
     W, b = np.array([[1.0, 2.0]]), np.array([0.5])
     new_W, new_b = _pair(neuron_step(W, b, (np.array([[10.0, -10.0]]), np.array([1.0])), 0.1), "neuron_step")
-    same(new_W, [[0.0, 3.0]], "W - 0.1 * dW", likely={"sign_flipped": [[2.0, 1.0]], "step_size_ignored": [[-9.0, 12.0]]})
+    same(new_W, [[0.0, 3.0]], "W - 0.1 * dW",
+         likely={"sign_flipped": [[2.0, 1.0]], "step_size_ignored": [[-9.0, 12.0]]})
     same(new_b, [0.4], "b - 0.1 * db")
     unchanged(np.array([[1.0, 2.0]]), W, "neuron_step")
 
