@@ -21,7 +21,7 @@ import numpy as np
 # The grader's diagnosis codes a public check can name, in a student's words (the full list:
 # `autograder codes`). A code is named only when the numbers show it; otherwise none is.
 HINTS = {
-    "not_defined": "the function is not defined: run its answer cell",
+    "not_defined": "the function is missing, misspelled, or its cell has not run",
     "not_implemented": "the stub is untouched: write your code in place of `raise NotImplementedError`",
     "syntax_error": "the cell that defines it has a syntax error",
     "crashed": "your code raised an error",
@@ -343,9 +343,11 @@ def _short(value, limit=80) -> str:
 
 def report(checks, namespace, names=None, points=None, *, notes=None, out=print) -> int:
     """Print each function's public verdict (with its points when known) and a summary line;
-    returns the number of functions whose check failed. `notes`: function -> why it is missing."""
-    names = list(names or checks)
+    returns the number of functions whose check failed. `names`: only these (default: every checked
+    function, and the graded ones in `points` without a check). `notes`: function -> why it is missing."""
     points = points or {}
+    unchecked = [] if names else [n for n in points if n not in checks]    # graded by the hidden tests alone
+    names = list(names or checks)
     failed, passed, covered = 0, 0, 0.0
     for name in names:
         function = namespace.get(name)
@@ -365,7 +367,10 @@ def report(checks, namespace, names=None, points=None, *, notes=None, out=print)
             passed += outcome == "passed"
             covered += points.get(name, 0) if outcome == "passed" else 0
             out(f"{'ok' if outcome == 'passed' else 'wait':<7} {text}{worth}")
-    total = sum(points.get(n, 0) for n in names)
+    for name in unchecked:
+        out(f"{'--':<7} {name}: no public check (the hidden tests grade it) [{points[name]:g} pt"
+            f"{'' if points[name] == 1 else 's'}]")
+    total = sum(points.get(n, 0) for n in names + unchecked)
     at_stake = f"; they cover {covered:g} of {total:g} points" if total else ""
     out(f"{passed}/{len(names)} public checks passed{at_stake}. Public checks are a first signal, not "
         "the grade: the hidden tests try many more cases.")
