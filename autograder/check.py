@@ -28,8 +28,7 @@ def assignment_of(course: Course, path: Path, name: str | None = None) -> Assign
 def public_files(assignment: Assignment) -> tuple[Path, Path]:
     """(public_base.py, public_checks.py) in the source tree, where autograder.release.released_file
     finds them (not imported here: it loads nbgrader, over a second of start-up)."""
-    folder = assignment.source_notebook.parent
-    return folder.parent / "public_base.py", folder / "public_checks.py"
+    return assignment.folder.parent / "public_base.py", assignment.folder / "public_checks.py"
 
 
 def load_public_checks(assignment: Assignment):
