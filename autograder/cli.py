@@ -8,6 +8,7 @@ Each command is a thin layer over a plain function of the package (argparse here
     autograder export ASSIGNMENT            nbgrader CSV, Canvas CSV, Gradescope results.json
     autograder demo                         build, release, make a demo class, grade it, report
     autograder codes                        the diagnosis codes as Markdown (docs/diagnosis.md)
+    autograder check NOTEBOOK [FUNCTION ...] a student's public checks, with the points at stake
     autograder validate [ASSIGNMENT ...]    pre-release check: reference, release, mutants, correct variants
 """
 from __future__ import annotations
@@ -135,6 +136,11 @@ def cmd_codes(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:
+    from .check import check
+    return check(_course(args), Path(args.notebook), args.function, assignment=args.assignment)
+
+
 def cmd_validate(args) -> int:
     from .validate import main as validate_main
     return validate_main(_course(args), assignments=args.assignment, functions=args.function,
@@ -196,6 +202,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("codes", help="print the diagnosis codes")
     p.set_defaults(run=cmd_codes)
+
+    p = sub.add_parser("check", help="run the public checks on your notebook (or .py module) and show the "
+                                     "points they cover: a first signal, not the grade")
+    p.add_argument("notebook", help="your .ipynb (or a .py module of the same functions)")
+    p.add_argument("function", nargs="*", help="only these functions (default: every graded function)")
+    p.add_argument("--assignment", default=None, help="the assignment, when the file is named otherwise")
+    p.set_defaults(run=cmd_check)
 
     p = sub.add_parser("validate", help="check an assignment before release: what each graded function still "
                                         "needs (one line each), then the reference scores full marks, the release "

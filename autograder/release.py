@@ -19,6 +19,7 @@ from traitlets.config.loader import PyFileConfigLoader
 from .checklist import missing_pieces, required
 from .course import Assignment, Course, function_of_grade_cell, grade_cell_id
 from .coursedir import CONFIG_FILE, assignment_dir, load_config
+from .student_cells import with_student_cells
 from .submission import is_written_answer
 
 SECRET_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "autograder.hidden", "run_hidden")
@@ -120,6 +121,7 @@ def stage_source(r: Release) -> Release:
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("grade") and not is_written_answer(meta):
             meta["points"] = r.assignment.function(function_of_grade_cell(meta["grade_id"])).points
+    nb = with_student_cells(nb, r.assignment)     # the files-beside guard and the check-all cell
     nbformat.write(nb, r.source_dir / r.assignment.notebook)
     write_nbgrader_config(r.course, r.course_dir)
     return r

@@ -31,6 +31,7 @@ import nbformat
 
 from .course import Assignment, function_of_grade_cell
 from .sandbox.proxy import Unit
+from .student_cells import with_student_cells
 
 MAX_BYTES = 20 * 2**20
 DISPLAY_MODULES = ("matplotlib", "IPython", "seaborn")   # draw or display only: inert when graded
@@ -98,6 +99,12 @@ def _release_view(source_notebook: str, mtime: float, course_root: str):
     return nb, released
 
 
+def _student_view(assignment: Assignment, mtime: float):
+    """The release view with the two cells the release adds for the student (student_cells.py)."""
+    nb, released = _release_view(str(assignment.source_notebook), mtime, str(assignment.root))
+    return with_student_cells(nb, assignment), with_student_cells(released, assignment)
+
+
 def read_bytes(path: Path) -> bytes:
     """The file's bytes, refusing what is not a plain file: a symbolic link is never followed
     (the grader runs as root; a link to the solutions must not be graded), nor is a FIFO or a
@@ -150,8 +157,7 @@ def _extract_notebook(text: str, assignment: Assignment) -> Extracted:
     cells = nb.get("cells")
     if not isinstance(cells, list):
         raise UnreadableSubmission("The notebook has no list of cells.")
-    source_nb, released = _release_view(str(assignment.source_notebook),
-                                        assignment.source_notebook.stat().st_mtime, str(assignment.root))
+    source_nb, released = _student_view(assignment, assignment.source_notebook.stat().st_mtime)
     kinds = {}                      # grade_id -> "answer" | "protected" in the source notebook
     setup, demos = [], set()
     for source_cell, released_cell in zip(source_nb.cells, released.cells):

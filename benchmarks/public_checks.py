@@ -1,12 +1,18 @@
 """How fast a student's public check answers, against the 1 s target (docs/testing.md, Targets), one run.
 
-    .venv/bin/python benchmarks/public_checks.py [--repeat 5]
+    .venv/bin/python benchmarks/public_checks.py [--repeat 5] [--loop-only]
 
 For every assignment of course.toml and every function with a public check, prints side by side:
 the target, the median time of `check(name, fn)` in a running kernel (what a grade cell costs a
 student in the notebook), and from a terminal next to the reference module, as a new process each
 (Python start-up and NumPy import included): `pytest test_public.py -k NAME` (pytest's start-up and
 whatever plugins the environment has) and `python test_public.py NAME`.
+
+Then the student's loop on the backprop release, in the same run, beside the floor any command
+pays (`python -c pass`, `python -c "import numpy"`): one check cell in a real IPython kernel, passing
+and failing (the one-line verdict, what a student waits for after Shift-Enter, against an empty cell),
+the notebook's check-all cell (every function's check), and from a terminal `python test_public.py`
+(every function) and `autograder check NOTEBOOK` (every function, with the points).
 """
 import argparse
 import contextlib
@@ -64,7 +70,10 @@ def _pytest(name):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--loop-only", action="store_true", help="only the student's loop on backprop")
     args = parser.parse_args()
+    if args.loop_only:
+        return student_loop(args.repeat)
     rows = []
     for assignment in load_course().assignments.values():
         folder = assignment.folder
@@ -90,6 +99,70 @@ def main():
         under = sum(r[column] < TARGET for r in rows)
         print(f"{label:<32} slowest {worst[0]}.{worst[1]} {worst[column]:.4f} s; "
               f"{under}/{len(rows)} under {TARGET:g} s")
+
+    student_loop(args.repeat)
+
+
+def _median(run, repeat) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def student_loop(repeat):
+    """The student's loop on a filled-in backprop release: kernel cells and terminal commands."""
+    import nbformat
+    from jupyter_client.manager import start_new_kernel
+
+    from autograder.demo import _reference_answers, _student_notebook
+    from autograder.release import generate
+    from autograder.student_cells import MARK
+    course = load_course()
+    backprop = course.assignment("backprop")
+    answers = _reference_answers(backprop)
+    with tempfile.TemporaryDirectory() as tmp:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            released = generate(course, backprop, course_dir=Path(tmp) / "course")
+        folder = Path(tmp) / "student"
+        folder.mkdir()
+        for name in RELEASED_FILES:
+            shutil.copy(released / name, folder / name)
+        nb = _student_notebook(released / backprop.notebook, answers)
+        nbformat.write(nb, folder / backprop.notebook)
+        check_cell = next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_dL_dW2")
+        check_all = next(c.source for c in nb.cells if c.metadata.get(MARK) == "check_all")
+        manager, client = start_new_kernel(kernel_name="python3", cwd=str(folder))
+        try:
+            def cell(code):
+                return lambda: client.execute_interactive(code, output_hook=lambda msg: None, timeout=60)
+            for source in answers.values():
+                cell(source)()
+            cell(check_cell)()                                  # imports the checks once, as a notebook does
+            rows = [("an empty cell (the kernel's round trip)", _median(cell("pass"), repeat)),
+                    ("one check cell, passing (dL_dW2)", _median(cell(check_cell), repeat))]
+            cell(answers["dL_dW2"].replace("h.T @ dy", "dy.T @ h"))()
+            rows.append(("one check cell, failing (dL_dW2 transposed)", _median(cell(check_cell), repeat)))
+            cell(answers["dL_dW2"])()
+            rows.append((f"the check-all cell ({len(backprop.functions)} functions)", _median(cell(check_all), repeat)))
+        finally:
+            client.stop_channels()
+            manager.shutdown_kernel(now=True)
+
+        def command(*argv):
+            return lambda: subprocess.run(list(argv), cwd=folder, capture_output=True, check=False)
+        autograder = str(Path(sys.executable).with_name("autograder"))
+        rows += [("python -c pass", _median(command(sys.executable, "-c", "pass"), repeat)),
+                 ('python -c "import numpy"', _median(command(sys.executable, "-c", "import numpy"), repeat)),
+                 ("python test_public.py (every function)", _median(command(sys.executable, "test_public.py"), repeat)),
+                 (f"autograder check {backprop.notebook} (every function, with points)",
+                  _median(command(autograder, "check", backprop.notebook), repeat))]
+    print(f"\nthe student's loop on backprop, median of {repeat} (target: under {TARGET:g} s each)")
+    for label, seconds in rows:
+        print(f"  {label:<58}{seconds * 1000:>9.1f} ms")
+
 
 if __name__ == "__main__":
     main()

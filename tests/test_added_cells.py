@@ -118,9 +118,9 @@ def test_added_cells_score_what_stock_nbgrader_gives(course, gradients, tmp_path
     summary = grade_class(course, gradients, course_dir=ours, workers=1, show_progress=False)
     with Gradebook(f"sqlite:///{theirs / 'gradebook.db'}") as gb:
         for student in students:
-            stock = {function_of_grade_cell(g.name): g.auto_score       # written answers are graded by hand
+            stock = {function_of_grade_cell(g.name): g.auto_score      # (written answers are graded by hand)
                      for nb in gb.find_submission(gradients.name, student).notebooks for g in nb.grades
-                     if function_of_grade_cell(g.name)}
+                     if function_of_grade_cell(g.name) is not None}
             mine = {t["name"]: t["score"] for t in summary[student]["tests"]}
             assert mine == stock, student
             assert sum(stock.values()) == gradients.max_score, student

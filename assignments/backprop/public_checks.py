@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.append(str(Path(__file__).resolve().parent.parent))   # the source tree's one public_base.py
-from public_base import Checks, number, same, unchanged  # beside this file when released
+from public_base import Checks, either, fail, number, same, unchanged  # beside this file when released
 
 SUBMISSION = "backprop"   # your backprop.ipynb, or a backprop.py module of the same functions
 
@@ -31,13 +31,18 @@ def _tiny():
 @public("relu")
 def check_relu(relu):
     z = np.array([[-1.0, 0.0, 2.0]])
-    same(relu(z), [[0.0, 0.0, 2.0]], "relu([[-1, 0, 2]])")
+    same(relu(z), [[0.0, 0.0, 2.0]], "relu([[-1, 0, 2]])",
+         likely={"confused_with_derivative": [[0.0, 0.0, 1.0]], "missing_activation": [[-1.0, 0.0, 2.0]],
+                 "sign_flipped": [[-1.0, 0.0, 0.0]]})
     unchanged(np.array([[-1.0, 0.0, 2.0]]), z, "relu")
 
 
 @public("relu_grad")
 def check_relu_grad(relu_grad):
-    same(relu_grad(np.array([[-1.0, 0.0, 2.0]])), [[0.0, 0.0, 1.0]], "relu_grad([[-1, 0, 2]]) (0 at exactly 0)")
+    z = np.array([[-1.0, 0.0, 2.0]])
+    same(relu_grad(z), [[0.0, 0.0, 1.0]], "relu_grad([[-1, 0, 2]]) (0 at exactly 0)",
+         likely={"relu_gate_at_zero": [[0.0, 1.0, 1.0]], "confused_with_derivative": [[0.0, 0.0, 2.0]]})
+    unchanged(np.array([[-1.0, 0.0, 2.0]]), z, "relu_grad")
 
 
 @public("forward")
@@ -46,11 +51,13 @@ def check_forward(forward):
     X2 = np.vstack([X, np.zeros((1, 4))])
     result = forward(X2, params)
     if not isinstance(result, tuple) or len(result) != 2:
-        raise AssertionError("forward should return a tuple (Y_hat, cache)")
+        fail("forward should return a tuple (Y_hat, cache)", "not_array")
     Y_hat, cache = result
-    same(Y_hat, [[1.0, 2.0, 3.0, 5.0], [0.0, 0.0, 0.0, 1.0]], "Y_hat")
+    same(Y_hat, [[1.0, 2.0, 3.0, 5.0], [0.0, 0.0, 0.0, 1.0]], "Y_hat",
+         likely={"missing_activation": [[1.0, 2.0, 3.0, 5.0], [-1.0, -2.0, -3.0, -3.0]],
+                 "missing_bias": [[2.0, 4.0, 6.0, 8.0], [0.0, 0.0, 0.0, 0.0]]})
     if not isinstance(cache, dict) or not {"X", "z1", "h"} <= set(cache):
-        raise AssertionError("cache should be a dict with keys 'X', 'z1' and 'h'")
+        fail("cache should be a dict with keys 'X', 'z1' and 'h'", "wrong_keys")
     same(cache["z1"], [[1.0], [-1.0]], "cache['z1']")
     same(cache["h"], [[1.0], [0.0]], "cache['h']")
 
@@ -58,29 +65,38 @@ def check_forward(forward):
 @public("mse_loss")
 def check_mse_loss(mse_loss):
     number(mse_loss(np.array([[1.0, 2.0, 3.0, 4.0]]), np.array([[1.0, 2.0, 3.0, 6.0]])), 1.0,
-            "mse_loss for one error of 2 among 4 entries")
+           "mse_loss for one error of 2 among 4 entries",
+           likely={"wrong_mean_denominator": 4.0, "missing_factor_2": 0.5})
     number(mse_loss(np.zeros((2, 4)), np.vstack([np.zeros(4), [0.0, 0.0, 0.0, 4.0]])), 2.0,
-            "mse_loss for one error of 4 among 8 entries")
+           "mse_loss for one error of 4 among 8 entries", likely={"wrong_mean_denominator": 4.0})
 
 
 @public("dL_dy")
 def check_dL_dy(dL_dy):
     same(dL_dy(np.array([[1.0, 2.0, 3.0, 4.0]]), np.array([[0.0, 2.0, 3.0, 4.0]])), [[0.5, 0.0, 0.0, 0.0]],
-          "dL_dy for one example (2 * error / 4)")
-    same(dL_dy(np.ones((2, 4)), np.zeros((2, 4))), np.full((2, 4), 0.25), "dL_dy for two examples (2 * error / 8)")
+         "dL_dy for one example (2 * error / 4)",
+         likely={"missing_factor_2": [[0.25, 0.0, 0.0, 0.0]],
+                 "wrong_mean_denominator": either([[2.0, 0.0, 0.0, 0.0]], [[1.0, 0.0, 0.0, 0.0]])})
+    same(dL_dy(np.ones((2, 4)), np.zeros((2, 4))), np.full((2, 4), 0.25), "dL_dy for two examples (2 * error / 8)",
+         likely={"wrong_mean_denominator": np.full((2, 4), 0.5), "missing_factor_2": np.full((2, 4), 0.125)})
 
 
 @public("dL_dW2")
 def check_dL_dW2(dL_dW2):
     same(dL_dW2(np.array([[1.0, 2.0]]), np.array([[1.0, 0.0, 0.0, 1.0]])),
           [[1.0, 0.0, 0.0, 1.0], [2.0, 0.0, 0.0, 2.0]], "dL_dW2(h=[[1, 2]], dy=[[1, 0, 0, 1]])")
-    same(dL_dW2(np.ones((3, 2)), np.ones((3, 4))), np.full((2, 4), 3.0), "dL_dW2 summed over a batch of 3")
+    same(dL_dW2(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), np.ones((3, 4))), np.full((2, 4), 2.0),
+         "dL_dW2(h=[[1, 0], [0, 1], [1, 1]], dy=ones((3, 4))), summed over the batch of 3",
+         likely={"wrong_mean_denominator": np.full((2, 4), 2.0 / 3.0),
+                 "outer_product_batch": [[1.0, 1.0, 1.0, 1.0], [0.0, 0.0, 0.0, 0.0]]})
 
 
 @public("dL_db2")
 def check_dL_db2(dL_db2):
     same(dL_db2(np.array([[1.0, 2.0, 3.0, 4.0], [1.0, 1.0, 1.0, 1.0]])), [2.0, 3.0, 4.0, 5.0],
-          "dL_db2 summed over a batch of 2")
+         "dL_db2 summed over a batch of 2",
+         likely={"bias_not_summed": [1.0, 1.5, 2.0, 2.5], "wrong_axis": [10.0, 4.0]})
+    same(dL_db2(np.ones((1, 4))), np.ones(4), "dL_db2 of one example", likely={"shape": np.ones((1, 4))})
 
 
 @public("dL_dh")
@@ -91,8 +107,13 @@ def check_dL_dh(dL_dh):
 
 @public("dL_dz1")
 def check_dL_dz1(dL_dz1):
-    same(dL_dz1(np.array([[1.0, 2.0, 3.0]]), np.array([[-1.0, 0.0, 1.0]])), [[0.0, 0.0, 3.0]],
-          "dL_dz1(dh=[[1, 2, 3]], z1=[[-1, 0, 1]])")
+    dh, z1 = np.array([[1.0, -2.0, 3.0]]), np.array([[-1.0, 0.0, 2.0]])
+    same(dL_dz1(dh, z1), [[0.0, 0.0, 3.0]], "dL_dz1(dh=[[1, -2, 3]], z1=[[-1, 0, 2]])",
+         likely={"missing_activation_grad": [[1.0, -2.0, 3.0]], "missing_upstream_grad": [[0.0, 0.0, 1.0]],
+                 "relu_gate_at_zero": [[0.0, -2.0, 3.0]], "gate_on_wrong_input": [[1.0, 0.0, 3.0]],
+                 "confused_with_derivative": [[0.0, 0.0, 6.0]]})
+    unchanged(np.array([[1.0, -2.0, 3.0]]), dh, "dL_dz1")
+    unchanged(np.array([[-1.0, 0.0, 2.0]]), z1, "dL_dz1")
 
 
 @public("dL_dW1")
@@ -103,7 +124,8 @@ def check_dL_dW1(dL_dW1):
 
 @public("dL_db1")
 def check_dL_db1(dL_db1):
-    same(dL_db1(np.array([[1.0, 2.0], [3.0, 4.0]])), [4.0, 6.0], "dL_db1 summed over a batch of 2")
+    same(dL_db1(np.array([[1.0, 2.0], [3.0, 4.0]])), [4.0, 6.0], "dL_db1 summed over a batch of 2",
+         likely={"bias_not_summed": [2.0, 3.0], "wrong_axis": either([3.0, 7.0], 10.0)})
 
 
 @public("backward")
@@ -112,7 +134,7 @@ def check_backward(backward):
     cache = {"X": X, "z1": np.array([[1.0]]), "h": np.array([[1.0]])}
     grads = backward(Y, params, cache)
     if not isinstance(grads, dict) or set(grads) != {"W1", "b1", "W2", "b2"}:
-        raise AssertionError("backward should return a dict with keys W1, b1, W2, b2")
+        fail("backward should return a dict with keys W1, b1, W2, b2", "wrong_keys")
     same(grads["W2"], [[0.0, 0.0, 0.0, 1.0]], "grads['W2']")
     same(grads["b2"], [0.0, 0.0, 0.0, 1.0], "grads['b2']")
     same(grads["W1"], [[4.0], [0.0], [4.0], [0.0]], "grads['W1']")
@@ -125,7 +147,7 @@ def check_sgd_step(sgd_step):
     grads = {"W": np.array([[10.0, -10.0]]), "b": np.array([1.0])}
     new = sgd_step(params, grads, 0.1)
     same(new["W"], [[0.0, 3.0]], "new['W'] = W - 0.1 * dW")
-    same(new["b"], [0.4], "new['b'] = b - 0.1 * db")
+    same(new["b"], [0.4], "new['b'] = b - 0.1 * db", likely={"sign_flipped": [0.6]})
     unchanged(np.array([[1.0, 2.0]]), params["W"], "sgd_step")
     same(sgd_step(params, grads, 0.5)["b"], [0.0], "new['b'] = b - 0.5 * db (the step size is lr)")
 
@@ -134,16 +156,21 @@ def check_sgd_step(sgd_step):
 def check_numerical_gradient(numerical_gradient):
     x = np.array([1.0, -2.0, 3.0])
     grad = numerical_gradient(lambda v: float(np.sum(v ** 2)), x)
+    unchanged(np.array([1.0, -2.0, 3.0]), x, "numerical_gradient", "input_not_restored")
     if not np.allclose(grad, [2.0, -4.0, 6.0], rtol=0.0, atol=1e-8):   # central differences are exact for x**2
-        raise AssertionError(f"numerical_gradient of sum(x**2) at [1, -2, 3] should be [2, -4, 6], got {grad}")
-    unchanged(np.array([1.0, -2.0, 3.0]), x, "numerical_gradient (put each entry back after nudging it)")
+        guess = {"one_sided_difference": [2.0, -4.0, 6.0], "wrong_difference": [1.0, -2.0, 3.0],
+                 "missing_factor_2": [4.0, -8.0, 12.0]}
+        code = next((c for c, v in guess.items() if np.allclose(grad, v, rtol=0.0, atol=1e-3)), None)
+        fail(f"numerical_gradient of sum(x**2) at [1, -2, 3] should be [2, -4, 6], got {grad}", code)
 
 
 @public("rel_error")
 def check_rel_error(rel_error):
     number(rel_error(np.array([1.0, 2.0]), np.array([1.0, 2.0])), 0.0, "rel_error of equal arrays")
-    number(rel_error(np.array([1.0]), np.array([3.0])), 0.5, "rel_error([1], [3]) = |1 - 3| / (1 + 3)")
-    number(rel_error(np.zeros(2), np.zeros(2)), 0.0, "rel_error of two zero arrays (guard the denominator)")
+    number(rel_error(np.array([1.0]), np.array([3.0])), 0.5, "rel_error([1], [3]) = |1 - 3| / (1 + 3)",
+           likely={"rel_error_zero_guard": 2.0})
+    number(rel_error(np.zeros(2), np.zeros(2)), 0.0, "rel_error of two zero arrays (guard the denominator)",
+           likely={"rel_error_zero_guard": np.nan})
 
 
 @public("gradient_check")
@@ -162,8 +189,8 @@ def check_train(train):
     X, Y, params = _tiny()
     _, losses = train(X, Y, params, 0.01, 3)
     if len(losses) != 4:
-        raise AssertionError(f"train(..., steps=3) should return 4 losses (before any update, then after each), "
-                             f"got {len(losses)}")
+        fail(f"train(..., steps=3) should return 4 losses (before any update, then after each), got {len(losses)}",
+             "losses_off_by_one")
     number(losses[0], 1.0, "losses[0], the loss before any update")
     if not losses[3] < losses[0]:
         raise AssertionError("the loss should go down with a small learning rate")

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.append(str(Path(__file__).resolve().parent.parent))   # the source tree's one public_base.py
-from public_base import Checks, number, same, unchanged  # beside this file when released
+from public_base import Checks, either, fail, number, same, unchanged  # beside this file when released
 
 SUBMISSION = "backprop_sigmoid"   # your backprop_sigmoid.ipynb, or a backprop_sigmoid.py module of the same functions
 
@@ -34,14 +34,17 @@ def _tiny():
 @public("sigmoid")
 def check_sigmoid(sigmoid):
     z = np.array([[0.0, LN3, -LN3]])
-    same(sigmoid(z), [[0.5, 0.75, 0.25]], "sigmoid([[0, ln 3, -ln 3]])")
+    same(sigmoid(z), [[0.5, 0.75, 0.25]], "sigmoid([[0, ln 3, -ln 3]])",
+         likely={"sign_flipped": [[0.5, 0.25, 0.75]], "confused_with_derivative": [[0.25, 0.1875, 0.1875]]})
     unchanged(np.array([[0.0, LN3, -LN3]]), z, "sigmoid")
 
 
 @public("sigmoid_grad")
 def check_sigmoid_grad(sigmoid_grad):
     same(sigmoid_grad(np.array([[0.0, LN3]])), [[0.25, 0.1875]],
-          "sigmoid_grad([[0, ln 3]]) = sigmoid * (1 - sigmoid) = [[1/2 * 1/2, 3/4 * 1/4]]")
+         "sigmoid_grad([[0, ln 3]]) = sigmoid * (1 - sigmoid) = [[1/2 * 1/2, 3/4 * 1/4]]",
+         likely={"derivative_at_activation": either([[0.0, -0.108337]], [[0.235004, 0.217895]]),
+                 "confused_with_derivative": [[0.5, 0.75]]})
 
 
 @public("forward")
@@ -51,7 +54,7 @@ def check_forward(forward):
     if not isinstance(result, tuple) or len(result) != 2:
         raise AssertionError("forward should return a tuple (Y_hat, cache)")
     Y_hat, cache = result
-    same(Y_hat, [[0.75]], "Y_hat")
+    same(Y_hat, [[0.75]], "Y_hat", likely={"missing_activation": either([[LN3]], [[0.5]])})
     if not isinstance(cache, dict) or not {"X", "z1", "a1", "z2"} <= set(cache):
         raise AssertionError("cache should be a dict with keys 'X', 'z1', 'a1' and 'z2'")
     same(cache["z1"], [[0.0]], "cache['z1']")
@@ -63,7 +66,8 @@ def check_forward(forward):
 
 @public("half_mse_loss")
 def check_half_mse_loss(half_mse_loss):
-    number(half_mse_loss(np.array([[0.75]]), np.array([[1.0]])), 0.03125, "half_mse_loss: 1/2 * (0.75 - 1)^2")
+    number(half_mse_loss(np.array([[0.75]]), np.array([[1.0]])), 0.03125, "half_mse_loss: 1/2 * (0.75 - 1)^2",
+           likely={"missing_factor_2": 0.0625})
     number(half_mse_loss(np.array([[1.0], [0.0]]), np.zeros((2, 1))), 0.25,
             "half_mse_loss for errors 1 and 0: the mean of 1/2 * 1 and 0")
 
@@ -71,15 +75,19 @@ def check_half_mse_loss(half_mse_loss):
 @public("output_delta")
 def check_output_delta(output_delta):
     same(output_delta(np.array([[0.75]]), np.array([[1.0]])), [[-0.046875]],
-          "output_delta(y_hat=0.75, y=1) = (0.75 - 1) * 0.75 * (1 - 0.75)")
+         "output_delta(y_hat=0.75, y=1) = (0.75 - 1) * 0.75 * (1 - 0.75)",
+         likely={"missing_activation_grad": [[-0.25]], "derivative_at_activation": [[-0.0544737]]})
     same(output_delta(np.array([[0.5], [0.5]]), np.array([[1.0], [0.0]])), [[-0.0625], [0.0625]],
-          "output_delta for two examples with y_hat = 1/2, y = 1 and 0 (the mean has 2 terms)")
+         "output_delta for two examples with y_hat = 1/2, y = 1 and 0 (the mean has 2 terms)",
+         likely={"wrong_mean_denominator": [[-0.125], [0.125]]})
 
 
 @public("hidden_delta")
 def check_hidden_delta(hidden_delta):
     same(hidden_delta(np.array([[1.0]]), np.array([[2.0], [4.0]]), np.array([[0.0, LN3]])), [[0.5, 0.75]],
-          "hidden_delta(delta2=[[1]], W2=[[2], [4]], z1=[[0, ln 3]]) = [[2 * 1/4, 4 * 3/16]]")
+         "hidden_delta(delta2=[[1]], W2=[[2], [4]], z1=[[0, ln 3]]) = [[2 * 1/4, 4 * 3/16]]",
+         likely={"missing_activation_grad": [[2.0, 4.0]],
+                 "derivative_at_activation": either([[0.0, -0.433347]], [[0.470007, 0.87158]])})
 
 
 @public("weight_grad")
@@ -91,7 +99,8 @@ def check_weight_grad(weight_grad):
 
 @public("bias_grad")
 def check_bias_grad(bias_grad):
-    same(bias_grad(np.array([[1.0, 2.0], [3.0, 4.0]])), [4.0, 6.0], "bias_grad summed over a batch of 2")
+    same(bias_grad(np.array([[1.0, 2.0], [3.0, 4.0]])), [4.0, 6.0], "bias_grad summed over a batch of 2",
+         likely={"bias_not_summed": [2.0, 3.0], "wrong_axis": either([3.0, 7.0], 10.0)})
 
 
 @public("backward")
@@ -100,10 +109,11 @@ def check_backward(backward):
     cache = {"X": X, "z1": np.array([[0.0]]), "a1": np.array([[0.5]]), "z2": np.array([[LN3]])}
     grads = backward(Y, params, cache)
     if not isinstance(grads, dict) or set(grads) != {"W1", "b1", "W2", "b2"}:
-        raise AssertionError("backward should return a dict with keys W1, b1, W2, b2")
+        fail("backward should return a dict with keys W1, b1, W2, b2", "wrong_keys")
     delta2 = -0.046875                         # (3/4 - 1) * 3/4 * 1/4
     delta1 = delta2 * 2.0 * LN3 * 0.25         # delta2 * W2 * sigmoid'(0)
-    same(grads["W2"], [[0.5 * delta2]], "grads['W2']")
+    same(grads["W2"], [[0.5 * delta2]], "grads['W2']",
+         likely={"missing_activation": [[-0.00534166]], "wrong_layer_input": [[0.0]]})
     same(grads["b2"], [delta2], "grads['b2']")
     same(grads["W1"], [[delta1], [2.0 * delta1]], "grads['W1']")
     same(grads["b1"], [delta1], "grads['b1']")
@@ -119,7 +129,8 @@ def check_backward_loop(backward_loop):
         raise AssertionError("backward_loop should return a dict with keys W1, b1, W2, b2")
     delta2 = -0.046875
     delta1 = delta2 * 2.0 * LN3 * 0.25
-    same(grads["W2"], [[0.5 * delta2]], "grads['W2'] for the tiny example written twice (as for it once)")
+    same(grads["W2"], [[0.5 * delta2]], "grads['W2'] for the tiny example written twice (as for it once)",
+         likely={"wrong_mean_denominator": [[delta2]]})
     same(grads["b2"], [delta2], "grads['b2'] for the tiny example written twice")
     same(grads["W1"], [[delta1], [2.0 * delta1]], "grads['W1'] for the tiny example written twice")
     same(grads["b1"], [delta1], "grads['b1'] for the tiny example written twice")
@@ -133,8 +144,9 @@ def check_numerical_grads(numerical_grads):
         raise AssertionError("numerical_grads should return a dict with the keys of params (here 'w' and 'b')")
     for key, want in (("w", [[2.0, -4.0]]), ("b", [3.0])):   # central differences are exact for squares
         if np.shape(grads[key]) != np.shape(want) or not np.allclose(grads[key], want, rtol=0.0, atol=1e-8):
-            raise AssertionError(f"numerical_grads(...)[{key!r}] of sum(w**2) + 0.5 * sum(b**2) at w = [[1, -2]], "
-                                 f"b = [3] should be {want}, got {grads[key]}")
+            one_sided = np.shape(grads[key]) == np.shape(want) and np.allclose(grads[key], want, rtol=0.0, atol=1e-3)
+            fail(f"numerical_grads(...)[{key!r}] of sum(w**2) + 0.5 * sum(b**2) at w = [[1, -2]], "
+                 f"b = [3] should be {want}, got {grads[key]}", "one_sided_difference" if one_sided else None)
     unchanged(np.array([[1.0, -2.0]]), params["w"], "numerical_grads (params['w'] must be as it was)")
 
 
@@ -143,7 +155,8 @@ def check_sgd_step(sgd_step):
     params = {"W": np.array([[1.0, 2.0]]), "b": np.array([0.5])}
     grads = {"W": np.array([[10.0, -10.0]]), "b": np.array([1.0])}
     new = sgd_step(params, grads, 0.5)
-    same(new["W"], [[-4.0, 7.0]], "new['W'] = W - 0.5 * dW")
+    same(new["W"], [[-4.0, 7.0]], "new['W'] = W - 0.5 * dW",
+         likely={"sign_flipped": [[6.0, -3.0]], "step_size_ignored": [[-9.0, 12.0]]})
     same(new["b"], [0.0], "new['b'] = b - 0.5 * db")
     unchanged(np.array([[1.0, 2.0]]), params["W"], "sgd_step")
 
@@ -153,8 +166,8 @@ def check_train(train):
     X, Y, params = _tiny()
     _, losses = train(X, Y, params, 0.5, 3)
     if len(losses) != 4:
-        raise AssertionError(f"train(..., steps=3) should return 4 losses (before any update, then after each), "
-                             f"got {len(losses)}")
+        fail(f"train(..., steps=3) should return 4 losses (before any update, then after each), got {len(losses)}",
+             "losses_off_by_one")
     number(losses[0], 0.03125, "losses[0], the loss before any update")
     if not losses[3] < losses[0]:
         raise AssertionError("the loss should go down with a small learning rate")
@@ -164,12 +177,14 @@ def check_train(train):
 def check_xor_dataset(xor_dataset):
     X, Y = xor_dataset()
     same(X, [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], "X")
-    same(Y, [[0.0], [1.0], [1.0], [0.0]], "Y (one column)")
+    same(Y, [[0.0], [1.0], [1.0], [0.0]], "Y (one column)",
+         likely={"shape": [0.0, 1.0, 1.0, 0.0], "labels_inverted": [[1.0], [0.0], [0.0], [1.0]]})
 
 
 @public("predict")
 def check_predict(predict):
     X, _, params = _tiny()
-    same(predict(X, params), [[1.0]], "predict where y_hat = 0.75")
+    same(predict(X, params), [[1.0]], "predict where y_hat = 0.75",
+         likely={"wrong_threshold": [[0.75]], "labels_inverted": [[0.0]]})
     params["b2"] = np.array([-2.0 * LN3])
     same(predict(X, params), [[0.0]], "predict where y_hat = 0.25")

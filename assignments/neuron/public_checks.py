@@ -31,7 +31,9 @@ def check_relu_layer(relu_layer):
     W = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
     b = np.array([0.0, -1.0, 0.5])
     same(relu_layer(X, W, b), [[1.0, 1.0, 3.5], [0.0, 0.0, 0.0]],
-          "relu_layer(X, W, b): Z = X @ W.T + b = [[1, 1, 3.5], [-1, -1, -0.5]], then max(0, Z)")
+         "relu_layer(X, W, b): Z = X @ W.T + b = [[1, 1, 3.5], [-1, -1, -0.5]], then max(0, Z)",
+         likely={"missing_activation": [[1.0, 1.0, 3.5], [-1.0, -1.0, -0.5]],
+                 "missing_bias": [[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]]})
     unchanged(np.array([[1.0, 2.0], [-1.0, 0.0]]), X, "relu_layer")
 
 
@@ -47,7 +49,7 @@ def check_neuron_forward(neuron_forward):
     X = np.array([[1.0, 2.0], [0.0, 0.0]])
     z, p = _pair(neuron_forward(X, np.array([[np.log(3.0), 0.0]]), np.array([0.0])), "neuron_forward")
     same(z, [np.log(3.0), 0.0], "z = (X @ W.T + b)[:, 0], shape (N,)")
-    same(p, [0.75, 0.5], "p = sigmoid(z), shape (N,)")
+    same(p, [0.75, 0.5], "p = sigmoid(z), shape (N,)", likely={"missing_activation": [np.log(3.0), 0.0]})
 
 
 @public("bce_loss")
@@ -62,7 +64,8 @@ def check_bce_loss(bce_loss):
 @public("bce_grad_z")
 def check_bce_grad_z(bce_grad_z):
     same(bce_grad_z(np.array([0.0, np.log(3.0)]), np.array([1.0, 1.0])), [-0.25, -0.125],
-          "bce_grad_z(z=[0, log 3], y=[1, 1]) = (p - y) / N")
+         "bce_grad_z(z=[0, log 3], y=[1, 1]) = (p - y) / N",
+         likely={"wrong_mean_denominator": [-0.5, -0.25], "extra_activation_grad": [-0.0625, -0.0234375]})
 
 
 @public("bce_grads")
@@ -70,14 +73,15 @@ def check_bce_grads(bce_grads):
     X = np.array([[1.0, 2.0], [3.0, 4.0]])
     dW, db = _pair(bce_grads(X, np.array([1.0, 0.0]), np.zeros((1, 2)), np.zeros(1)), "bce_grads")
     same(dW, [[0.5, 0.5]], "dW at W = 0, b = 0: p = 0.5, dz = [-0.25, 0.25], dW = dz @ X, shape (1, D)")
-    same(db, [0.0], "db: the sum of dz, shape (1,)")
+    same(db, [0.0], "db: the sum of dz, shape (1,)", likely={"bias_not_summed": [-0.25, 0.25]})
 
 
 @public("neuron_step")
 def check_neuron_step(neuron_step):
     W, b = np.array([[1.0, 2.0]]), np.array([0.5])
     new_W, new_b = _pair(neuron_step(W, b, (np.array([[10.0, -10.0]]), np.array([1.0])), 0.1), "neuron_step")
-    same(new_W, [[0.0, 3.0]], "W - 0.1 * dW")
+    same(new_W, [[0.0, 3.0]], "W - 0.1 * dW",
+         likely={"sign_flipped": [[2.0, 1.0]], "step_size_ignored": [[-9.0, 12.0]]})
     same(new_b, [0.4], "b - 0.1 * db")
     unchanged(np.array([[1.0, 2.0]]), W, "neuron_step")
 
@@ -85,7 +89,8 @@ def check_neuron_step(neuron_step):
 @public("tanh_grad")
 def check_tanh_grad(tanh_grad):
     z = np.array([0.0, np.log(2.0), -np.log(2.0)])
-    same(tanh_grad(z), [1.0, 0.64, 0.64], "tanh_grad([0, log 2, -log 2]): tanh(log 2) = 0.6")
+    same(tanh_grad(z), [1.0, 0.64, 0.64], "tanh_grad([0, log 2, -log 2]): tanh(log 2) = 0.6",
+         likely={"confused_with_derivative": [0.0, 0.6, -0.6]})
     same(tanh_grad(np.array([[-40.0, 40.0]])), [[0.0, 0.0]], "tanh_grad(±40): tanh saturates, the slope is ~0")
     unchanged(np.array([0.0, np.log(2.0), -np.log(2.0)]), z, "tanh_grad")
 
@@ -95,5 +100,6 @@ def check_leaky_relu_grad(leaky_relu_grad):
     z = np.array([-2.0, -0.5, 0.5, 3.0])
     same(leaky_relu_grad(z, 0.1), [0.1, 0.1, 1.0, 1.0], "leaky_relu_grad(z, alpha=0.1): alpha left of 0, 1 right")
     same(leaky_relu_grad(np.array([[-1.0, 1.0]]), 0.25), [[0.25, 1.0]], "leaky_relu_grad(z, alpha=0.25)")
-    same(leaky_relu_grad(np.array([0.0]), 0.1), [0.1], "leaky_relu_grad at z = 0: alpha, as torch")
+    same(leaky_relu_grad(np.array([0.0]), 0.1), [0.1], "leaky_relu_grad at z = 0: alpha, as torch",
+         likely={"relu_gate_at_zero": [1.0]})
     unchanged(np.array([-2.0, -0.5, 0.5, 3.0]), z, "leaky_relu_grad")
