@@ -23,6 +23,19 @@ def by_name(result):
     return {t["name"]: t for t in result["tests"]}
 
 
+def graded_with(assignment, tmp_path, *replacements) -> dict:
+    """The reference of `assignment` with each (old, new) of `replacements` made (old must be in it),
+    as a student's .py file graded by the real pipeline: its results.json."""
+    from autograder.validate import reference_path
+    source = reference_path(assignment).read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in source, old
+        source = source.replace(old, new)
+    path = tmp_path / f"{assignment.name}.py"
+    path.write_text(source, encoding="utf-8")
+    return grade(assignment, path)
+
+
 def run_cli(*args, cwd=PROJECT_ROOT, timeout=300):
     return subprocess.run([*AUTOGRADER, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=timeout)
 

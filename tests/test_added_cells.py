@@ -13,8 +13,8 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.course import function_of_grade_cell
 from autograder.batch import grade_class
+from autograder.course import function_of_grade_cell
 from autograder.demo import _reference_answers, _student_notebook
 from autograder.release import RELEASED_FILES, generate
 from helpers import by_name, grade

@@ -1,7 +1,7 @@
 """The backprop exercises in the grading pipeline: a mistake in one exercise costs only that function."""
 from autograder.course import PROJECT_ROOT
 
-from helpers import by_name, grade
+from helpers import by_name, graded_with
 
 REFERENCE_PY = PROJECT_ROOT / "solutions" / "backprop.py"
 NEW = ("lr_sweep", "steps_to_reach", "unreachable_pattern", "make_hflip_dataset")
@@ -14,11 +14,7 @@ def test_the_exercises_are_graded_functions_of_backprop(backprop):
 
 
 def _graded_with(backprop, tmp_path, old, new):
-    source = REFERENCE_PY.read_text()
-    assert source.count(old) == 1, old
-    path = tmp_path / "backprop.py"
-    path.write_text(source.replace(old, new))
-    return by_name(grade(backprop, path))
+    return by_name(graded_with(backprop, tmp_path, (old, new)))
 
 
 def test_vertical_instead_of_horizontal_flip_loses_only_its_points(backprop, tmp_path):

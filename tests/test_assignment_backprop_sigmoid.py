@@ -4,7 +4,7 @@ import pytest
 
 from autograder.course import PROJECT_ROOT
 
-from helpers import by_name, grade
+from helpers import by_name, graded_with
 
 REFERENCE_PY = PROJECT_ROOT / "solutions" / "backprop_sigmoid.py"
 
@@ -15,12 +15,8 @@ def sigmoid(course):
 
 
 def test_predict_returning_booleans_loses_only_predicts_points(sigmoid, tmp_path):
-    source = REFERENCE_PY.read_text()
-    mistake = "    return (Y_hat > 0.5).astype(np.float64)\n"
-    assert source.count(mistake) == 1
-    path = tmp_path / "backprop_sigmoid.py"
-    path.write_text(source.replace(mistake, "    return Y_hat > 0.5\n"))
-    tests = by_name(grade(sigmoid, path))
+    tests = by_name(graded_with(sigmoid, tmp_path, ("    return (Y_hat > 0.5).astype(np.float64)\n",
+                                                    "    return Y_hat > 0.5\n")))
     assert tests["predict"]["score"] == 0 and tests["predict"]["tags"] == ["dtype"]
     assert "float64" in tests["predict"]["output"]
     others = [t for name, t in tests.items() if name != "predict"]
@@ -30,12 +26,8 @@ def test_predict_returning_booleans_loses_only_predicts_points(sigmoid, tmp_path
 def test_output_delta_without_the_sigmoid_derivative_is_named(sigmoid, tmp_path):
     """A realistic slip: delta2 = dL/dY_hat, forgetting sigmoid'(z2). It costs output_delta alone; the
     composites that call it keep their points and say which part to fix first."""
-    source = REFERENCE_PY.read_text()
-    mistake = "    return (Y_hat - Y) / Y.size * Y_hat * (1.0 - Y_hat)\n"
-    assert source.count(mistake) == 1
-    path = tmp_path / "backprop_sigmoid.py"
-    path.write_text(source.replace(mistake, "    return (Y_hat - Y) / Y.size\n"))
-    tests = by_name(grade(sigmoid, path))
+    tests = by_name(graded_with(sigmoid, tmp_path, ("    return (Y_hat - Y) / Y.size * Y_hat * (1.0 - Y_hat)\n",
+                                                    "    return (Y_hat - Y) / Y.size\n")))
     assert tests["output_delta"]["score"] == 0
     assert tests["output_delta"]["tags"] == ["missing_activation_grad"]
     assert "sigmoid'(z) = a * (1 - a)" in tests["output_delta"]["output"]

@@ -4,7 +4,7 @@ import pytest
 
 from autograder.course import PROJECT_ROOT
 
-from helpers import by_name, grade
+from helpers import by_name, graded_with
 
 REFERENCE_PY = PROJECT_ROOT / "solutions" / "gradients.py"
 
@@ -21,11 +21,7 @@ def gradients(course):
      "path.append(path[-1] + lr * np.asarray(grad(path[-1]), dtype=np.float64))", "sign_flipped"),
 ])
 def test_one_mistake_loses_only_its_functions_points(gradients, tmp_path, function, before, after, tag):
-    source = REFERENCE_PY.read_text()
-    assert before in source
-    path = tmp_path / "gradients.py"
-    path.write_text(source.replace(before, after))
-    tests = by_name(grade(gradients, path))
+    tests = by_name(graded_with(gradients, tmp_path, (before, after)))
     assert tests[function]["score"] < tests[function]["max_score"]
     assert tag in tests[function]["tags"], tests[function]
     others = [t for name, t in tests.items() if name != function]
@@ -33,12 +29,8 @@ def test_one_mistake_loses_only_its_functions_points(gradients, tmp_path, functi
 
 
 def test_one_sided_central_difference_is_named(gradients, tmp_path):
-    source = REFERENCE_PY.read_text()
-    before = "return float((f(x + h) - f(x - h)) / (2.0 * h))"
-    assert before in source
-    path = tmp_path / "gradients.py"
-    path.write_text(source.replace(before, "return float((f(x + h) - f(x)) / h)"))
-    tests = by_name(grade(gradients, path))
+    tests = by_name(graded_with(gradients, tmp_path, ("return float((f(x + h) - f(x - h)) / (2.0 * h))",
+                                                      "return float((f(x + h) - f(x)) / h)")))
     assert tests["central_difference"]["score"] == 0
     assert "one_sided_difference" in tests["central_difference"]["tags"]
     assert tests["forward_difference"]["score"] == tests["forward_difference"]["max_score"]
@@ -47,15 +39,9 @@ def test_one_sided_central_difference_is_named(gradients, tmp_path):
 
 def test_numpy_scalars_get_full_marks(gradients, tmp_path):
     """Returning np.float64 instead of float is right: the suite's `number` undoes the wire's (1,) arrays."""
-    source = REFERENCE_PY.read_text()
     replacements = [("return float((f(x + h) - f(x)) / h)", "return np.float64((f(x + h) - f(x)) / h)"),
                     ("return float(x ** 2 + 3.0 * y ** 2)", "return x ** 2 + 3.0 * y ** 2"),
                     ("    return float((f(point + step) - f(point - step)) / (2.0 * h))",
                      "    return (f(point + step) - f(point - step)) / (2.0 * h)")]
-    for before, after in replacements:
-        assert before in source
-        source = source.replace(before, after)
-    path = tmp_path / "gradients.py"
-    path.write_text(source)
-    result = grade(gradients, path)
+    result = graded_with(gradients, tmp_path, *replacements)
     assert result["score"] == result["max_score"], [t for t in result["tests"] if t["status"] != "passed"]

@@ -4,7 +4,7 @@ import pytest
 
 from autograder.course import PROJECT_ROOT
 
-from helpers import by_name, grade
+from helpers import by_name, graded_with
 
 REFERENCE_PY = PROJECT_ROOT / "solutions" / "neuron.py"
 
@@ -16,13 +16,9 @@ def neuron(course):
 
 def test_naive_loss_from_probabilities_loses_only_bce_loss_points(neuron, tmp_path):
     """The textbook formula on p = sigmoid(z) is right for moderate logits and infinite for extreme ones."""
-    source = REFERENCE_PY.read_text()
-    before = "    return float(np.mean(np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))))"
-    assert before in source
-    path = tmp_path / "neuron.py"
-    path.write_text(source.replace(before, "    p = sigmoid(z)\n"
-                                           "    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))"))
-    tests = by_name(grade(neuron, path))
+    tests = by_name(graded_with(neuron, tmp_path, (
+        "    return float(np.mean(np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))))",
+        "    p = sigmoid(z)\n    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))")))
     assert 0 < tests["bce_loss"]["score"] < tests["bce_loss"]["max_score"]
     assert "not_finite" in tests["bce_loss"]["tags"], tests["bce_loss"]
     others = [t for name, t in tests.items() if name != "bce_loss"]
@@ -30,12 +26,8 @@ def test_naive_loss_from_probabilities_loses_only_bce_loss_points(neuron, tmp_pa
 
 
 def test_gradient_not_averaged_is_named(neuron, tmp_path):
-    source = REFERENCE_PY.read_text()
-    before = "    return (sigmoid(z) - y) / z.shape[0]"
-    assert before in source
-    path = tmp_path / "neuron.py"
-    path.write_text(source.replace(before, "    return sigmoid(z) - y"))
-    tests = by_name(grade(neuron, path))
+    tests = by_name(graded_with(neuron, tmp_path, ("    return (sigmoid(z) - y) / z.shape[0]",
+                                                   "    return sigmoid(z) - y")))
     assert tests["bce_grad_z"]["score"] < tests["bce_grad_z"]["max_score"]
     assert "wrong_mean_denominator" in tests["bce_grad_z"]["tags"], tests["bce_grad_z"]
     # bce_grads calls it, keeps its points (error carried forward) and says which part to fix first
@@ -47,11 +39,7 @@ def test_gradient_not_averaged_is_named(neuron, tmp_path):
 
 def test_numpy_scalar_loss_gets_full_marks(neuron, tmp_path):
     """bce_loss returning np.float64 is right: the suite's `number` undoes the wire's (1,) arrays."""
-    source = REFERENCE_PY.read_text()
-    before = "    return float(np.mean(np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))))"
-    assert before in source
-    path = tmp_path / "neuron.py"
-    stable = "    return np.mean(np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z))))"
-    path.write_text(source.replace(before, stable))
-    result = grade(neuron, path)
+    result = graded_with(neuron, tmp_path, (
+        "    return float(np.mean(np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))))",
+        "    return np.mean(np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z))))"))
     assert result["score"] == result["max_score"], [t for t in result["tests"] if t["status"] != "passed"]

@@ -337,22 +337,7 @@ def _gradients():
 def _one_weight_descent():
     """Text 004's descent on (w - 3)**2 + 1 and text 003's learning-rate visualiser on (w - 3)**2 (the
     same gradient), from w = 0: by the reference's gradient_descent, checked against torch autograd."""
-    def torch_path(lr, steps):
-        w = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
-        path = [w.item()]
-        for _ in range(steps):
-            w.grad = None
-            ((w - 3) ** 2 + 1).backward()
-            with torch.no_grad():
-                w -= lr * w.grad
-            path.append(w.item())
-        return np.array(path)
-
-    def path(lr, steps):
-        ours = gr.gradient_descent(lambda w: 2 * (w - 3), np.array([0.0]), lr, steps)[:, 0]
-        np.testing.assert_allclose(ours, torch_path(lr, steps), rtol=1e-12, atol=1e-12)
-        return ours
-
+    from test_content_gradients_neuron import descent_1d as path
     walk = path(0.1, 10)
     v = {"s004_1d_w_after_10": walk[-1], "s004_1d_loss_after_10": (walk[-1] - 3) ** 2 + 1,
          "s003_lr_0_5_w_after_1": path(0.5, 1)[1]}

