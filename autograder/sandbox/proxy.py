@@ -29,6 +29,7 @@ class Call:
     mutated: list[str] = field(default_factory=list)
     aliased: list[str] = field(default_factory=list)
     after: dict = field(default_factory=dict)   # sandboxed: path -> a changed input array as the call left it
+    callbacks: int = 0                          # sandboxed: calls the child made to the grader's functions
 
 
 @dataclass
@@ -434,7 +435,9 @@ class SandboxedStudent(_Functions):
             raise self._sticky[name]
         offered = {p: f for p, f in self._parts.get(name, {}).items() if p in self.broken_parts}
         outcome = self._call(name, args, kwargs, offered, stick=True)
-        if offered and len(self.composite_calls.setdefault(name, [])) < KEPT_CALLS:
+        # kept only when a lent part was called: a case that never reaches the parts (no training
+        # step, an empty list) cannot show what the student's own parts would change
+        if offered and outcome.callbacks and len(self.composite_calls.setdefault(name, [])) < KEPT_CALLS:
             self.composite_calls[name].append((args, kwargs, outcome.value))
         return outcome
 
@@ -469,6 +472,7 @@ class SandboxedStudent(_Functions):
                     f"({exchange.refused[0]}). The grader lends a composite the reference parts only while "
                     "that composite runs; nothing it returned was used.", ("reference_part_misused",))
             outcome = self._interpret(name, reply, sent)
+            outcome.callbacks = exchange.count
         except TimeoutError:
             status = self._stop_child()
             if self._budget_spent():
