@@ -164,19 +164,26 @@ def backward_mistakes(reference, Y, params, cache):
             Mistake("missing_activation", grads(cache["z2"], z1, a1))]
 
 
-def _check_backward(student, reference, X, Y, params):
+def _check_gradients(student, reference, name, X, Y, params, mistakes):
+    """`name`(Y, params, cache) -> the gradients dict, against the reference's and torch's;
+    mistakes(cache) -> the known mistakes on this case."""
     _, cache = reference.forward(X, params)
     args = (Y, params, cache)
     inputs = {"X": X, "Y": Y, **params}
-    call = student.call("backward", *args)
+    call = student.call(name, *args)
     if not isinstance(call.value, dict):
-        raise Failure("backward should return a dict of gradients with keys W1, b1, W2, b2.", ("not_array",))
-    mistakes = backward_mistakes(reference, Y, params, cache)
-    assert_close(call.value, reference.backward(*args), what="backward(Y, params, cache)",
-                                         inputs=inputs, mistakes=mistakes)
-    assert_close(call.value, network_loss_and_grads(X, Y, params)[1],
-                                         what="backward vs torch autograd", inputs=inputs, mistakes=mistakes)
+        raise Failure(f"{name} should return a dict of gradients with keys W1, b1, W2, b2.", ("not_array",))
+    known = mistakes(cache)
+    assert_close(call.value, getattr(reference, name)(*args), what=f"{name}(Y, params, cache)",
+                 inputs=inputs, mistakes=known)
+    assert_close(call.value, network_loss_and_grads(X, Y, params)[1], what=f"{name} vs torch autograd",
+                 inputs=inputs, mistakes=known)
     return call
+
+
+def _check_backward(student, reference, X, Y, params):
+    return _check_gradients(student, reference, "backward", X, Y, params,
+                            lambda cache: backward_mistakes(reference, Y, params, cache))
 
 
 @graded("backward", weight=2, core=True)
@@ -216,17 +223,8 @@ def backward_loop_mistakes(reference, X, Y, params):
 
 
 def _check_backward_loop(student, reference, X, Y, params):
-    _, cache = reference.forward(X, params)
-    inputs = {"X": X, "Y": Y, **params}
-    call = student.call("backward_loop", Y, params, cache)
-    if not isinstance(call.value, dict):
-        raise Failure("backward_loop should return a dict of gradients with keys W1, b1, W2, b2.", ("not_array",))
-    mistakes = [m for m in backward_loop_mistakes(reference, X, Y, params) if m.value is not None]
-    assert_close(call.value, reference.backward_loop(Y, params, cache), what="backward_loop(Y, params, cache)",
-                 inputs=inputs, mistakes=mistakes)
-    assert_close(call.value, network_loss_and_grads(X, Y, params)[1], what="backward_loop vs torch autograd",
-                 inputs=inputs, mistakes=mistakes)
-    return call
+    return _check_gradients(student, reference, "backward_loop", X, Y, params, lambda cache: [
+        m for m in backward_loop_mistakes(reference, X, Y, params) if m.value is not None])
 
 
 @graded("backward_loop", weight=2, core=True)
