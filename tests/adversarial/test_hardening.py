@@ -249,8 +249,8 @@ def test_dask_with_a_relative_course_dir_and_threaded_workers(released, course, 
     with LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None) as cluster:
         summary = grade_class(course, backprop, course_dir=Path("course"), scheduler=cluster.scheduler_address,
                               isolation=ISOLATION, show_progress=False, write_notebooks=False)
-    lost = {s: [(t["name"], t["score"], t["tags"], t["output"][:300]) for t in r.get("tests", []) if t["score"] < t["max_score"]]
-            for s, r in summary.items()}
+    lost = {s: [(t["name"], t["score"], t["tags"], t["output"][:300]) for t in r.get("tests", [])
+                if t["score"] < t["max_score"]] for s, r in summary.items()}
     assert {s: r.get("score") for s, r in summary.items()} == {s: backprop.max_score for s in ("a", "b", "c")}, lost
 
 
