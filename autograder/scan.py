@@ -3,6 +3,7 @@ its decorators mark (`@graded("relu")`, `@public("relu")`). Instructor files onl
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.util
 from pathlib import Path
 
@@ -20,9 +21,25 @@ def module_file(root: Path, module: str) -> Path | None:
     return Path(spec.origin) if spec is not None and spec.origin and spec.origin.endswith(".py") else None
 
 
-def _tree(path: Path | None) -> ast.Module | None:
-    if path is None or not Path(path).is_file():
+def _stamp(path: Path | None) -> tuple[str, int, int] | None:
+    """(path, mtime, size) of a regular file, None when there is none: the key of what is kept."""
+    try:
+        info = Path(path).stat() if path is not None else None
+    except OSError:
         return None
+    return (str(path), info.st_mtime_ns, info.st_size) if info is not None and Path(path).is_file() else None
+
+
+def _tree(path: Path | None) -> ast.Module | None:
+    """The file's syntax tree (shared: callers only read it), parsed again only when the file
+    changes: the grader loads the course once per hidden-suite module, so a class would otherwise
+    parse every hidden test file dozens of times per submission."""
+    stamp = _stamp(path)
+    return None if stamp is None else _parsed(*stamp)
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(path: str, mtime_ns: int, size: int) -> ast.Module | None:
     try:
         return ast.parse(Path(path).read_text(encoding="utf-8"))
     except (SyntaxError, UnicodeDecodeError, OSError):
@@ -42,7 +59,13 @@ def defined_functions(path: Path | None) -> list[str]:
 
 def decorated(path: Path | None, decorator: str) -> list[str]:
     """The first string argument of each `@decorator("name", ...)` (or `@x.decorator(...)`) in a file."""
-    tree = _tree(path)
+    stamp = _stamp(path)
+    return [] if stamp is None else list(_decorated(*stamp, decorator))
+
+
+@functools.lru_cache(maxsize=256)
+def _decorated(path: str, mtime_ns: int, size: int, decorator: str) -> tuple[str, ...]:
+    tree = _parsed(path, mtime_ns, size)
     names = []
     for node in ast.walk(tree) if tree is not None else ():
         for d in getattr(node, "decorator_list", ()):
@@ -51,7 +74,7 @@ def decorated(path: Path | None, decorator: str) -> list[str]:
             called = d.func.attr if isinstance(d.func, ast.Attribute) else getattr(d.func, "id", None)
             if called == decorator and isinstance(d.args[0].value, str):
                 names.append(d.args[0].value)
-    return names
+    return tuple(names)
 
 
 def graded_in_suite(suite_dir: Path) -> dict[str, list[str]]:
