@@ -90,7 +90,8 @@ def _release_view(source_notebook: str, mtime: float, course_root: str):
     released, _ = ClearSolutions().preprocess(released, {"language": "python"})
     released, _ = ClearHiddenTests().preprocess(released, {})
     try:
-        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.parent.parent.mkdir(mode=0o700, exist_ok=True)   # .autograder also holds the case secret
+        kept.parent.mkdir(exist_ok=True)
         aside = kept.with_name(f".{kept.name}.{os.getpid()}")
         aside.write_text(nbformat.writes(released), "utf-8")
         os.replace(aside, kept)            # atomic: parallel workers never read half a file
