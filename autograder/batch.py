@@ -248,6 +248,8 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     # After Ctrl-C the command ends at once (cli._exit_now) and multiprocessing's resource tracker
     # removes the pool's semaphores itself; its warning about doing so is not for the instructor.
     os.environ.setdefault("PYTHONWARNINGS", "ignore:resource_tracker:UserWarning")
+    from .lifeline import expect_children
+    expect_children()              # the fork server checks that this command is still its parent
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
     return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init)

@@ -337,7 +337,8 @@ def private_namespace_works() -> bool:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _limit_resources(config: SandboxConfig, uid: int | None, view: _PrivateView | None, install_filter) -> None:
+def _limit_resources(config: SandboxConfig, uid: int | None, view: _PrivateView | None, install_filter,
+                     parent: int) -> None:
     """Runs in the forked child just before exec: own session, rlimits, its private view, no
     privileges (its own uid), killed with its parent, seccomp. The address-space limit comes last
     but for seccomp (whose filter was prepared in the grader): the fork inherits the grader's large
@@ -356,6 +357,8 @@ def _limit_resources(config: SandboxConfig, uid: int | None, view: _PrivateView 
         _drop_privileges(uid)
     # after the uid change (which clears it): the child dies with the process that started it
     _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:     # the grader died before the signal was set: nothing will send it
+        os._exit(1)
     resource.setrlimit(resource.RLIMIT_AS, address_space)
     if install_filter is not None:
         install_filter()
@@ -486,7 +489,7 @@ def start(config: SandboxConfig, files: dict[str, bytes] | None = None) -> Child
                 command(config, work, request_r, reply_w, filter_fd, names),
                 stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
                 pass_fds=pass_fds, env=env, cwd=str(work),
-                preexec_fn=functools.partial(_limit_resources, config, uid, view, install),
+                preexec_fn=functools.partial(_limit_resources, config, uid, view, install, os.getpid()),
             )
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)

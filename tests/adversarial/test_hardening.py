@@ -12,6 +12,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -386,3 +387,17 @@ def test_fallback_children_are_never_dumpable_nor_visible_to_one_another(tmp_pat
             attacker.close()
     finally:
         victim.cleanup()
+
+
+def test_a_process_whose_parent_died_before_its_lifeline_was_set_ends_at_once():
+    """The race of PR_SET_PDEATHSIG: a worker forked just before the command is killed finds the
+    reaper as its parent when it sets the signal, which will then never come. It must end, not
+    live on: the parent it checks is the pid the command announced, not getppid() read too late."""
+    from autograder.lifeline import PARENT
+    code = "from autograder.lifeline import die_with_parent; die_with_parent(); print('alive')"
+    gone = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, PARENT: str(2**22 + 1)}, cwd=PROJECT_ROOT)   # no such parent
+    assert gone.returncode == 1 and "alive" not in gone.stdout, gone.stderr
+    alive = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                           env={**os.environ, PARENT: str(os.getpid())}, cwd=PROJECT_ROOT)
+    assert alive.returncode == 0 and "alive" in alive.stdout, alive.stderr
