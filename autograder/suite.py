@@ -78,8 +78,11 @@ class GradingPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(self, config, items):
-        keep = []
+        keep, names = [], set()
         for item in items:
+            if item.name in names:     # a test's name keys its cases (seed_key): one name, one test
+                self.errors.append(f"{item.nodeid}: another hidden test of this assignment has the name {item.name!r}")
+            names.add(item.name)
             try:
                 spec = spec_of(item)
             except AuthoringError as err:
@@ -113,7 +116,7 @@ class GradingPlugin:
         seeded = randomized and self.seed is not None
         if seeded:   # the test function object outlives this run (pytest caches modules): put it back after
             before = item.obj._hypothesis_internal_use_seed
-            item.obj._hypothesis_internal_use_seed = per_test_seed(self.seed, item.nodeid)
+            item.obj._hypothesis_internal_use_seed = per_test_seed(self.seed, seed_key(item))
         try:
             return (yield)
         finally:
@@ -148,6 +151,12 @@ class GradingPlugin:
         broken = getattr(self.student, "broken_parts", None)
         if broken is not None:      # error carried forward: lend this function's reference to composites
             broken.add(spec.function)
+
+
+def seed_key(item) -> str:
+    """What a hidden test's seed is derived from: its assignment and its name, not its file, so that
+    moving a test to another file of the suite does not change its cases."""
+    return f"{item.path.parent.name}::{item.name}"
 
 
 def run_suite(assignment: Assignment, student, only=None, seed: int | None = None) -> list[TestOutcome]:
