@@ -139,12 +139,14 @@ def make_task(assignment: Assignment, submission: Submission, isolation: str, *,
 
 def course_bundle(course: Course, assignment: Assignment) -> dict[str, bytes]:
     """What a worker needs of the course to grade `assignment`, as {relative path: bytes}: course.toml,
-    the source notebook, the hidden suite (the reference solutions come with the package) and the case
-    secret, so that every worker draws the same cases for the same file (docs/cases.md)."""
+    the source notebook, the hidden suite (the reference solutions come with the package), the case
+    secret, so that every worker meets the same cases for the same file (docs/cases.md), and the case
+    sets recorded so far (a worker whose versions differ records its own)."""
+    from .case_pool import kept_files
     from .cases import SECRET_FILE, course_secret
     root = Path(course.root)
     files = [root / "course.toml", assignment.source_notebook, assignment.suite_dir.parent / "conftest.py",
-             *sorted(assignment.suite_dir.rglob("*.py"))]
+             *sorted(assignment.suite_dir.rglob("*.py")), *kept_files(assignment, course_secret(root))]
     return {**{p.relative_to(root).as_posix(): p.read_bytes() for p in files if p.is_file()},
             SECRET_FILE.as_posix(): course_secret(root)}
 

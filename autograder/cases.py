@@ -3,6 +3,8 @@
     case_seed(secret, submission bytes) -> int      HMAC-SHA256: the same file, the same cases;
                                                      unpredictable without the course's secret
     per_test_seed(case seed, test name) -> int       one independent seed per hidden test
+    slot_seed(secret, slot) -> int                   the seed a slot of the case pool is recorded
+                                                     from (autograder/case_pool.py)
 
 The secret is the grader's, never released: `AUTOGRADER_CASE_SECRET` when set (every machine of a
 cluster must then see the same value), else the file `.autograder/case-secret` beside course.toml,
@@ -63,4 +65,10 @@ def case_seed(secret: bytes, submission: bytes) -> int:
 def per_test_seed(seed: int, test: str) -> int:
     """One hidden test's seed, from the submission's: independent draws for every test."""
     digest = hashlib.sha256(f"{seed}:{test}".encode("utf-8")).digest()
+    return int.from_bytes(digest[:SEED_BITS // 8], "big")
+
+
+def slot_seed(secret: bytes, slot: int) -> int:
+    """The seed from which slot `slot` of the course's case pool is drawn."""
+    digest = hmac.new(secret, b"autograder-case-slot-v1\0" + str(slot).encode("ascii"), hashlib.sha256).digest()
     return int.from_bytes(digest[:SEED_BITS // 8], "big")

@@ -10,6 +10,7 @@ Each command is a thin layer over a plain function of the package (argparse here
     autograder codes                        the diagnosis codes as Markdown (docs/diagnosis.md)
     autograder check NOTEBOOK [FUNCTION ...] a student's public checks, with the points at stake
     autograder validate [ASSIGNMENT ...]    pre-release check: reference, release, mutants, correct variants
+    autograder prepare-cases [ASSIGNMENT ...] draw and check every hidden case set ahead of grading
 """
 from __future__ import annotations
 
@@ -147,6 +148,26 @@ def cmd_validate(args) -> int:
                          per_function=args.per_function, release=not args.no_release, isolation=args.isolation)
 
 
+def cmd_prepare_cases(args) -> int:
+    import time
+
+    from .case_pool import SLOTS, PoolError, prepare
+    from .cases import SecretError, course_secret
+    course = _course(args)
+    names = args.assignment or list(course.assignments)
+    for name in names:
+        assignment = course.assignment(name)
+        started = time.monotonic()
+        try:
+            prepare(assignment, course_secret(assignment.root))
+        except (PoolError, SecretError) as err:
+            print(f"autograder: {name}: {err}", file=sys.stderr)
+            return 2
+        print(f"{name}: {SLOTS} case sets ready, each checked against the reference "
+              f"({time.monotonic() - started:.1f} s)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="autograder", description=__doc__.split("\n\n")[0],
@@ -222,6 +243,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-release", action="store_true", help="skip releasing and grading the untouched release")
     with_isolation(p)
     p.set_defaults(run=cmd_validate)
+
+    p = sub.add_parser("prepare-cases", help="draw every set of hidden cases ahead of a grading day and check each "
+                                             "against the reference (else the first submission to meet a set does)")
+    p.add_argument("assignment", nargs="*", help="assignments (default: all in course.toml)")
+    p.set_defaults(run=cmd_prepare_cases)
     return parser
 
 

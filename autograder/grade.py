@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import parts
+from . import case_pool, parts
 from .cases import SecretError, case_seed, course_secret
 from .course import Assignment
 from .diagnosis import StudentFailure
@@ -42,6 +42,7 @@ class Grading:
     started: float = field(default_factory=time.monotonic)
     extracted: Extracted | None = None
     case_seed: int | None = None        # the seed of this file's randomized cases (autograder/cases.py)
+    secret: bytes = b""                 # the course's case secret
     student: SandboxedStudent | None = None
     outcomes: list[TestOutcome] = field(default_factory=list)
     functions: list[FunctionResult] = field(default_factory=list)
@@ -70,7 +71,7 @@ def read_submission(g: Grading) -> Grading:
         secret = course_secret(g.assignment.root)
     except (SecretError, OSError) as err:
         raise GraderError(f"the case secret cannot be used: {err}") from None
-    g.case_seed = case_seed(secret, g.files[g.path.name])
+    g.secret, g.case_seed = secret, case_seed(secret, g.files[g.path.name])
     return g
 
 
@@ -95,8 +96,9 @@ def start_sandbox(g: Grading) -> Grading:
 
 def run_hidden_suite(g: Grading) -> Grading:
     try:
-        g.outcomes = run_suite(g.assignment, g.student, only=g.only, seed=g.case_seed)
-    except SuiteError as err:
+        replay = case_pool.examples(g.assignment, g.secret, case_pool.slot_of(g.case_seed))
+        g.outcomes = run_suite(g.assignment, g.student, only=g.only, seed=g.case_seed, replay=replay)
+    except (SuiteError, case_pool.PoolError) as err:
         g.student.close()
         raise GraderError(str(err)) from None
     if g.student.grader_error:

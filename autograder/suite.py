@@ -18,13 +18,17 @@ from dataclasses import dataclass
 import pytest
 from hypothesis.internal.detection import is_hypothesis_test
 
-from . import parts
+from . import case_pool, parts
 from .cases import per_test_seed
 from .course import Assignment
 from .diagnosis import GENERIC, Failure
 from .testing.compare import EXACT_OVERRIDE, SHOW_EXPECTED
 from .testing.graded import AuthoringError, Graded, spec_of
 
+# pytest's own plugins a grading run does not use; unraisableexception alone costs 0.25 s a run (its
+# gc.collect() calls at the end of a session), and a warning never changes a grade (`-W ignore`).
+UNUSED_PLUGINS = ("unraisableexception", "threadexception", "faulthandler", "logging", "pastebin", "junitxml",
+                  "doctest", "setuponly", "setupplan", "stepwise", "debugging", "subtests")
 STUDENT = pytest.StashKey()   # config.stash[STUDENT]: the student under grading
 
 
@@ -62,8 +66,10 @@ def _failure_in(exc: BaseException) -> Failure | None:
 class GradingPlugin:
     """Supplies `student` to the suite and records outcomes per graded function."""
 
-    def __init__(self, student, functions, only=None, order=None, seed=None):
+    def __init__(self, student, functions, only=None, order=None, seed=None, replay=None, record=None):
         self.student = student
+        self.replay = replay      # test key -> recorded examples: run instead of hypothesis (case_pool.py)
+        self.record = record      # a dict to fill with each randomized test's examples (case_pool.py)
         self.order = dict(order or {})    # function -> depth: parts are graded before composites
         self.seed = seed          # the submission's case seed; None: hypothesis's derandomized cases
         self.only = None if only is None else ({only} if isinstance(only, str) else set(only))
@@ -117,6 +123,11 @@ class GradingPlugin:
         if seeded:   # the test function object outlives this run (pytest caches modules): put it back after
             before = item.obj._hypothesis_internal_use_seed
             item.obj._hypothesis_internal_use_seed = per_test_seed(self.seed, seed_key(item))
+        recording = randomized and self.record is not None
+        if recording:
+            inner = item.obj.hypothesis.inner_test
+            item.obj.hypothesis.inner_test = case_pool.recorder(
+                inner, frozenset(item._fixtureinfo.argnames), self.record.setdefault(seed_key(item), []))
         try:
             return (yield)
         finally:
@@ -124,6 +135,21 @@ class GradingPlugin:
             SHOW_EXPECTED.reset(shown)
             if seeded:
                 item.obj._hypothesis_internal_use_seed = before
+            if recording:
+                item.obj.hypothesis.inner_test = inner
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pyfunc_call(self, pyfuncitem):
+        """A randomized test with recorded examples runs its body on them, not hypothesis's engine."""
+        if self.replay is None or not is_hypothesis_test(pyfuncitem.obj):
+            return None
+        examples = self.replay.get(seed_key(pyfuncitem))
+        if examples is None:
+            self.errors.append(f"{pyfuncitem.nodeid} has no recorded cases: the case pool is out of date")
+            return None
+        fixtures = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+        case_pool.replay(pyfuncitem.obj.hypothesis.inner_test, fixtures, examples)
+        return True
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -159,21 +185,24 @@ def seed_key(item) -> str:
     return f"{item.path.parent.name}::{item.name}"
 
 
-def run_suite(assignment: Assignment, student, only=None, seed: int | None = None) -> list[TestOutcome]:
+def run_suite(assignment: Assignment, student, only=None, seed: int | None = None,
+              replay: dict | None = None, record: dict | None = None) -> list[TestOutcome]:
     """Run the hidden suite of `assignment` with `student` -> one outcome per test, in file order.
     only: run just the tests of this graded function (a name) or of these functions (a collection).
-    seed: the submission's case seed (autograder/cases.py); None keeps the derandomized cases."""
+    seed: the submission's case seed (autograder/cases.py); None keeps the derandomized cases.
+    replay: recorded examples to run randomized tests on (case_pool.examples), instead of drawing;
+    record: a dict filled with the examples each randomized test is given (case_pool.py)."""
     suite = assignment.suite_dir
     if not suite.is_dir():
         raise SuiteError(f"no hidden suite for {assignment.name!r} at {suite}")
     graph, _ = parts.plan(assignment)
     plugin = GradingPlugin(student, [f.name for f in assignment.functions], only, parts.grading_order(graph),
-                           seed=seed)
+                           seed=seed, replay=replay, record=record)
     plugin.tolerances = {f.name: f.tolerance for f in assignment.functions}
     args = [str(suite), "-q", "--no-header", "-p", "no:cacheprovider", "-p", "no:randomly",
             "-o", "addopts=", "-o", "console_output_style=classic", "--tb=no", "-s",
             "--import-mode=importlib", "--rootdir", str(suite.parent), "--confcutdir", str(suite.parent),
-            "-W", "ignore"]
+            "-W", "ignore", *(f"-p no:{name}" for name in UNUSED_PLUGINS)]
     sink = io.StringIO()
     autoload = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"   # no third-party plugins: 1.5 s less per run

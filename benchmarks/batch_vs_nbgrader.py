@@ -6,7 +6,9 @@ For each class size N: ours, `autograder grade backprop` on the class, sandboxed
 (`--isolation bwrap`; the benchmark stops with the reason when bubblewrap cannot run here), on 1
 local worker and on 2; at `--dask-size`, the same batch on a Dask `LocalCluster` of 1 and of 2
 worker processes (`--scheduler`). The growth from the smallest N to the largest is printed beside
-the linear growth (time linear in N: 192 submissions within 4.4x of 48).
+the linear growth (time linear in N: 192 submissions within 4.4x of 48). Before ours is timed, the
+course's hidden case sets are drawn once (`autograder prepare-cases`, what an instructor runs before a
+grading day; docs/cases.md), timed apart: after the first class size there is nothing left to draw.
 
 Two baselines, each a course without this package graded by stock `nbgrader autograde` (serial, one
 kernel per notebook), whose grade cells are conventional in-kernel `assert`s with expected values
@@ -223,6 +225,9 @@ def measure(course, assignment, cases, n: int, tmp: Path, dask: bool) -> dict:
         submit(theirs, assignment, n)
         seconds[kind] = timed([sys.executable, "-m", "nbgrader", "autograde", assignment.name, "--force"], theirs)
         check_baseline(theirs, assignment, kind)
+    # the course's case sets, drawn once per course and kept (docs/cases.md, "The pool"): timed apart,
+    # and nothing to do after the first class size
+    seconds["prepare"] = timed([sys.executable, "-m", "autograder", "prepare-cases", assignment.name], ROOT)
     for workers in (1, 2):
         seconds[workers] = timed([sys.executable, "-m", "autograder", "grade", assignment.name, "--course-dir",
                                   str(ours), "--workers", str(workers), "--isolation", "bwrap", "--regrade"], ROOT)
@@ -263,6 +268,7 @@ def main():
              "dask2": "autograder grade, Dask LocalCluster, 2 workers"}
     for n, seconds in runs.items():
         print(f"N = {n}:")
+        print(f"  {'autograder prepare-cases (once per course, before)':50s} {seconds['prepare']:7.1f} s")
         for key, label in names.items():
             if key in seconds:
                 s = seconds[key]

@@ -8,7 +8,11 @@ import pytest
 
 from autograder.cases import SECRET_ENV, SECRET_FILE, SecretError, case_seed, course_secret, per_test_seed
 
+from autograder.case_pool import slot_of
+
 from helpers import grade
+
+SECRET = os.environ[SECRET_ENV].encode()     # the project's tests' fixed secret (tests/conftest.py)
 
 WRONG_RELU = "import numpy as np\n\n\ndef relu(z):\n    return np.abs(z)\n"
 
@@ -46,7 +50,10 @@ def test_the_same_file_meets_the_same_cases_another_file_other_ones(backprop, tm
     shown = re.search(r"Input: z = (.*?)\nGot:", first["output"], re.S | re.M)
     assert shown, first["output"]
 
-    path.write_text(WRONG_RELU + "# resubmitted\n")
+    slot = slot_of(case_seed(SECRET, WRONG_RELU.encode()))
+    resubmitted = next(WRONG_RELU + f"# resubmitted {i}\n" for i in range(100)
+                       if slot_of(case_seed(SECRET, (WRONG_RELU + f"# resubmitted {i}\n").encode())) != slot)
+    path.write_text(resubmitted)       # another file in another of the pool's sets (15 in 16 files are)
     assert _relu_message(backprop, path)["output"] != first["output"]     # another draw
     path.write_text(WRONG_RELU)
     monkeypatch.setenv(SECRET_ENV, "another course")

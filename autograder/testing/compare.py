@@ -155,23 +155,25 @@ def _factor_candidates(factors) -> list[tuple[float, list[str]]]:
 def diagnose_values(actual, expected, *, mistakes=(), factors=None) -> list[str]:
     """Tags that explain why `actual` differs from `expected` (same shape, both finite).
 
-    A value that two different known mistakes both give on this input (e.g. relu returning z and
-    np.minimum(0, z) on an all-negative z) names neither: another test's input tells them apart."""
-    named = [m.tags for m in mistakes or () if m.value is not None and _close(actual, m.value, TOLERANCES["diagnosis"])]
-    if len(set(named)) == 1:
-        return list(named[0])
+    Every explanation that fits is named: on an input where two mistakes give the same value (relu
+    returning z and np.minimum(0, z) on an all-negative z; X.T @ dz1 / N and an outer product of
+    the first rows when every row of X is the same), the student is told of both."""
+    found = [tuple(m.tags) for m in mistakes or ()
+             if m.value is not None and _close(actual, m.value, TOLERANCES["diagnosis"])]
     a = np.asarray(actual, dtype=np.float64)
     e = np.asarray(expected, dtype=np.float64)
     if a.ndim == 2 and a.shape[0] == a.shape[1] and a.shape[0] > 1 and _close(a, e.T, TOLERANCES["diagnosis"]):
-        return ["transposed"]
+        found.append(("transposed",))
     c = _ratio(a, e)
     if c is not None and c != 0.0:
-        sign = ["sign_flipped"] if c < 0 else []
+        sign = ("sign_flipped",) if c < 0 else ()
         m = abs(c)
         for r, tags in _factor_candidates(factors):
             if math.isclose(m, r, rel_tol=1e-6):
-                return sign + tags
-    return [GENERIC]
+                found.append((*sign, *tags))
+                break
+    named = list(dict.fromkeys(tag for tags in found for tag in tags))
+    return named or [GENERIC]
 
 
 def _cause(tags) -> str:

@@ -1,0 +1,122 @@
+"""The pool of hidden case sets (autograder/case_pool.py, docs/cases.md "The pool"): replaying a
+recorded set gives what hypothesis's engine gives on the same seed, a set is recorded once and read
+back the same, a change to what decides it records it anew, and a set the reference fails is the
+grader's error, never a student's zero."""
+import dataclasses
+import importlib
+import pickle
+import shutil
+import sys
+
+import pytest
+
+from autograder import case_pool
+from autograder.cases import SECRET_ENV, slot_seed
+from autograder.course import load_course
+from autograder.sandbox.proxy import LocalStudent
+from autograder.suite import run_suite
+from autograder.validate import load_catalogue, reference_path, replace_function
+
+from helpers import grade
+
+SECRET = b"the pool's tests"
+
+
+def _mutant_student(assignment, mutant):
+    """The reference with one catalogued mistake, as trusted in-process functions."""
+    source = replace_function(reference_path(assignment).read_text("utf-8"), mutant.function, mutant.source)
+    namespace = {"__name__": f"mutant_{mutant.id}"}
+    exec(compile(source, f"{mutant.id}.py", "exec"), namespace)
+    return LocalStudent(namespace)
+
+
+def _outcomes(outcomes):
+    return [(o.test, o.passed, o.message, o.tags) for o in outcomes]
+
+
+@pytest.mark.parametrize("name", ["backprop", "gradients"])   # gradients: a test that draws from st.data()
+def test_replaying_a_set_gives_what_hypothesis_gives_on_its_seed(course, name):
+    """For the first catalogued mistake of every graded function, on two sets: the same outcomes,
+    messages and tags whether the set's examples are replayed or hypothesis draws them again."""
+    assignment = course.assignment(name)
+    firsts = {}
+    for mutant in load_catalogue(assignment):
+        firsts.setdefault(mutant.function, mutant)
+    failing = 0
+    for slot in (0, 7):
+        recorded = case_pool.examples(assignment, SECRET, slot)
+        for mutant in firsts.values():
+            drawn = run_suite(assignment, _mutant_student(assignment, mutant), only=mutant.function,
+                              seed=slot_seed(SECRET, slot))
+            replayed = run_suite(assignment, _mutant_student(assignment, mutant), only=mutant.function,
+                                 seed=slot_seed(SECRET, slot), replay=recorded)
+            assert _outcomes(replayed) == _outcomes(drawn), mutant.id
+            failing += sum(not o.passed for o in drawn)
+    assert failing >= len(firsts), "the mutants should fail tests, or this compares only passes"
+
+
+def test_a_set_is_recorded_once_kept_on_disk_and_read_back_the_same(backprop, monkeypatch):
+    key = case_pool.fingerprint(backprop, SECRET)
+    recorded = case_pool.examples(backprop, SECRET, 3)
+    path = backprop.root / case_pool.POOL_DIR / backprop.name / f"{key}-3.pickle"
+    assert path.is_file()
+    assert (path.parent.parent.parent.stat().st_mode & 0o077) == 0      # .autograder/: the grader's alone
+    tests = {k for k in recorded}
+    assert len(tests) >= 20 and all(recorded[k] for k in tests), "every randomized test has its examples"
+    monkeypatch.setattr(case_pool, "_MEMORY", {})
+    monkeypatch.setattr(case_pool, "_record", lambda *a: pytest.fail("a kept set was recorded again"))
+    again = case_pool.examples(backprop, SECRET, 3)
+    assert pickle.dumps(again) == pickle.dumps(recorded)
+
+
+def test_a_change_to_what_decides_a_set_gives_another_fingerprint(backprop, tmp_path):
+    root = tmp_path / "course"
+    suite = root / "tests" / "hidden"
+    shutil.copytree(backprop.suite_dir, suite / backprop.name)
+    shutil.copy(backprop.suite_dir.parent / "conftest.py", suite / "conftest.py")
+    copy = dataclasses.replace(backprop, root=root)
+    first = case_pool.fingerprint(copy, SECRET)
+    assert case_pool.fingerprint(copy, SECRET) == first
+    assert case_pool.fingerprint(copy, b"another secret") != first
+    test_file = next((suite / backprop.name).glob("test_*.py"))
+    test_file.write_text(test_file.read_text() + "\n# changed\n")
+    assert case_pool.fingerprint(copy, SECRET) != first
+
+
+def test_a_set_the_reference_fails_is_the_graders_error(backprop, tmp_path, monkeypatch):
+    """A reference that disagrees with the hidden suite (here: relu written as abs) cannot record a
+    set: the error names the test and the set, and grading a student stops with it."""
+    wrong = reference_path(backprop).read_text("utf-8").replace("np.maximum(0.0, z)", "np.abs(z)")
+    assert "np.abs(z)" in wrong
+    (tmp_path / "wrong_reference.py").write_text(wrong)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.invalidate_caches()
+    broken = dataclasses.replace(backprop, solution="wrong_reference")
+    monkeypatch.setattr(case_pool, "_write", lambda *a: None)
+    with pytest.raises(case_pool.PoolError, match=r"fails hidden test test_relu\w* of backprop on case set 5"):
+        case_pool._record(broken, SECRET, 5)
+    sys.modules.pop("wrong_reference", None)
+
+
+def test_grading_meets_the_set_its_seed_picks(backprop, tmp_path, monkeypatch):
+    """The grade of a file replays the set of its slot: with that set's recording replaced by one of
+    another slot, the same file meets other cases."""
+    from autograder.cases import case_seed, course_secret
+    monkeypatch.setenv(SECRET_ENV, SECRET.decode())
+    path = tmp_path / "relu.py"
+    path.write_text("import numpy as np\n\n\ndef relu(z):\n    return np.abs(z)\n")
+    slot = case_pool.slot_of(case_seed(course_secret(backprop.root), path.read_bytes()))
+    first = next(t for t in grade(backprop, path, only={"relu"})["tests"] if t["name"] == "relu")
+    other = case_pool.examples(backprop, SECRET, (slot + 1) % case_pool.SLOTS)
+    monkeypatch.setattr(case_pool, "examples", lambda a, s, k: other)
+    moved = next(t for t in grade(backprop, path, only={"relu"})["tests"] if t["name"] == "relu")
+    assert first["score"] == moved["score"] == 0.0 and first["output"] != moved["output"]
+
+
+def test_prepare_cases_from_the_command_line(tmp_path):
+    from helpers import run_cli
+    done = run_cli("prepare-cases", "gradients", timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert f"gradients: {case_pool.SLOTS} case sets ready, each checked against the reference" in done.stdout
+    course = load_course()
+    assert len(list((course.root / case_pool.POOL_DIR / "gradients").glob("*.pickle"))) >= case_pool.SLOTS
