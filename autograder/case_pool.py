@@ -3,14 +3,16 @@ kept, so that grading a submission replays them instead of running hypothesis's 
 (docs/cases.md, "The pool").
 
     slot_of(case seed) -> int                        which of the SLOTS case sets a submission meets
-    examples(assignment, secret, slot) -> {test key: [Example]}
-                                                     recorded on first use with the reference, then
+    case_set(assignment, secret, slot) -> CaseSet    recorded on first use with the reference, then
                                                      kept in memory and in .autograder/case-pool/
 
 A slot is recorded by running the hidden suite with the reference as the student and hypothesis
 seeded from the slot (autograder/suite.py, `record`): every example a test was given and did not
-reject (`assume`) is kept, in order, with the values its `st.data()` draws returned. The reference
-must pass every test of every slot it records, so no case a correct answer fails is ever kept.
+reject (`assume`) is kept, in order, with the values its `st.data()` draws returned, and so are the
+torch oracle's answers the suite asked for (testing/lazy_torch.py): replaying the set reads them, so
+a grading process imports torch only for a question the recording did not ask (a student's wrong
+intermediate value passed to the oracle). The reference must pass every test of every slot it
+records, so no case a correct answer fails is ever kept.
 Recordings are keyed by a fingerprint of everything that decides them (the secret, the hidden suite,
 the strategies, the reference, hypothesis's and NumPy's versions): change any and new ones are made.
 """
@@ -22,14 +24,15 @@ import hashlib
 import os
 import pickle
 import secrets
+import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 SLOTS = 16                 # case sets per assignment: a submission meets one, chosen by its case seed
 POOL_DIR = Path(".autograder") / "case-pool"   # relative to the course root, beside the case secret
-FORMAT = b"autograder-case-pool-v1"
-_MEMORY: dict[tuple[str, int], dict] = {}      # (fingerprint, slot) -> recorded examples
+FORMAT = b"autograder-case-pool-v2"
+_MEMORY: dict[tuple[str, int], CaseSet] = {}      # (fingerprint, slot) -> its recording
 
 
 class PoolError(RuntimeError):
@@ -53,6 +56,14 @@ class Example:
         for name, values in self.draws.items():
             fresh[name] = ReplayedData(copy.deepcopy(values))
         return fresh
+
+
+@dataclass
+class CaseSet:
+    """One slot's recording: test key (suite.seed_key) -> its examples in the order met, and the torch
+    oracle's answers (lazy_torch.ANSWERS entries) its tests asked for."""
+    examples: dict[str, list[Example]]
+    answers: dict[bytes, object]
 
 
 class ReplayedData:
@@ -80,8 +91,10 @@ class RecordingData:
 
 
 def recorder(inner, fixtures: frozenset, into: list):
-    """`inner` (a hypothesis test's own body) keeping each example it is given and does not reject."""
-    from hypothesis.errors import UnsatisfiedAssumption
+    """`inner` (a hypothesis test's own body) keeping each example it is given and runs to its end.
+    An example that raises is not kept: hypothesis rejected it (`assume`), or it ran out of data in
+    an `st.data()` draw (hypothesis discards it), or the reference failed it, and then the recording
+    fails as a whole (`_record`)."""
     from hypothesis.strategies import DataObject
 
     @functools.wraps(inner)
@@ -91,13 +104,7 @@ def recorder(inner, fixtures: frozenset, into: list):
         for name, value in drawn.items():
             if isinstance(value, DataObject):
                 kwargs[name] = RecordingData(value, example.draws.setdefault(name, []))
-        try:
-            result = inner(*args, **kwargs)
-        except UnsatisfiedAssumption:
-            raise
-        except BaseException:
-            into.append(example)
-            raise
+        result = inner(*args, **kwargs)
         into.append(example)
         return result
 
@@ -113,34 +120,38 @@ def replay(inner, fixtures: dict, examples: list[Example]) -> None:
 
 
 def fingerprint(assignment, secret: bytes) -> str:
-    """What decides a slot's recording, hashed: a change to any of it makes new recordings."""
+    """What decides a slot's recording, hashed: a change to any of it makes new recordings. (The
+    Python version too: a recorded answer's key holds the bytecode of the function it is about.)"""
     import hypothesis
     import numpy
 
     from . import scan
     digest = hashlib.sha256(FORMAT + b"\0" + hashlib.sha256(secret).digest())
-    digest.update(f"{SLOTS}\0{hypothesis.__version__}\0{numpy.__version__}\0".encode())
+    digest.update(f"{SLOTS}\0{hypothesis.__version__}\0{numpy.__version__}\0{sys.version}\0".encode())
     testing = Path(__file__).parent / "testing"
     sources = sorted(assignment.suite_dir.rglob("*.py")) + [assignment.suite_dir.parent / "conftest.py"]
     sources += sorted(testing.glob("*.py")) + [scan.module_file(assignment.root, assignment.solution)]
+    sources += [Path(__file__), Path(__file__).with_name("suite.py")]     # how a set is recorded
     for path in sources:
         if path is not None and path.is_file():
             digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:32]
 
 
-def examples(assignment, secret: bytes, slot: int) -> dict[str, list[Example]]:
-    """The recorded examples of `slot`: test key (suite.seed_key) -> examples in the order met."""
+def case_set(assignment, secret: bytes, slot: int) -> CaseSet:
+    """The recording of `slot`, its torch answers made known to the oracle (lazy_torch.ANSWERS)."""
+    from .testing import lazy_torch
     key = fingerprint(assignment, secret)
     kept = _MEMORY.get((key, slot))
-    if kept is not None:
-        return kept
-    path = assignment.root / POOL_DIR / assignment.name / f"{key}-{slot}.pickle"
-    kept = _read(path)
     if kept is None:
-        kept = _record(assignment, secret, slot)
-        _write(path, kept)
-    _MEMORY[(key, slot)] = kept
+        path = assignment.root / POOL_DIR / assignment.name / f"{key}-{slot}.pickle"
+        kept = _read(path)
+        if kept is None:
+            kept = _record(assignment, secret, slot)
+            _write(path, kept)
+        _MEMORY[(key, slot)] = kept
+    for answer_key, answer in kept.answers.items():
+        lazy_torch.ANSWERS.setdefault(answer_key, answer)
     return kept
 
 
@@ -153,37 +164,44 @@ def kept_files(assignment, secret: bytes) -> list[Path]:
 def prepare(assignment, secret: bytes, slots=range(SLOTS)) -> None:
     """Record every slot not yet recorded (e.g. before a class is graded)."""
     for slot in slots:
-        examples(assignment, secret, slot)
+        case_set(assignment, secret, slot)
 
 
-def _record(assignment, secret: bytes, slot: int) -> dict[str, list[Example]]:
+def _record(assignment, secret: bytes, slot: int) -> CaseSet:
     import importlib
 
     from .cases import slot_seed
     from .sandbox.proxy import LocalStudent
     from .suite import run_suite
+    from .testing import lazy_torch
     reference = LocalStudent(importlib.import_module(assignment.solution))
     recorded: dict[str, list[Example]] = {}
-    outcomes = run_suite(assignment, reference, seed=slot_seed(secret, slot), record=recorded)
+    used: set[bytes] = set()
+    lazy_torch.USED.append(used)
+    try:
+        outcomes = run_suite(assignment, reference, seed=slot_seed(secret, slot), record=recorded)
+    finally:
+        lazy_torch.USED.remove(used)
     failed = [o for o in outcomes if not o.passed]
     if failed:
         raise PoolError(f"the reference solution fails hidden test {failed[0].test} of {assignment.name} on "
                         f"case set {slot}: {failed[0].message}")
-    return recorded
+    return CaseSet(recorded, {k: lazy_torch.ANSWERS[k] for k in used})
 
 
-def _read(path: Path) -> dict | None:
+def _read(path: Path) -> CaseSet | None:
     """A kept recording (written by the grader only, in a folder of mode 700), or None."""
     try:
         with open(path, "rb") as f:
-            return pickle.load(f)
+            kept = pickle.load(f)
+        return kept if isinstance(kept, CaseSet) else None
     except FileNotFoundError:
         return None
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
         return None        # unreadable or from another version: record it again
 
 
-def _write(path: Path, recorded: dict) -> None:
+def _write(path: Path, recorded: CaseSet) -> None:
     """Atomically: written aside, then renamed into place (parallel workers may record the same slot)."""
     try:
         path.parent.parent.parent.mkdir(mode=0o700, exist_ok=True)

@@ -96,7 +96,8 @@ def start_sandbox(g: Grading) -> Grading:
 
 def run_hidden_suite(g: Grading) -> Grading:
     try:
-        replay = case_pool.examples(g.assignment, g.secret, case_pool.slot_of(g.case_seed))
+        replay = None if g.case_seed is None else \
+            case_pool.case_set(g.assignment, g.secret, case_pool.slot_of(g.case_seed)).examples
         g.outcomes = run_suite(g.assignment, g.student, only=g.only, seed=g.case_seed, replay=replay)
     except (SuiteError, case_pool.PoolError) as err:
         g.student.close()

@@ -44,7 +44,7 @@ def test_replaying_a_set_gives_what_hypothesis_gives_on_its_seed(course, name):
         firsts.setdefault(mutant.function, mutant)
     failing = 0
     for slot in (0, 7):
-        recorded = case_pool.examples(assignment, SECRET, slot)
+        recorded = case_pool.case_set(assignment, SECRET, slot).examples
         for mutant in firsts.values():
             drawn = run_suite(assignment, _mutant_student(assignment, mutant), only=mutant.function,
                               seed=slot_seed(SECRET, slot))
@@ -57,15 +57,15 @@ def test_replaying_a_set_gives_what_hypothesis_gives_on_its_seed(course, name):
 
 def test_a_set_is_recorded_once_kept_on_disk_and_read_back_the_same(backprop, monkeypatch):
     key = case_pool.fingerprint(backprop, SECRET)
-    recorded = case_pool.examples(backprop, SECRET, 3)
+    recorded = case_pool.case_set(backprop, SECRET, 3)
     path = backprop.root / case_pool.POOL_DIR / backprop.name / f"{key}-3.pickle"
     assert path.is_file()
     assert (path.parent.parent.parent.stat().st_mode & 0o077) == 0      # .autograder/: the grader's alone
-    tests = {k for k in recorded}
-    assert len(tests) >= 20 and all(recorded[k] for k in tests), "every randomized test has its examples"
+    assert len(recorded.examples) >= 20 and all(recorded.examples.values()), "every randomized test has its examples"
+    assert recorded.answers, "and torch's answers to the suite's questions"
     monkeypatch.setattr(case_pool, "_MEMORY", {})
     monkeypatch.setattr(case_pool, "_record", lambda *a: pytest.fail("a kept set was recorded again"))
-    again = case_pool.examples(backprop, SECRET, 3)
+    again = case_pool.case_set(backprop, SECRET, 3)
     assert pickle.dumps(again) == pickle.dumps(recorded)
 
 
@@ -107,8 +107,8 @@ def test_grading_meets_the_set_its_seed_picks(backprop, tmp_path, monkeypatch):
     path.write_text("import numpy as np\n\n\ndef relu(z):\n    return np.abs(z)\n")
     slot = case_pool.slot_of(case_seed(course_secret(backprop.root), path.read_bytes()))
     first = next(t for t in grade(backprop, path, only={"relu"})["tests"] if t["name"] == "relu")
-    other = case_pool.examples(backprop, SECRET, (slot + 1) % case_pool.SLOTS)
-    monkeypatch.setattr(case_pool, "examples", lambda a, s, k: other)
+    other = case_pool.case_set(backprop, SECRET, (slot + 1) % case_pool.SLOTS)
+    monkeypatch.setattr(case_pool, "case_set", lambda a, s, k: other)
     moved = next(t for t in grade(backprop, path, only={"relu"})["tests"] if t["name"] == "relu")
     assert first["score"] == moved["score"] == 0.0 and first["output"] != moved["output"]
 

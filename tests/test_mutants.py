@@ -8,6 +8,7 @@ points and carry the expected tags; the functions that call it keep full marks (
 import pytest
 
 from guarantees import MUTANT_OUTCOME
+from stored_results import STORE, differs_from_stored, stored_ids
 
 from autograder.course import load_course
 from autograder.diagnosis import GENERIC
@@ -48,6 +49,10 @@ def test_mutant_is_caught_and_named(assignment, mutant, workdir, sources, record
     assert GENERIC not in result.tags or GENERIC in mutant.tags
     charged = {c: (result.callers[c]["score"], result.callers[c]["tags"]) for c in result.charged_callers}
     assert not charged, f"callers lost points for {mutant.function}'s mistake (it must cost once): {charged}"
+    graded = {mutant.function: {"score": result.score, "max_score": result.max_score, "tags": result.tags,
+                                "output": result.output}, **result.callers}
+    difference = differs_from_stored("mutants", assignment.name, mutant.id, graded)
+    assert difference is None, difference
 
 
 def test_catalogue_summary():
@@ -61,3 +66,5 @@ def test_catalogue_summary():
         graded_here = [m.id for a, m in MUTANTS if a is assignment]
         assert graded_here == catalogue and len(set(catalogue)) == len(catalogue), assignment.name
         assert len(catalogue) >= MIN_MUTANTS * len(assignment.functions), assignment.name
+        if not STORE:     # a stored grade of a mutant no longer catalogued is removed with it
+            assert stored_ids("mutants", assignment.name) == set(catalogue), assignment.name

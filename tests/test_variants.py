@@ -12,6 +12,7 @@ import textwrap
 import pytest
 
 from autograder.course import PROJECT_ROOT, load_course
+from stored_results import STORE, differs_from_stored, stored_ids
 from autograder.validate import MIN_VARIANTS, CatalogueError, Report, Variant, VariantResult, check_variants, \
     coverage, grade_variant, load_variants, reference_path, validate, variants_path
 
@@ -66,10 +67,15 @@ def test_correct_variant_scores_full_marks(assignment, variant, workdir, sources
     lost = {name: f"{t['score']:g}/{t['max_score']:g} {t['tags']}\n{t['output']}" for name, t in result.lost.items()}
     assert not lost, f"{variant.id} ({variant.description}) lost points:\n" + "\n".join(
         f"{name}: {why}" for name, why in lost.items())
+    difference = differs_from_stored("variants", assignment.name, variant.id, result.tests)
+    assert difference is None, difference
 
 
 def test_variants_summary(capsys):
     """Prints the measured size and share at full marks (after the parametrized tests)."""
+    if not STORE:     # a stored grade of a variant no longer catalogued is removed with it
+        for name, assignment in COURSE.assignments.items():
+            assert stored_ids("variants", name) == {v.id for a, v in VARIANTS if a is assignment}, name
     with capsys.disabled():
         for name, results in STATS.items():
             n = len(results)

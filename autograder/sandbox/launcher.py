@@ -162,8 +162,17 @@ def use_bwrap(config: SandboxConfig) -> bool:
     return available
 
 
+# How the numeric libraries pick their kernels: the child computes with the same ones as the grader's
+# own process, or a correct answer could differ from the reference in its last bits (OpenBLAS's
+# core type decides the summation order of a matrix product).
+NUMERIC_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "NPY_DISABLE_CPU_FEATURES", "NPY_ENABLE_CPU_FEATURES",
+               "MKL_CBWR", "MKL_ENABLE_INSTRUCTIONS")
+
+
 def _child_env() -> dict[str, str]:
+    numeric = {name: os.environ[name] for name in NUMERIC_ENV if os.environ.get(name)}
     return {
+        **numeric,
         "PATH": "/usr/bin:/bin",
         "HOME": SANDBOX_HOME,
         "LANG": "C.UTF-8",

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
+from .lazy_torch import torch, remembered
 
 
+@remembered
 def network_loss_and_grads(X, Y, params):
     """MSE loss of the 4 -> H -> 4 ReLU network and its gradients by autograd.
 
@@ -19,6 +20,7 @@ def network_loss_and_grads(X, Y, params):
     return float(loss.item()), {k: v.grad.numpy().copy() for k, v in t.items()}
 
 
+@remembered
 def hidden_grads(X, Y, params):
     """dL/dh and dL/dz1 (each (N, H)) of the MSE loss by autograd, for the 4 -> H -> 4 ReLU network."""
     t = {k: torch.tensor(v, dtype=torch.float64) for k, v in params.items()}
@@ -31,6 +33,7 @@ def hidden_grads(X, Y, params):
     return h.grad.numpy().copy(), z1.grad.numpy().copy()
 
 
+@remembered
 def elementwise_grad(function, z):
     """d(sum f(z))/dz by autograd, for an elementwise torch function f. z: any shape."""
     z_t = torch.tensor(z, dtype=torch.float64, requires_grad=True)
@@ -38,6 +41,7 @@ def elementwise_grad(function, z):
     return z_t.grad.numpy().copy()
 
 
+@remembered
 def output_grad(Y_hat, Y):
     """dL/dY_hat of torch's MSELoss (mean over all entries). (N, 4), (N, 4) -> (N, 4)."""
     Y_hat_t = torch.tensor(Y_hat, dtype=torch.float64, requires_grad=True)
@@ -45,6 +49,7 @@ def output_grad(Y_hat, Y):
     return Y_hat_t.grad.numpy().copy()
 
 
+@remembered
 def train_losses(X, Y, params, lr, steps):
     """Losses of full-batch gradient descent by autograd: steps + 1 floats, losses[k] after k updates.
 
