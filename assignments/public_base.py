@@ -333,6 +333,25 @@ def unchanged(before, after, what, code="mutates_input"):
         fail(f"{what} changed its input", code)
 
 
+def sums_over_the_batch(bias_grad, name):
+    """`bias_grad`([[1, 2], [3, 4]]) is [4, 6]: a bias gradient sums its delta (N, M) over the batch."""
+    same(bias_grad(np.array([[1.0, 2.0], [3.0, 4.0]])), [4.0, 6.0], f"{name} summed over a batch of 2",
+         likely={"bias_not_summed": [2.0, 3.0], "wrong_axis": either([3.0, 7.0], 10.0)})
+
+
+def losses_go_down(train, problem, lr, first_loss):
+    """train(X, Y, params, lr, steps=3) on problem = (X, Y, params) returns 4 losses: `first_loss`
+    before any update, then a last one below it; else Wrong."""
+    X, Y, params = problem
+    _, losses = train(X, Y, params, lr, 3)
+    if len(losses) != 4:
+        fail(f"train(..., steps=3) should return 4 losses (before any update, then after each), got {len(losses)}",
+             "losses_off_by_one")
+    number(losses[0], first_loss, "losses[0], the loss before any update")
+    if not losses[3] < losses[0]:
+        raise AssertionError("the loss should go down with a small learning rate")
+
+
 def _short(value, limit=80) -> str:
     text = _show(value) if isinstance(value, np.ndarray) else repr(value)
     return text if len(text) <= limit else text[:limit - 3] + "..."

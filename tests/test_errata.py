@@ -57,8 +57,9 @@ def _chain(z1, x=(0.5, 0.8), y=1.0, W1=(0.4, 0.6), b1=0.1, W2=0.9, b2=0.1, lr=0.
     return v
 
 
-def _walkthrough_reference():
-    """The same numbers from the course's reference solution (which computes z1 itself)."""
+def walkthrough_reference():
+    """The same numbers from the course's reference solution (which computes z1 itself); also what
+    tests/test_reference_backprop_sigmoid.py checks against torch."""
     X, Y = sg.walkthrough_example()
     params = sg.walkthrough_params()
     Y_hat, cache = sg.forward(X, params)
@@ -202,7 +203,7 @@ def _one_step_z1():
 def computed():
     """name -> the value the note should state."""
     v = {}
-    right, from_068 = _walkthrough_reference(), _chain(0.68)
+    right, from_068 = walkthrough_reference(), _chain(0.68)
     torch_right = _chain(0.4 * 0.5 + 0.6 * 0.8 + 0.1)
     for key, value in torch_right.items():
         if key in right:

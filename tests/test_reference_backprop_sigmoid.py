@@ -9,6 +9,7 @@ from autograder.testing.oracle import elementwise_grad
 from autograder.testing.oracle_sigmoid import deltas, forward_values, network_loss_and_grads, train_losses
 from autograder.testing.strategies import random_sigmoid_network
 from solutions import backprop_sigmoid as ref
+from test_errata import walkthrough_reference
 
 
 @given(seed=st.integers(0, 10_000), n=st.integers(1, 9), hidden=st.integers(1, 8))
@@ -64,7 +65,8 @@ def test_no_function_mutates_its_inputs():
 # -- the hand-worked 2-1-1 example (text 002) -------------------------------------
 
 def _torch_walkthrough():
-    """The text's own PyTorch code in float64: every value of the example, by autograd."""
+    """The text's own PyTorch code in float64: every value of the example, by autograd (the names of
+    test_errata.walkthrough_reference, the reference's)."""
     X, Y = ref.walkthrough_example()
     t = {k: torch.tensor(v, requires_grad=True) for k, v in ref.walkthrough_params().items()}
     z1 = torch.tensor(X) @ t["W1"] + t["b1"]
@@ -75,34 +77,18 @@ def _torch_walkthrough():
     y_hat = torch.sigmoid(z2)
     loss = 0.5 * ((y_hat - torch.tensor(Y)) ** 2).mean()
     loss.backward()
-    values = {"z1": z1.item(), "a1": a1.item(), "z2": z2.item(), "y_hat": y_hat.item(), "loss": loss.item(),
-              "delta2": z2.grad.item(), "delta1": z1.grad.item(), "dW2": t["W2"].grad.item(),
-              "db2": t["b2"].grad.item(), "dW11": t["W1"].grad[0, 0].item(), "dW12": t["W1"].grad[1, 0].item(),
-              "db1": t["b1"].grad.item()}
     with torch.no_grad():
-        for key, p in t.items():
-            values[f"new_{key}"] = (p - 0.5 * p.grad).numpy().copy()
-    return values
-
-
-def _reference_walkthrough():
-    X, Y = ref.walkthrough_example()
-    params = ref.walkthrough_params()
-    Y_hat, cache = ref.forward(X, params)
-    delta2 = ref.output_delta(Y_hat, Y)
-    delta1 = ref.hidden_delta(delta2, params["W2"], cache["z1"])
-    grads = ref.backward(Y, params, cache)
-    values = {"z1": cache["z1"].item(), "a1": cache["a1"].item(), "z2": cache["z2"].item(), "y_hat": Y_hat.item(),
-              "loss": ref.half_mse_loss(Y_hat, Y), "delta2": delta2.item(), "delta1": delta1.item(),
-              "dW2": grads["W2"].item(), "db2": grads["b2"].item(), "dW11": grads["W1"][0, 0],
-              "dW12": grads["W1"][1, 0], "db1": grads["b1"].item()}
-    for key, value in ref.sgd_step(params, grads, 0.5).items():
-        values[f"new_{key}"] = value
-    return values
+        new = {key: (p - 0.5 * p.grad).numpy().copy() for key, p in t.items()}
+    return {"z1": z1.item(), "a1": a1.item(), "z2": z2.item(), "y_hat": y_hat.item(), "loss": loss.item(),
+            "delta2": z2.grad.item(), "delta1": z1.grad.item(), "dl_dw2": t["W2"].grad.item(),
+            "dl_db2": t["b2"].grad.item(), "dl_dw11": t["W1"].grad[0, 0].item(),
+            "dl_dw12": t["W1"].grad[1, 0].item(), "dl_db1": t["b1"].grad.item(), "new_w2": new["W2"].item(),
+            "new_b2": new["b2"].item(), "new_w11": new["W1"][0, 0], "new_w12": new["W1"][1, 0],
+            "new_b1": new["b1"].item()}
 
 
 def test_walkthrough_matches_torch():
-    mine, theirs = _reference_walkthrough(), _torch_walkthrough()
+    mine, theirs = walkthrough_reference(), _torch_walkthrough()
     assert set(mine) == set(theirs)
     for key in mine:
         np.testing.assert_allclose(mine[key], theirs[key], rtol=1e-12, err_msg=key)
@@ -113,7 +99,7 @@ def test_walkthrough_has_the_corrected_values_of_the_errata():
     dL/dW2 -0.0496, delta1 -0.0140."""
     v = _torch_walkthrough()
     assert round(v["z1"], 10) == 0.78
-    assert [round(v[k], 4) for k in ("y_hat", "loss", "delta2", "dW2", "delta1")] == \
+    assert [round(v[k], 4) for k in ("y_hat", "loss", "delta2", "dl_dw2", "delta1")] == \
         [0.6720, 0.0538, -0.0723, -0.0496, -0.0140]
 
 
@@ -123,8 +109,8 @@ def test_notebook_quotes_the_computed_values():
     from autograder.course import load_course
     nb = nbformat.read(load_course().assignment("backprop_sigmoid").source_notebook, as_version=4)
     prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    v = _reference_walkthrough()
-    for key in ("a1", "z2", "y_hat", "loss", "delta2", "dW2", "delta1"):
+    v = walkthrough_reference()
+    for key in ("a1", "z2", "y_hat", "loss", "delta2", "dl_dw2", "delta1"):
         assert f"{v[key]:.4f}".replace("-", "−") in prose, key
     assert "**0.78**" in prose
     from test_errata import computed           # the text's XOR program, run as written

@@ -50,7 +50,7 @@ def test_validate_passes_for_the_course_on_one_mutant_per_function(name):
 
 def test_validate_fails_clearly_when_a_hidden_test_is_weakened(tmp_path):
     root = copy_course(tmp_path)
-    suite = root / "tests" / "hidden" / "backprop" / "test_gradients.py"
+    suite = root / "tests" / "hidden" / "backprop" / "test_backprop_gradients.py"
     text = suite.read_text()
     assert text.count("reference.dL_dh(dy, W2)") == 2
     assert text.count("hidden_grads(X, Y, params)[0]") == 1

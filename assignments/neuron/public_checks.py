@@ -1,9 +1,4 @@
-"""Public checks for the neuron assignment: fast, small, worked out by hand from the definitions.
-
-Shipped with the released notebook. In the notebook: `check("bce_grads", bce_grads)`.
-From a terminal: `pytest test_public.py` (or `python test_public.py NAME`) next to your neuron.ipynb or neuron.py.
-These checks are a first signal, not the grade: the hidden tests try many more cases.
-"""
+"""Public checks for neuron: `check("bce_grads", bce_grads)` in the notebook; test_public.py runs all."""
 import sys
 from pathlib import Path
 
@@ -13,10 +8,8 @@ sys.path.append(str(Path(__file__).resolve().parent.parent))   # the source tree
 from public_base import Checks, number, same, unchanged  # beside this file when released
 
 SUBMISSION = "neuron"   # your neuron.ipynb, or a neuron.py module of the same functions
-
 CHECKS = Checks()
-public = CHECKS.public
-check = CHECKS.check
+public, check = CHECKS.public, CHECKS.check
 
 
 def _pair(result, what):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from .lazy_torch import torch, remembered
 
+from . import counted
 from .types import scalar_input
 
 
@@ -51,21 +52,13 @@ def descent_path(function, start, lr, steps):
 # -- trusted test functions, NumPy and torch twins ------------------------------------
 
 
-class Counted:
-    """A trusted function handed to student code; counts its calls. Its argument is converted to a
-    float (scalar=True, under the type rule of `types`) or a float64 array first, and a scalar
-    result is returned as a Python float, what the contract promises the student's code."""
+class Counted(counted.Counted):
+    """A trusted function of a point handed to student code, counting its calls (counted.Counted):
+    its argument is converted to a float (scalar=True, under the type rule of `types`) or to a new
+    float64 array first."""
 
     def __init__(self, function, scalar=True):
-        self.function = function
-        self.scalar = scalar
-        self.calls = 0
-
-    def __call__(self, x):
-        self.calls += 1
-        x = scalar_input(x) if self.scalar else np.array(x, dtype=np.float64)
-        value = self.function(x)
-        return value if isinstance(value, np.ndarray) and value.ndim else float(value)
+        super().__init__(function, scalar_input if scalar else lambda x: np.array(x, dtype=np.float64))
 
 
 def wavy(x):

@@ -87,13 +87,20 @@ def settles(losses) -> bool:
     return bool(np.all(np.isfinite(losses)) and np.max(losses) <= 10.0 * (abs(float(losses.flat[0])) + 1.0))
 
 
+def _random_two_layers(seed, n, hidden, scale, inputs, outputs):
+    """(X (n, inputs) normal, Y (n, outputs) uniform in [0, 1), params {W1, b1, W2, b2} normal times
+    `scale`) from NumPy's generator seeded with `seed`, drawn in that order."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, inputs))
+    Y = rng.uniform(size=(n, outputs))
+    params = {"W1": scale * rng.normal(size=(inputs, hidden)), "b1": scale * rng.normal(size=hidden),
+              "W2": scale * rng.normal(size=(hidden, outputs)), "b2": scale * rng.normal(size=outputs)}
+    return X, Y, params
+
+
 def random_network(seed, n=5, hidden=3, scale=1.0):
     """A float64 network from NumPy's generator; b1 is nudged until |z1| >= KINK_MARGIN everywhere."""
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, IN))
-    Y = rng.uniform(size=(n, OUT))
-    params = {"W1": scale * rng.normal(size=(IN, hidden)), "b1": scale * rng.normal(size=hidden),
-              "W2": scale * rng.normal(size=(hidden, OUT)), "b2": scale * rng.normal(size=OUT)}
+    X, Y, params = _random_two_layers(seed, n, hidden, scale, IN, OUT)
     while np.min(np.abs(X @ params["W1"] + params["b1"])) < KINK_MARGIN:
         params["b1"] = params["b1"] + 10 * KINK_MARGIN
     return X, Y, params
@@ -150,12 +157,7 @@ def sigmoid_networks(draw, n=None, hidden=None):
 
 def random_sigmoid_network(seed, n=5, hidden=3, scale=1.0):
     """A float64 2 -> hidden -> 1 sigmoid network and a batch from NumPy's generator; Y in [0, 1]."""
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, SIGMOID_IN))
-    Y = rng.uniform(size=(n, SIGMOID_OUT))
-    params = {"W1": scale * rng.normal(size=(SIGMOID_IN, hidden)), "b1": scale * rng.normal(size=hidden),
-              "W2": scale * rng.normal(size=(hidden, SIGMOID_OUT)), "b2": scale * rng.normal(size=SIGMOID_OUT)}
-    return X, Y, params
+    return _random_two_layers(seed, n, hidden, scale, SIGMOID_IN, SIGMOID_OUT)
 
 
 def either_side_of_the_kinks(X, params, *, within=1e-12, nudge=1e-12) -> list[dict]:

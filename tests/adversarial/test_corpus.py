@@ -22,7 +22,7 @@ from corpus import EXPECTED
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
 MODES = ["bwrap", "none"]
-WATCHED = ["solutions/backprop.py", "tests/hidden/backprop/test_activation.py", "autograder/results.py"]
+WATCHED = ["solutions/backprop.py", "tests/hidden/backprop/test_backprop_activation.py", "autograder/results.py"]
 
 
 def test_the_corpus_is_complete():

@@ -1,7 +1,7 @@
 """Tries to overwrite the reference solution, the hidden tests and the grader, and to plant files."""
 import os
 
-targets = ["__PROJECT_ROOT__/solutions/backprop.py", "__PROJECT_ROOT__/tests/hidden/backprop/test_activation.py",
+targets = ["__PROJECT_ROOT__/solutions/backprop.py", "__PROJECT_ROOT__/tests/hidden/backprop/test_backprop_activation.py",
            "__PROJECT_ROOT__/autograder/results.py", "__PROJECT_ROOT__/PWNED", "../PWNED", "../../PWNED",
            "/opt/runtime/grader/child.py", "/opt/runtime/site/numpy/__init__.py"]
 for path in targets:

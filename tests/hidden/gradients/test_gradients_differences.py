@@ -35,7 +35,20 @@ def central_mistakes(f, x, h):
             Mistake("step_size_ignored", (f(x + 1e-5) - f(x - 1e-5)) / 2e-5)]
 
 
-def _calls(f, name, formula):
+DIFFERENCES = {      # graded function -> (its known mistakes, the formula that calls f exactly twice)
+    "forward_difference": (forward_mistakes, "(f(x + h) - f(x)) / h"),
+    "central_difference": (central_mistakes, "(f(x + h) - f(x - h)) / (2h)"),
+}
+
+
+def _check_difference(student, reference, name, x, h):
+    """`name`(f, x, h) on the wavy f against the reference's, with its known mistakes named, then f
+    called exactly twice, as its formula needs."""
+    mistakes, formula = DIFFERENCES[name]
+    f = Counted(wavy)
+    actual = as_number(getattr(student, name)(f, x, h))
+    assert_close(actual, getattr(reference, name)(wavy, x, h), what=f"{name}(f, x={x}, h={h})",
+                 inputs={"f": WAVY}, mistakes=mistakes(wavy, x, h))
     if f.calls != 2:
         raise Failure(f"{name} called f {f.calls} times; {formula} needs exactly 2.", (GENERIC,))
 
@@ -43,11 +56,7 @@ def _calls(f, name, formula):
 @graded("forward_difference", weight=2, core=True)
 @given(x=xs, h=step_sizes)
 def test_forward_difference_matches_reference(student, reference, x, h):
-    f = Counted(wavy)
-    actual = as_number(student.forward_difference(f, x, h))
-    assert_close(actual, reference.forward_difference(wavy, x, h), what=f"forward_difference(f, x={x}, h={h})",
-                 inputs={"f": WAVY}, mistakes=forward_mistakes(wavy, x, h))
-    _calls(f, "forward_difference", "(f(x + h) - f(x)) / h")
+    _check_difference(student, reference, "forward_difference", x, h)
 
 
 @graded("forward_difference")
@@ -65,11 +74,7 @@ def test_forward_difference_on_the_texts_table(student, reference):
 @graded("central_difference", weight=2, core=True)
 @given(x=xs, h=step_sizes)
 def test_central_difference_matches_reference(student, reference, x, h):
-    f = Counted(wavy)
-    actual = as_number(student.central_difference(f, x, h))
-    assert_close(actual, reference.central_difference(wavy, x, h), what=f"central_difference(f, x={x}, h={h})",
-                 inputs={"f": WAVY}, mistakes=central_mistakes(wavy, x, h))
-    _calls(f, "central_difference", "(f(x + h) - f(x - h)) / (2h)")
+    _check_difference(student, reference, "central_difference", x, h)
 
 
 @graded("central_difference")

@@ -8,20 +8,9 @@ from autograder.testing import GENERIC, Failure, Mistake, assert_close, assert_n
 from autograder.testing.compare import HIDDEN_NOTE, expected_shown
 from autograder.testing.calls import CallCase
 from autograder.testing.composite import with_parts
+from autograder.testing.counted import Counted
 from autograder.testing.strategies import either_side_of_the_kinks, matrices, random_network, vectors
 
-
-
-class Counted:
-    """A trusted scalar function of an array that counts its calls (runs on the grader's side)."""
-
-    def __init__(self, function):
-        self.function = function
-        self.calls = 0
-
-    def __call__(self, x):
-        self.calls += 1
-        return float(self.function(np.asarray(x, dtype=np.float64)))
 
 
 def _one_sided(f, x, h):

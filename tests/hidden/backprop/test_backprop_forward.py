@@ -2,8 +2,8 @@
 import numpy as np
 from hypothesis import given
 
-from autograder.testing.types import as_pair
-from autograder.testing import Failure, Mistake, assert_close, assert_no_mutation, graded
+from autograder.testing import Mistake, assert_close, assert_no_mutation, graded
+from autograder.testing.forward import check_forward, reference_output
 from autograder.testing.oracle import network_loss_and_grads
 from autograder.testing.strategies import networks, random_network
 
@@ -21,19 +21,10 @@ def forward_mistakes(X, params):
 
 
 def _check_forward(student, reference, X, params):
-    result = student.call("forward", X, params).value
-    Y_hat, cache = as_pair(result, "forward(X, params)", "(Y_hat, cache)")
-    expected, expected_cache = reference.forward(X, params)
-    inputs = {"X": X, **params}
     y_mistakes, z_mistakes = forward_mistakes(X, params)
-    assert_close(Y_hat, expected, what="Y_hat", inputs=inputs, mistakes=y_mistakes)
-    if not isinstance(cache, dict) or not {"X", "z1", "h"} <= set(cache):
-        raise Failure(f"cache should be a dict with keys 'X', 'z1', 'h'; got {type(cache).__name__}"
-                      f"{' with keys ' + str(sorted(cache)) if isinstance(cache, dict) else ''}.", ("wrong_keys",))
-    for key in ("X", "z1", "h"):
-        assert_close(
-            cache[key], expected_cache[key], what=f"cache[{key!r}]", inputs=inputs,
-            mistakes=z_mistakes if key == "z1" else [Mistake("gate_on_wrong_input", expected_cache["z1"])])
+    check_forward(student, reference, X, params, cache_keys=("X", "z1", "h"), y_mistakes=y_mistakes,
+                  cache_mistakes=lambda key, expected: z_mistakes if key == "z1" else [
+                      Mistake("gate_on_wrong_input", expected["z1"])])
 
 
 @graded("forward", weight=2, core=True)
@@ -64,14 +55,12 @@ def test_forward_keeps_its_inputs(student):
 @graded("mse_loss", weight=2, core=True)
 @given(net=networks())
 def test_mse_loss_matches_reference_and_torch(student, reference, net):
-    X, Y, params = net
-    Y_hat, _ = reference.forward(X, params)
-    n = Y.shape[0]
+    Y_hat, Y, n = reference_output(reference, net)
     expected = reference.mse_loss(Y_hat, Y)
     actual = student.mse_loss(Y_hat, Y)
     assert_close(actual, expected, what="mse_loss(Y_hat, Y)", inputs={"Y_hat": Y_hat, "Y": Y},
                  factors={"wrong_mean_denominator": [n, 4, 4 * n]})
-    assert_close(actual, network_loss_and_grads(X, Y, params)[0], what="mse_loss vs torch MSELoss",
+    assert_close(actual, network_loss_and_grads(*net)[0], what="mse_loss vs torch MSELoss",
                  inputs={"Y_hat": Y_hat, "Y": Y}, factors={"wrong_mean_denominator": [n, 4, 4 * n]})
 
 

@@ -3,10 +3,10 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder.testing.types import as_pair
 from autograder.testing import GENERIC, Failure, Mistake, assert_close, assert_no_mutation, graded
 from autograder.testing.calls import CallCase
 from autograder.testing.oracle_sigmoid import train_losses
+from autograder.testing.training import assert_losses, params_and_losses
 from autograder.testing.strategies import decimals, random_sigmoid_network, sigmoid_networks
 
 
@@ -41,39 +41,12 @@ def test_sgd_step_walkthrough_update(student, reference):
                  mistakes=sgd_step_mistakes(params, grads, 0.5))
 
 
-def reference_stale_trajectory(reference, X, Y, params, lr, steps):
-    """The losses a loop gets when it keeps applying the first step's gradients."""
-    _, cache = reference.forward(X, params)
-    grads = reference.backward(Y, params, cache)
-    losses = []
-    for _ in range(steps + 1):
-        losses.append(reference.half_mse_loss(reference.forward(X, params)[0], Y))
-        params = reference.sgd_step(params, grads, lr)
-    return np.array(losses)
-
-
-def _losses(result, steps):
-    new_params, losses = as_pair(result, "train", "(params, losses)")
-    if not isinstance(losses, (list, tuple, np.ndarray)) or not all(
-            isinstance(v, (float, int, np.floating)) for v in np.asarray(losses, dtype=object).ravel()):
-        raise Failure(f"losses should be a list of {steps + 1} floats, got {type(losses).__name__}.", ("not_array",))
-    return new_params, np.asarray(losses, dtype=np.float64)
-
-
 def _check_train(run: CallCase, *, tol="training"):
-    X, Y, params, lr, steps = args = run.args
+    X, Y, params, lr, steps = run.args
     reference = run.reference
-    new_params, losses = _losses(run.value, steps)
+    new_params, losses = params_and_losses(run.value, steps)
     expected_params, expected_losses = run.expected
-    expected = np.asarray(expected_losses)
-    what = f"the losses of train(X, Y, params, lr={lr}, steps={steps})"
-    if losses.shape != expected.shape:
-        off_by_one = losses.shape in ((steps,), (steps + 2,))
-        raise Failure(f"{what} should hold steps + 1 = {steps + 1} values (the loss before any update, then "
-                      f"after each), got {losses.size}.", ("losses_off_by_one",) if off_by_one else ("shape",))
-    assert_close(losses, expected, tol=tol, what=what,
-                 mistakes=[Mistake("losses_off_by_one", np.append(expected[1:], expected[-1]) if steps else None),
-                           Mistake("stale_gradients", reference_stale_trajectory(reference, *args))])
+    assert_losses(reference, "half_mse_loss", run.args, losses, np.asarray(expected_losses), tol=tol)
     assert_close(new_params, expected_params, tol=tol, what="the params returned by train",
                  mistakes=[Mistake("losses_off_by_one", reference.train(X, Y, params, lr, steps + 1)[0])])
     return new_params, losses

@@ -3,11 +3,11 @@ import numpy as np
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from autograder.testing.types import as_pair
 from autograder.testing import Failure, Mistake, assert_close, assert_no_mutation, graded
 from autograder.testing.calls import CallCase
 from autograder.testing.composite import close_tree
 from autograder.testing.oracle import train_losses
+from autograder.testing.training import assert_losses, params_and_losses
 from autograder.testing.strategies import decimals, either_side_of_the_kinks, networks, random_network, settles
 
 learning_rates = decimals(0.1, 1.0, 0.1)
@@ -42,19 +42,11 @@ def test_sgd_step_matches_reference(student, reference, net, lr):
                  inputs={"lr": lr}, mistakes=mistakes)
 
 
-def _losses(student_result, steps):
-    new_params, losses = as_pair(student_result, "train", "(params, losses)")
-    if not isinstance(losses, (list, tuple, np.ndarray)) or not all(
-            isinstance(v, (float, int, np.floating)) for v in np.asarray(losses, dtype=object).ravel()):
-        raise Failure(f"losses should be a list of {steps + 1} floats, got {type(losses).__name__}.", ("not_array",))
-    return new_params, np.asarray(losses, dtype=np.float64)
-
-
 def _check_train(run: CallCase, *, tol="training"):
     """train's losses and params against the reference's from `params`, or, where a pre-activation
     sits on the ReLU kink, from either side of it (strategies.either_side_of_the_kinks)."""
     X, Y, params, lr, steps = run.args
-    new_params, losses = _losses(run.value, steps)
+    new_params, losses = params_and_losses(run.value, steps)
     failures = []
     for start in either_side_of_the_kinks(X, params):
         try:
@@ -70,30 +62,10 @@ def _compare_train(reference, args, result, *, tol):
     X, Y, params, lr, steps = args
     new_params, losses = result
     expected_params, expected_losses = reference.train(X, Y, params, lr, steps)
-    expected = np.asarray(expected_losses)
-    what = f"the losses of train(X, Y, params, lr={lr}, steps={steps})"
-    if losses.shape != expected.shape:
-        off_by_one = losses.shape in ((steps,), (steps + 2,))
-        raise Failure(f"{what} should hold steps + 1 = {steps + 1} values (the loss before any update, then "
-                      f"after each), got {losses.size}.", ("losses_off_by_one",) if off_by_one else ("shape",))
-    stale = reference_stale_trajectory(reference, X, Y, params, lr, steps)
-    mistakes = [Mistake("losses_off_by_one", np.append(expected[1:], expected[-1]) if steps else None),
-                Mistake("stale_gradients", stale),
-                Mistake("step_size_ignored", np.asarray(reference.train(X, Y, params, 0.1, steps)[1])
-                        if lr != 0.1 else None)]
-    assert_close(losses, expected, tol=tol, what=what, mistakes=mistakes)
+    step_size_ignored = np.asarray(reference.train(X, Y, params, 0.1, steps)[1]) if lr != 0.1 else None
+    assert_losses(reference, "mse_loss", args, losses, np.asarray(expected_losses), tol=tol,
+                  mistakes=[Mistake("step_size_ignored", step_size_ignored)])
     assert_close(new_params, expected_params, tol=tol, what="the params returned by train")
-
-
-def reference_stale_trajectory(reference, X, Y, params, lr, steps):
-    """The losses a loop gets when it keeps applying the first step's gradients."""
-    _, cache = reference.forward(X, params)
-    grads = reference.backward(Y, params, cache)
-    losses = []
-    for _ in range(steps + 1):
-        losses.append(reference.mse_loss(reference.forward(X, params)[0], Y))
-        params = reference.sgd_step(params, grads, lr)
-    return np.array(losses)
 
 
 @graded("train", weight=2, core=True)
@@ -110,7 +82,7 @@ def test_train_walkthrough_trajectory_and_torch(student, reference, case):
     _check_train(case("train", X, Y, reference.walkthrough_params(), 0.1, 30))
     X, Y, params = random_network(seed=11, n=16, hidden=4, scale=0.5)
     args = (X, Y, params, 0.05, 40)
-    _, losses = _losses(student.call("train", *args).value, 40)
+    _, losses = params_and_losses(student.call("train", *args).value, 40)
     assert_close(losses, train_losses(*args), tol="training",
                  what="train's losses vs gradient descent with torch autograd")
 

@@ -2,8 +2,8 @@
 import numpy as np
 from hypothesis import given
 
-from autograder.testing.types import as_pair
-from autograder.testing import Failure, Mistake, assert_close, assert_no_mutation, graded
+from autograder.testing import Mistake, assert_close, assert_no_mutation, graded
+from autograder.testing.forward import check_forward, reference_output
 from autograder.testing.oracle_sigmoid import forward_values, loss_value
 from autograder.testing.strategies import random_sigmoid_network, sigmoid_networks
 
@@ -30,21 +30,11 @@ def forward_mistakes(X, params):
 
 
 def _check_forward(student, reference, X, params, *, torch_too=False):
-    args = (X, params)
-    result = student.call("forward", *args).value
-    Y_hat, cache = as_pair(result, "forward(X, params)", "(Y_hat, cache)")
-    expected, expected_cache = reference.forward(X, params)
-    inputs = {"X": X, **params}
     y_mistakes, cache_mistakes = forward_mistakes(X, params)
-    assert_close(Y_hat, expected, what="Y_hat", inputs=inputs, mistakes=y_mistakes)
-    if not isinstance(cache, dict) or not set(CACHE_KEYS) <= set(cache):
-        raise Failure(f"cache should be a dict with keys {', '.join(map(repr, CACHE_KEYS))}; got "
-                      f"{type(cache).__name__}{' with keys ' + str(sorted(cache)) if isinstance(cache, dict) else ''}.",
-                      ("wrong_keys",))
-    for key in CACHE_KEYS:
-        assert_close(cache[key], expected_cache[key], what=f"cache[{key!r}]",
-                                                     inputs=inputs, mistakes=cache_mistakes.get(key))
+    Y_hat, cache = check_forward(student, reference, X, params, cache_keys=CACHE_KEYS, y_mistakes=y_mistakes,
+                                 cache_mistakes=lambda key, _: cache_mistakes.get(key))
     if torch_too:
+        inputs = {"X": X, **params}
         torch_Y_hat, torch_cache = forward_values(X, params)
         assert_close(Y_hat, torch_Y_hat, what="Y_hat vs torch", inputs=inputs)
         for key, value in torch_cache.items():
@@ -81,9 +71,7 @@ def loss_mistakes(Y_hat, Y):
 @graded("half_mse_loss", weight=2, core=True)
 @given(net=sigmoid_networks())
 def test_half_mse_loss_matches_reference_and_torch(student, reference, net):
-    X, Y, params = net
-    Y_hat, _ = reference.forward(X, params)
-    n = Y.shape[0]
+    Y_hat, Y, n = reference_output(reference, net)
     kw = dict(inputs={"Y_hat": Y_hat, "Y": Y}, factors={"wrong_mean_denominator": [n]},
               mistakes=loss_mistakes(Y_hat, Y) if n > 1 else None)
     actual = student.half_mse_loss(Y_hat, Y)

@@ -5,20 +5,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograder.testing import GENERIC, Failure, Mistake, assert_close, graded
+from autograder.testing.counted import Counted, float64_params
 from autograder.testing.oracle_sigmoid import network_loss_and_grads
 from autograder.testing.strategies import random_sigmoid_network, sigmoid_networks
-
-
-class CountedLoss:
-    """A trusted loss of a params dict that counts its calls (runs on the grader's side)."""
-
-    def __init__(self, function):
-        self.function = function
-        self.calls = 0
-
-    def __call__(self, params):
-        self.calls += 1
-        return float(self.function({k: np.asarray(v, dtype=np.float64) for k, v in params.items()}))
 
 
 def network_loss(X, Y):
@@ -52,7 +41,7 @@ def numerical_grads_mistakes(reference, f, params, h):
 
 def _check(student, reference, X, Y, params, h, torch_too=True):
     inputs = {"X": X, "Y": Y, **params}
-    f = CountedLoss(network_loss(X, Y))
+    f = Counted(network_loss(X, Y), float64_params)
     call = student.call("numerical_grads", f, {k: v.copy() for k, v in params.items()}, h)
     if call.mutated:
         raise Failure("numerical_grads changed params: nudge entries of a copy (or put each one back exactly).",

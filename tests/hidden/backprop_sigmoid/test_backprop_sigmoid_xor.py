@@ -2,20 +2,16 @@
 import numpy as np
 from hypothesis import given
 
-from autograder.testing.types import as_pair
 from autograder.testing import Mistake, assert_close, assert_no_mutation, graded
+from autograder.testing.datasets import check_dataset
 from autograder.testing.strategies import random_sigmoid_network, sigmoid_networks
 
 
 
 @graded("xor_dataset", weight=2, core=True, answer_shown=False)
 def test_xor_dataset_matches_reference(student, reference):
-    result = student.xor_dataset()
-    X, Y = as_pair(result, "xor_dataset()", "(X, Y)")
-    X_ref, Y_ref = reference.xor_dataset()
-    assert_close(X, X_ref, what="X from xor_dataset()", mistakes=[Mistake("bit_order_reversed", X_ref[:, ::-1])])
-    assert_close(Y, Y_ref, what="Y from xor_dataset() (one column: shape (4, 1))",
-                 mistakes=[Mistake("labels_inverted", 1.0 - Y_ref)])
+    check_dataset(student, reference, "xor_dataset", y_what=" (one column: shape (4, 1))",
+                  y_mistakes=lambda X, Y: [Mistake("labels_inverted", 1.0 - Y)])
 
 
 def _no_ties(reference, X, params):

@@ -4,6 +4,7 @@ from hypothesis import given
 
 from autograder.testing import Failure, Mistake, assert_close, assert_no_mutation, graded
 from autograder.testing.composite import with_parts
+from autograder.testing.forward import reference_output
 from autograder.testing.oracle import hidden_grads, network_loss_and_grads, output_grad
 from autograder.testing.strategies import networks, random_network
 
@@ -29,6 +30,39 @@ def bias_grad_mistakes(d):
             Mistake(("wrong_axis", "shape"), np.array([d.sum()]))]
 
 
+def _check_with_torch(student, reference, name, inputs, torch_value, **kw):
+    """`name`(*inputs.values()) against the reference's value and torch autograd's `torch_value`.
+    inputs: argument name -> array, in the order of the arguments; kw: assert_close's mistakes, factors."""
+    what = f"{name}({', '.join(inputs)})"
+    actual = getattr(student, name)(*inputs.values())
+    assert_close(actual, getattr(reference, name)(*inputs.values()), what=what, inputs=inputs, **kw)
+    assert_close(actual, torch_value, what=f"{what} vs torch autograd", inputs=inputs, **kw)
+
+
+def _check_weight_grad(student, reference, name, inputs, torch_value):
+    """A weight gradient `name`(a, d) = a.T @ d, inputs {a: (N, in) the layer's input, d: (N, out) its error}."""
+    a, d = inputs.values()
+    _check_with_torch(student, reference, name, inputs, torch_value,
+                      mistakes=weight_grad_mistakes(a, d) if len(a) > 1 else None,
+                      factors={"wrong_mean_denominator": [len(a)]})
+
+
+def _check_bias_grad(student, reference, name, inputs, torch_value):
+    """A bias gradient `name`(d), the sum of d (N, out) over the batch; inputs {d's name: d}."""
+    (d,) = inputs.values()
+    _check_with_torch(student, reference, name, inputs, torch_value,
+                      mistakes=bias_grad_mistakes(d) if len(d) > 1 else [Mistake("wrong_axis", d.sum(axis=1))])
+
+
+def _check_bias_sum(student, reference, name, inputs):
+    """A bias gradient `name`(d) on a hand-made batch d (N, out) of N > 1: the sum, its input kept."""
+    (d,) = inputs.values()
+    call = student.call(name, d)
+    assert_close(call.value, getattr(reference, name)(d), what=f"{name}({', '.join(inputs)})", inputs=inputs,
+                 mistakes=bias_grad_mistakes(d))
+    assert_no_mutation(call, name, inputs=inputs)
+
+
 def gate_mistakes(dh, z1):
     return [Mistake("gate_on_wrong_input", dh * (dh > 0)), Mistake("missing_activation_grad", dh),
             Mistake("confused_with_derivative", dh * np.maximum(0.0, z1)),
@@ -38,9 +72,7 @@ def gate_mistakes(dh, z1):
 @graded("dL_dy", weight=2, core=True)
 @given(net=networks())
 def test_dL_dy_matches_reference_and_torch(student, reference, net):
-    X, Y, params = net
-    Y_hat, _ = reference.forward(X, params)
-    n = Y.shape[0]
+    Y_hat, Y, n = reference_output(reference, net)
     kw = dict(what="dL_dy(Y_hat, Y)", inputs={"Y_hat": Y_hat, "Y": Y},
               factors={"wrong_mean_denominator": [n, 4, 4 * n]})
     actual = student.dL_dy(Y_hat, Y)
@@ -69,12 +101,8 @@ def test_dL_dy_keeps_its_inputs(student):
 def test_dL_dW2_matches_reference(student, reference, net):
     X, Y, params = net
     _, cache, dy, _, _ = _intermediates(reference, X, Y, params)
-    h = cache["h"]
-    kw = dict(inputs={"h": h, "dy": dy}, mistakes=weight_grad_mistakes(h, dy) if len(h) > 1 else None,
-              factors={"wrong_mean_denominator": [len(h)]})
-    actual = student.dL_dW2(h, dy)
-    assert_close(actual, reference.dL_dW2(h, dy), what="dL_dW2(h, dy)", **kw)
-    assert_close(actual, network_loss_and_grads(X, Y, params)[1]["W2"], what="dL_dW2(h, dy) vs torch autograd", **kw)
+    _check_weight_grad(student, reference, "dL_dW2", {"h": cache["h"], "dy": dy},
+                       network_loss_and_grads(X, Y, params)[1]["W2"])
 
 
 @graded("dL_dW2")
@@ -88,20 +116,13 @@ def test_dL_dW2_keeps_its_inputs(student):
 def test_dL_db2_matches_reference(student, reference, net):
     X, Y, params = net
     dy = _intermediates(reference, X, Y, params)[2]
-    kw = dict(inputs={"dy": dy},
-              mistakes=bias_grad_mistakes(dy) if len(dy) > 1 else [Mistake("wrong_axis", dy.sum(axis=1))])
-    actual = student.dL_db2(dy)
-    assert_close(actual, reference.dL_db2(dy), what="dL_db2(dy)", **kw)
-    assert_close(actual, network_loss_and_grads(X, Y, params)[1]["b2"], what="dL_db2(dy) vs torch autograd", **kw)
+    _check_bias_grad(student, reference, "dL_db2", {"dy": dy}, network_loss_and_grads(X, Y, params)[1]["b2"])
 
 
 @graded("dL_db2")
 def test_dL_db2_sums_over_the_batch(student, reference):
     dy = np.array([[0.1, -0.2, 0.3, 0.0], [0.4, 0.1, -0.1, 0.2], [-0.3, 0.0, 0.2, 0.1]])
-    call = student.call("dL_db2", dy)
-    assert_close(call.value, reference.dL_db2(dy), what="dL_db2(dy)", inputs={"dy": dy},
-                 mistakes=bias_grad_mistakes(dy))
-    assert_no_mutation(call, "dL_db2", inputs={"dy": dy})
+    _check_bias_sum(student, reference, "dL_db2", {"dy": dy})
 
 
 @graded("dL_dh", weight=2, core=True)
@@ -158,11 +179,8 @@ def test_dL_dz1_keeps_its_inputs(student, reference):
 def test_dL_dW1_matches_reference(student, reference, net):
     X, Y, params = net
     dz1 = _intermediates(reference, X, Y, params)[4]
-    kw = dict(inputs={"X": X, "dz1": dz1}, mistakes=weight_grad_mistakes(X, dz1) if len(X) > 1 else None,
-              factors={"wrong_mean_denominator": [len(X)]})
-    actual = student.dL_dW1(X, dz1)
-    assert_close(actual, reference.dL_dW1(X, dz1), what="dL_dW1(X, dz1)", **kw)
-    assert_close(actual, network_loss_and_grads(X, Y, params)[1]["W1"], what="dL_dW1(X, dz1) vs torch autograd", **kw)
+    _check_weight_grad(student, reference, "dL_dW1", {"X": X, "dz1": dz1},
+                       network_loss_and_grads(X, Y, params)[1]["W1"])
 
 
 @graded("dL_dW1")
@@ -176,20 +194,13 @@ def test_dL_dW1_keeps_its_inputs(student):
 def test_dL_db1_matches_reference(student, reference, net):
     X, Y, params = net
     dz1 = _intermediates(reference, X, Y, params)[4]
-    kw = dict(inputs={"dz1": dz1},
-              mistakes=bias_grad_mistakes(dz1) if len(dz1) > 1 else [Mistake("wrong_axis", dz1.sum(axis=1))])
-    actual = student.dL_db1(dz1)
-    assert_close(actual, reference.dL_db1(dz1), what="dL_db1(dz1)", **kw)
-    assert_close(actual, network_loss_and_grads(X, Y, params)[1]["b1"], what="dL_db1(dz1) vs torch autograd", **kw)
+    _check_bias_grad(student, reference, "dL_db1", {"dz1": dz1}, network_loss_and_grads(X, Y, params)[1]["b1"])
 
 
 @graded("dL_db1")
 def test_dL_db1_sums_over_the_batch(student, reference):
     dz1 = np.array([[0.0, 0.2, 0.44], [0.1, 0.0, -0.3]])
-    call = student.call("dL_db1", dz1)
-    assert_close(call.value, reference.dL_db1(dz1), what="dL_db1(dz1)", inputs={"dz1": dz1},
-                 mistakes=bias_grad_mistakes(dz1))
-    assert_no_mutation(call, "dL_db1", inputs={"dz1": dz1})
+    _check_bias_sum(student, reference, "dL_db1", {"dz1": dz1})
 
 
 def backward_mistakes(reference, Y, params, cache):
