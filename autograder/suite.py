@@ -30,6 +30,7 @@ from .testing.graded import AuthoringError, Graded, spec_of
 UNUSED_PLUGINS = ("unraisableexception", "threadexception", "faulthandler", "logging", "pastebin", "junitxml",
                   "doctest", "setuponly", "setupplan", "stepwise", "debugging", "subtests")
 STUDENT = pytest.StashKey()   # config.stash[STUDENT]: the student under grading
+SOLUTION = pytest.StashKey()  # config.stash[SOLUTION]: the importable module of the reference solution
 
 
 @dataclass
@@ -70,6 +71,7 @@ class GradingPlugin:
         self.student = student
         self.replay = replay      # test key -> recorded examples: run instead of hypothesis (case_pool.py)
         self.record = record      # a dict to fill with each randomized test's examples (case_pool.py)
+        self.solution: str | None = None   # the reference's module, for the suite's `reference` fixture
         self.order = dict(order or {})    # function -> depth: parts are graded before composites
         self.seed = seed          # the submission's case seed; None: hypothesis's derandomized cases
         self.only = None if only is None else ({only} if isinstance(only, str) else set(only))
@@ -81,6 +83,8 @@ class GradingPlugin:
 
     def pytest_configure(self, config):
         config.stash[STUDENT] = self.student
+        if self.solution is not None:
+            config.stash[SOLUTION] = self.solution
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(self, config, items):
@@ -199,6 +203,7 @@ def run_suite(assignment: Assignment, student, only=None, seed: int | None = Non
     plugin = GradingPlugin(student, [f.name for f in assignment.functions], only, parts.grading_order(graph),
                            seed=seed, replay=replay, record=record)
     plugin.tolerances = {f.name: f.tolerance for f in assignment.functions}
+    plugin.solution = assignment.solution
     args = [str(suite), "-q", "--no-header", "-p", "no:cacheprovider", "-p", "no:randomly",
             "-o", "addopts=", "-o", "console_output_style=classic", "--tb=no", "-s",
             "--import-mode=importlib", "--rootdir", str(suite.parent), "--confcutdir", str(suite.parent),

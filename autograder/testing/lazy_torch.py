@@ -35,7 +35,7 @@ class _Lazy(types.ModuleType):
         self._module = None
 
     def __getattr__(self, attribute):
-        if attribute.startswith("__"):
+        if attribute.startswith("_"):      # what tools probe (pytest's collection does): no import
             raise AttributeError(attribute)
         module = self.__dict__["_module"]
         if module is None:

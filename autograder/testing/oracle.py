@@ -34,6 +34,12 @@ def hidden_grads(X, Y, params):
 
 
 @remembered
+def elementwise(function, z):
+    """f(z) by torch, for an elementwise torch function f (e.g. `lambda t: torch.relu(t)`). z: any shape."""
+    return function(torch.tensor(z, dtype=torch.float64)).numpy().copy()
+
+
+@remembered
 def elementwise_grad(function, z):
     """d(sum f(z))/dz by autograd, for an elementwise torch function f. z: any shape."""
     z_t = torch.tensor(z, dtype=torch.float64, requires_grad=True)

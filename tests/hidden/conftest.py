@@ -13,7 +13,7 @@ import pytest
 
 from autograder.course import load_course
 from autograder.sandbox.proxy import LocalStudent
-from autograder.suite import STUDENT
+from autograder.suite import SOLUTION, STUDENT
 from autograder.testing.calls import Cases
 from autograder.testing import strategies  # noqa: F401  (registers the grading profile)
 
@@ -27,8 +27,8 @@ def _assignment_name(request) -> str:
 
 @pytest.fixture(scope="module")
 def reference(request):
-    assignment = load_course().assignment(_assignment_name(request))
-    return importlib.import_module(assignment.solution)
+    solution = request.config.stash.get(SOLUTION, None)     # set by the grader, else read course.toml
+    return importlib.import_module(solution or load_course().assignment(_assignment_name(request)).solution)
 
 
 @pytest.fixture
