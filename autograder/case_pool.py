@@ -207,7 +207,7 @@ def _write(path: Path, recorded: CaseSet) -> None:
         path.parent.parent.parent.mkdir(mode=0o700, exist_ok=True)
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         aside = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-        with open(aside, "wb") as f:
+        with os.fdopen(os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as f:
             pickle.dump(recorded, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(aside, path)
     except OSError:

@@ -80,7 +80,7 @@ def cmd_grade(args) -> int:
         from .feedback import generate_feedback
         folder = generate_feedback(course, course_dir, assignment, students=args.student)
         print(f"feedback: {folder}/<student>/{assignment.name}/")
-    if not args.student:
+    if args.report and not args.student:
         from .batch import find_submissions
         from .class_report import write_class_report
         report = write_class_report(course_dir, assignment, summary, {
@@ -203,6 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="grade (again) only this student's submission (repeatable)")
     p.add_argument("--no-feedback", dest="feedback", action="store_false",
                    help="skip nbgrader generate_feedback after the batch (feedback/<student>/<assignment>/)")
+    p.add_argument("--no-report", dest="report", action="store_false",
+                   help="skip the class report after the batch (reports/<assignment>/index.html)")
     with_course_dir(p)
     with_isolation(p)
     p.set_defaults(run=cmd_grade)

@@ -13,7 +13,9 @@ from __future__ import annotations
 import ast
 import base64
 import contextlib
+import copy
 import html
+import functools
 import io
 import os
 import tempfile
@@ -29,8 +31,15 @@ from .text import safe_text
 
 def _answers_from_notebook(path: Path) -> dict[str, str]:
     """grade_id -> source of the first code cell carrying that grade_id (the copy the grader
-    graded: submission.py), or for a written answer of the first Markdown cell."""
-    nb = nbformat.reads(read_text(path), as_version=4)
+    graded: submission.py), or for a written answer of the first Markdown cell. Parsed once per
+    version of the file (a batch asks twice per student)."""
+    stat = Path(path).stat()
+    return dict(_notebook_answers(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=4)
+def _notebook_answers(path: str, mtime_ns: int, size: int) -> dict[str, str]:
+    nb = nbformat.reads(read_text(Path(path)), as_version=4)
     found = {"code": {}, "markdown": {}}          # written answers are Markdown cells
     for cell in nb.cells:
         if not isinstance(cell, dict) or cell.get("cell_type") not in found:
@@ -62,9 +71,21 @@ def _released(course_dir: Path, assignment: Assignment) -> Path:
     return assignment_dir(course_dir, "release_directory", assignment.name) / assignment.notebook
 
 
+def _read_released(path: Path):
+    """The released notebook, parsed once per version of the file (a batch reads it for every student);
+    a copy each time, since the caller fills it in."""
+    stat = Path(path).stat()
+    return copy.deepcopy(_parsed(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(path: str, mtime_ns: int, size: int):
+    return nbformat.read(path, as_version=4)
+
+
 def written_answers(course_dir: Path, assignment: Assignment, submission: Path) -> dict[str, bool]:
     """{written answer grade_id: whether the student wrote something there} (False for a .py file)."""
-    released = nbformat.read(_released(course_dir, assignment), as_version=4)
+    released = _read_released(_released(course_dir, assignment))
     stubs = {c.metadata["nbgrader"]["grade_id"]: c.source.strip() for c in released.cells
              if is_written_answer(c.metadata.get("nbgrader", {}))}
     try:
@@ -77,7 +98,7 @@ def written_answers(course_dir: Path, assignment: Assignment, submission: Path) 
 
 def autograded_notebook(released: Path, submission: Path, result: dict):
     """The released notebook with the student's answers and the grader's messages as outputs."""
-    nb = nbformat.read(released, as_version=4)
+    nb = _read_released(released)
     try:
         answers = (_answers_from_notebook(submission) if submission.suffix == ".ipynb"
                    else _answers_from_module(submission))
@@ -122,6 +143,14 @@ def grade_cell_outputs(test: dict) -> list:
 
 def loss_curve_png(name: str, curve: dict) -> str:
     """Base64 PNG: the student's loss curve drawn over the reference's on the same problem."""
+    return _drawn(name, curve["problem"], tuple(curve["reference"]), tuple(curve.get("student") or ()),
+                  curve.get("note") or "")
+
+
+@functools.lru_cache(maxsize=64)
+def _drawn(name: str, problem: str, reference: tuple, student: tuple, note: str) -> str:
+    """The plot of one curve, drawn once per process: every correct train draws the same one."""
+    curve = {"problem": problem, "reference": list(reference), "student": list(student), "note": note}
     import matplotlib
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
@@ -139,7 +168,7 @@ def loss_curve_png(name: str, curve: dict) -> str:
     if curve.get("note"):
         axes.text(0.02, 0.04, curve["note"][:90], transform=axes.transAxes, fontsize=8, color="#d62728")
     axes.legend()
-    figure.tight_layout()
+    figure.subplots_adjust(left=0.11, right=0.97, bottom=0.14, top=0.9)   # tight_layout, measured once
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -2,13 +2,16 @@
 
     .venv/bin/python benchmarks/batch_vs_nbgrader.py [--sizes 12 48 192] [--dask-size 48]
 
-For each class size N: ours, `autograder grade backprop` on the class, sandboxed by bubblewrap
-(`--isolation bwrap`; the benchmark stops with the reason when bubblewrap cannot run here), on 1
-local worker and on 2; at `--dask-size`, the same batch on a Dask `LocalCluster` of 1 and of 2
-worker processes (`--scheduler`). The growth from the smallest N to the largest is printed beside
-the linear growth (time linear in N: 192 submissions within 4.4x of 48). Before ours is timed, the
-course's hidden case sets are drawn once (`autograder prepare-cases`, what an instructor runs before a
-grading day; docs/cases.md), timed apart: after the first class size there is nothing left to draw.
+For each class size N: ours, `autograder grade backprop --no-feedback --no-report` (what `nbgrader
+autograde` does: the grades, the gradebook, each student's autograded notebook), sandboxed by
+bubblewrap (`--isolation bwrap`; the benchmark stops with the reason when bubblewrap cannot run
+here), on 1 local worker and on 2, and the whole job on 2 (with every student's feedback page, by
+nbgrader's generate_feedback, and the class report), printed apart; at `--dask-size`, the same batch
+on a Dask `LocalCluster` of 1 and of 2 worker processes (`--scheduler`). The growth from the
+smallest N to the largest is printed beside the linear growth (time linear in N: 192 submissions
+within 4.4x of 48). Before ours is timed, the course's hidden case sets are drawn once (`autograder
+prepare-cases`, what an instructor runs before a grading day; docs/cases.md), timed apart: after the
+first class size there is nothing left to draw.
 
 Two baselines, each a course without this package graded by stock `nbgrader autograde` (serial, one
 kernel per notebook), whose grade cells are conventional in-kernel `assert`s with expected values
@@ -210,7 +213,8 @@ def dask_batch(course_dir: Path, assignment, workers: int) -> float:
     from distributed import LocalCluster
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         return timed([sys.executable, "-m", "autograder", "grade", assignment.name, "--course-dir", str(course_dir),
-                      "--scheduler", cluster.scheduler_address, "--isolation", "bwrap", "--regrade"], ROOT)
+                      "--scheduler", cluster.scheduler_address, "--isolation", "bwrap", "--regrade",
+                      "--no-feedback", "--no-report"], ROOT)
 
 
 def measure(course, assignment, cases, n: int, tmp: Path, dask: bool) -> dict:
@@ -228,9 +232,11 @@ def measure(course, assignment, cases, n: int, tmp: Path, dask: bool) -> dict:
     # the course's case sets, drawn once per course and kept (docs/cases.md, "The pool"): timed apart,
     # and nothing to do after the first class size
     seconds["prepare"] = timed([sys.executable, "-m", "autograder", "prepare-cases", assignment.name], ROOT)
-    for workers in (1, 2):
-        seconds[workers] = timed([sys.executable, "-m", "autograder", "grade", assignment.name, "--course-dir",
-                                  str(ours), "--workers", str(workers), "--isolation", "bwrap", "--regrade"], ROOT)
+    grade = [sys.executable, "-m", "autograder", "grade", assignment.name, "--course-dir", str(ours),
+             "--isolation", "bwrap", "--regrade"]
+    for workers in (1, 2):     # what nbgrader autograde does: grades, gradebook, autograded notebooks
+        seconds[workers] = timed([*grade, "--workers", str(workers), "--no-feedback", "--no-report"], ROOT)
+    seconds["feedback"] = timed([*grade, "--workers", "2"], ROOT)    # and every student's feedback page
     sample = (ours / "autograded" / "student000" / assignment.name / "results.json").read_text()
     if "Sandbox:" in sample:
         raise SystemExit("our grader did not run under bubblewrap: " + sample[:300])
@@ -264,6 +270,7 @@ def main():
              "minimal": "nbgrader autograde, minimal notebook, serial",
              1: "autograder grade, bubblewrap, 1 local worker",
              2: "autograder grade, bubblewrap, 2 local workers",
+             "feedback": "the same, 2 workers, with feedback pages and report",
              "dask1": "autograder grade, Dask LocalCluster, 1 worker",
              "dask2": "autograder grade, Dask LocalCluster, 2 workers"}
     for n, seconds in runs.items():

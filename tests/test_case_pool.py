@@ -120,3 +120,26 @@ def test_prepare_cases_from_the_command_line(tmp_path):
     assert f"gradients: {case_pool.SLOTS} case sets ready, each checked against the reference" in done.stdout
     course = load_course()
     assert len(list((course.root / case_pool.POOL_DIR / "gradients").glob("*.pickle"))) >= case_pool.SLOTS
+
+
+@pytest.mark.parametrize("name", list(load_course().assignments))
+def test_the_reference_scores_full_marks_on_every_case_set(course, name, tmp_path):
+    """Through the real path (the sandbox, the replay): the reference, as a file whose case seed picks
+    each of the pool's sets in turn, scores full marks on every one."""
+    from autograder.cases import case_seed, course_secret
+    assignment = course.assignment(name)
+    secret = course_secret(assignment.root)
+    source = reference_path(assignment).read_text("utf-8")
+    files = {}
+    for i in range(100 * case_pool.SLOTS):
+        text = f"{source}\n# {i}\n"
+        files.setdefault(case_pool.slot_of(case_seed(secret, text.encode())), text)
+        if len(files) == case_pool.SLOTS:
+            break
+    assert len(files) == case_pool.SLOTS
+    for slot, text in sorted(files.items()):
+        path = tmp_path / f"{name}.py"
+        path.write_text(text, encoding="utf-8")
+        result = grade(assignment, path)
+        lost = {t["name"]: t["output"][:500] for t in result["tests"] if t["score"] < t["max_score"]}
+        assert not lost, f"case set {slot}: {lost}"
