@@ -2,13 +2,15 @@
 
 Every catalogued mutant and correct variant is graded by tests/test_mutants.py and
 tests/test_variants.py; each compares what the graded functions got (score, tags and the whole
-message, the test entries of results.json) with the copy kept in tests/results/<catalogue>/<assignment>/<id>.json,
-byte for byte. A change meant to change grades (a new hidden test, a better message) stores them
-anew: `AUTOGRADER_STORE_RESULTS=1 make test`, and the diff of tests/results/ is then reviewed with it.
+message, the test entries of results.json; a loss curve as the digest of its floats) with the copy
+kept in tests/results/<catalogue>/<assignment>/<id>.json, byte for byte. A change meant to change
+grades (a new hidden test, a better message) stores them anew: `AUTOGRADER_STORE_RESULTS=1 make
+test`, and the diff of tests/results/ is then reviewed with it.
 """
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -21,10 +23,28 @@ def stored_path(catalogue: str, assignment: str, entry_id: str) -> Path:
     return RESULTS / catalogue / assignment / f"{entry_id}.json"
 
 
+def _kept(value):
+    """What is kept of a results.json entry: all of it, but a loss curve's thousands of floats as
+    their count and the SHA-256 of their JSON."""
+    if isinstance(value, dict):
+        return {k: (_digest(v) if k in ("reference", "student") and isinstance(v, list) else _kept(v))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_kept(v) for v in value]
+    return value
+
+
+def _digest(points: list) -> dict:
+    """Rounded to 9 significant digits first: a machine whose BLAS sums in another order moves the
+    last bits of a long training run, never its first nine digits."""
+    rounded = [float(f"{v:.9g}") if isinstance(v, float) else v for v in points]
+    return {"points": len(points), "sha256": hashlib.sha256(json.dumps(rounded).encode()).hexdigest()}
+
+
 def differs_from_stored(catalogue: str, assignment: str, entry_id: str, tests: dict[str, dict]) -> str | None:
     """None when `tests` ({graded function: its results.json entry}) is what was stored, else why not
     (a unified diff); with AUTOGRADER_STORE_RESULTS=1, stores it instead."""
-    text = json.dumps(tests, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    text = json.dumps(_kept(tests), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
     path = stored_path(catalogue, assignment, entry_id)
     if STORE:
         path.parent.mkdir(parents=True, exist_ok=True)
