@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from guarantees import need
+from stored_results import differs_from_stored
 from autograder.course import PROJECT_ROOT
 from autograder.grade import grade_submission, isolation_notice
 from autograder.sandbox import launcher
@@ -159,6 +160,9 @@ def test_adversarial_submission(name, isolation, backprop, tmp_path, listener, c
             victim.close()
 
     check_result(result, expect, backprop, isolation)
+    grades = {t["name"]: {k: t[k] for k in ("score", "max_score", "status", "tags")} for t in result["tests"]}
+    difference = differs_from_stored("adversarial", isolation, name, grades)   # messages hold ports and paths
+    assert difference is None, difference
     if victim is not None:
         assert secret not in result["output"]
     if "project_unchanged" in expect.checks:
