@@ -2,11 +2,12 @@
 
 Every catalogued mutant and correct variant is graded by tests/test_mutants.py and
 tests/test_variants.py, and every adversarial submission by tests/adversarial/test_corpus.py (its
-scores, status and tags only: its messages hold ports and paths of the run); each compares what the graded functions got (score, tags and the whole
-message, the test entries of results.json; a loss curve as the digest of its floats) with the copy
-kept in tests/results/<catalogue>/<assignment>/<id>.json, byte for byte. A change meant to change
-grades (a new hidden test, a better message) stores them anew: `AUTOGRADER_STORE_RESULTS=1 make
-test`, and the diff of tests/results/ is then reviewed with it.
+scores, status and tags only: its messages hold ports and paths of the run). Each compares what the
+graded functions got (score, tags and the whole message, the test entries of results.json; a loss
+curve as the digest of its floats) with the copy kept in
+tests/results/<catalogue>/<assignment>/<id>.json, byte for byte. A change meant to change grades (a
+new hidden test, a better message) stores them anew: `AUTOGRADER_STORE_RESULTS=1 make test`, and
+the diff of tests/results/ is then reviewed with it.
 """
 from __future__ import annotations
 
