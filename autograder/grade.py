@@ -91,6 +91,7 @@ def start_sandbox(g: Grading) -> Grading:
         parts=parts.plan(g.assignment)[1],
         inert=DISPLAY_MODULES,
     )
+    g.student.prestart()        # its interpreter starts while the hidden suite is set up
     return g
 
 

@@ -292,8 +292,19 @@ class SandboxedStudent(_Functions):
         self.grader_error: str | None = None     # set when the sandbox itself failed: no grade stands
         self._skipped: set[int] = set()        # units (by index) skipped for taking too long to load
         self._loaded_once = False
+        self._prestarted: launcher.Child | None = None   # started ahead (prestart), not yet loaded
 
     # -- lifecycle -----------------------------------------------------------------
+    def prestart(self) -> None:
+        """Start the child now, so that its interpreter starts while the grader sets up its tests; it
+        gets the submission only when first called (`_ensure_child`). A failure here is left to that
+        first call, which reports it."""
+        if self._prestarted is None and self._child is None:
+            try:
+                self._prestarted = launcher.start(self._config, self._files)
+            except Exception:  # noqa: BLE001 - started again, and reported, by _ensure_child
+                self._prestarted = None
+
     def _ensure_child(self) -> launcher.Child:
         """The running child with the submission loaded. A unit (cell) that does not finish loading
         within the load time limit is skipped, and the others loaded again without it: a slow cell
@@ -307,7 +318,7 @@ class SandboxedStudent(_Functions):
         while True:
             kept = [i for i in range(len(self._units)) if i not in self._skipped]
             try:
-                child = launcher.start(self._config, self._files)
+                child, self._prestarted = self._prestarted or launcher.start(self._config, self._files), None
             except Exception as err:  # noqa: BLE001 - the grader's failure, never the student's zero
                 self.grader_error = f"the sandbox could not start ({type(err).__name__}: {err})"
                 raise SandboxUnavailable(self.grader_error) from None
@@ -411,6 +422,10 @@ class SandboxedStudent(_Functions):
         return f"exit code {code}"
 
     def close(self) -> None:
+        prestarted, self._prestarted = self._prestarted, None
+        if prestarted is not None:
+            prestarted.kill()
+            prestarted.cleanup()
         if self._child is not None:
             try:
                 wire.write_frame(self._child.to_child, wire.encode({"op": "exit"}), time.monotonic() + 1)
