@@ -203,8 +203,9 @@ def _read(path: Path) -> CaseSet | None:
 
 def _write(path: Path, recorded: CaseSet) -> None:
     """Atomically: written aside, then renamed into place (parallel workers may record the same slot)."""
+    from .cases import private_folder
     try:
-        path.parent.parent.parent.mkdir(mode=0o700, exist_ok=True)
+        private_folder(path.parent.parent.parent.parent)
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         aside = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
         with os.fdopen(os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as f:

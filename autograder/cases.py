@@ -27,6 +27,19 @@ class SecretError(RuntimeError):
     """The case secret exists but cannot be used (unreadable, empty, readable by others)."""
 
 
+PRIVATE_DIR = Path(".autograder")     # beside course.toml: the grader's own folder (secret, case sets, builds)
+
+
+def private_folder(course_root: Path) -> Path:
+    """The course's `.autograder` folder, mode 700 whoever makes it first (and made so if it is not):
+    it holds the case secret and the recorded case sets."""
+    folder = Path(course_root) / PRIVATE_DIR
+    folder.mkdir(mode=0o700, exist_ok=True)
+    if folder.stat().st_mode & 0o077:
+        os.chmod(folder, 0o700)
+    return folder
+
+
 def course_secret(course_root: Path) -> bytes:
     """The course's case secret: the environment variable, else the file, created on first use.
     Creation is atomic (written aside, then linked into place), so parallel workers agree."""
@@ -35,7 +48,7 @@ def course_secret(course_root: Path) -> bytes:
         return from_env.encode("utf-8")
     path = Path(course_root) / SECRET_FILE
     if not path.exists():
-        path.parent.mkdir(mode=0o700, exist_ok=True)
+        private_folder(course_root)
         aside = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
         fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:

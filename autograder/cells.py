@@ -27,6 +27,7 @@ from pathlib import Path
 
 import nbformat
 
+from .cases import private_folder
 from .course import Assignment, function_of_grade_cell, grade_cell_id
 from .scan import decorated, function_nodes, module_file
 
@@ -151,6 +152,7 @@ def built_notebook(assignment: Assignment) -> Path:
     if target.is_file() and stamp.is_file() and stamp.read_text(encoding="utf-8") == digest:
         return target
     nb = build(assignment, nbformat.read(assignment.template_notebook, as_version=4))
+    private_folder(assignment.root)
     target.parent.mkdir(parents=True, exist_ok=True)
     for path, text in ((target, nbformat.writes(nb)), (stamp, digest)):
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".building-")

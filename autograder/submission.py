@@ -29,6 +29,7 @@ from pathlib import Path
 
 import nbformat
 
+from .cases import private_folder
 from .course import Assignment, function_of_grade_cell
 from .sandbox.proxy import Unit
 from .student_cells import with_student_cells
@@ -90,7 +91,7 @@ def _release_view(source_notebook: str, mtime: float, course_root: str):
     released, _ = ClearSolutions().preprocess(released, {"language": "python"})
     released, _ = ClearHiddenTests().preprocess(released, {})
     try:
-        kept.parent.parent.mkdir(mode=0o700, exist_ok=True)   # .autograder also holds the case secret
+        private_folder(kept.parent.parent.parent)    # .autograder also holds the case secret
         kept.parent.mkdir(exist_ok=True)
         aside = kept.with_name(f".{kept.name}.{os.getpid()}")
         aside.write_text(nbformat.writes(released), "utf-8")
