@@ -339,17 +339,19 @@ def sums_over_the_batch(bias_grad, name):
          likely={"bias_not_summed": [2.0, 3.0], "wrong_axis": either([3.0, 7.0], 10.0)})
 
 
-def losses_go_down(train, problem, lr, first_loss):
-    """train(X, Y, params, lr, steps=3) on problem = (X, Y, params) returns 4 losses: `first_loss`
-    before any update, then a last one below it; else Wrong."""
-    X, Y, params = problem
-    _, losses = train(X, Y, params, lr, 3)
-    if len(losses) != 4:
-        fail(f"train(..., steps=3) should return 4 losses (before any update, then after each), got {len(losses)}",
-             "losses_off_by_one")
-    number(losses[0], first_loss, "losses[0], the loss before any update")
-    if not losses[3] < losses[0]:
-        raise AssertionError("the loss should go down with a small learning rate")
+def losses_go_down(problem, lr, first_loss):
+    """The public check of train: train(X, Y, params, lr, steps=3) on a fresh problem() = (X, Y, params)
+    returns 4 losses, `first_loss` before any update, then a last one below it; else Wrong."""
+    def check_train(train):
+        X, Y, params = problem()
+        _, losses = train(X, Y, params, lr, 3)
+        if len(losses) != 4:
+            fail(f"train(..., steps=3) should return 4 losses (before any update, then after each), "
+                 f"got {len(losses)}", "losses_off_by_one")
+        number(losses[0], first_loss, "losses[0], the loss before any update")
+        if not losses[3] < losses[0]:
+            raise AssertionError("the loss should go down with a small learning rate")
+    return check_train
 
 
 def _short(value, limit=80) -> str:

@@ -58,7 +58,9 @@ def defined_functions(path: Path | None) -> list[str]:
 
 
 def decorated(path: Path | None, decorator: str) -> list[str]:
-    """The first string argument of each `@decorator("name", ...)` (or `@x.decorator(...)`) in a file."""
+    """The functions a file marks with `decorator`, in order: the first string argument of each call
+    `decorator("name", ...)` (`@graded("relu")`, `public("train")(check)`, `x.graded(...)`), and every
+    string argument of `each_<decorator>("a", "b", ...)` (`@each_graded("dL_dW2", "dL_dW1")`)."""
     stamp = _stamp(path)
     return [] if stamp is None else list(_decorated(*stamp, decorator))
 
@@ -67,18 +69,20 @@ def decorated(path: Path | None, decorator: str) -> list[str]:
 def _decorated(path: str, mtime_ns: int, size: int, decorator: str) -> tuple[str, ...]:
     tree = _parsed(path, mtime_ns, size)
     names = []
-    for node in ast.walk(tree) if tree is not None else ():
-        for d in getattr(node, "decorator_list", ()):
-            if not isinstance(d, ast.Call) or not d.args or not isinstance(d.args[0], ast.Constant):
-                continue
-            called = d.func.attr if isinstance(d.func, ast.Attribute) else getattr(d.func, "id", None)
-            if called == decorator and isinstance(d.args[0].value, str):
-                names.append(d.args[0].value)
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)] if tree is not None else []
+    for node in sorted(calls, key=lambda call: (call.lineno, call.col_offset)):
+        called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+        strings = [a.value if isinstance(a, ast.Constant) and isinstance(a.value, str) else None for a in node.args]
+        if called == decorator and strings and strings[0] is not None:
+            names.append(strings[0])
+        elif called == f"each_{decorator}":
+            names.extend(name for name in strings if name is not None)
     return tuple(names)
 
 
 def graded_in_suite(suite_dir: Path) -> dict[str, list[str]]:
-    """function -> the hidden test files (test_*.py in `suite_dir`) with a test marked @graded(function)."""
+    """function -> the hidden test files (test_*.py in `suite_dir`) with a test marked @graded(function)
+    or @each_graded(..., function, ...)."""
     found: dict[str, list[str]] = {}
     for path in sorted(Path(suite_dir).glob("test_*.py")):
         for name in decorated(path, "graded"):

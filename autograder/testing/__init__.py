@@ -6,8 +6,8 @@ reference solution and torch, and every comparison is NumPy in float64 on the tr
 """
 from ..diagnosis import GENERIC, Failure, StudentFailure
 from .compare import TOLERANCES, assert_close, assert_no_mutation, describe
-from .graded import AuthoringError, Graded, graded
+from .graded import AuthoringError, Graded, each_graded, graded
 from .mistakes import Mistake
 
 __all__ = ["GENERIC", "AuthoringError", "Failure", "Graded", "Mistake", "StudentFailure", "TOLERANCES", "assert_close",
-           "assert_no_mutation", "describe", "graded"]
+           "assert_no_mutation", "describe", "each_graded", "graded"]

@@ -3,6 +3,9 @@
     @graded("relu_grad", weight=2, core=True)
     def test_relu_grad_matches_reference(student, reference): ...
 
+    @each_graded("dL_dW2", "dL_dW1", weight=2, core=True)     # one test, run for each function
+    def test_weight_grad_matches_reference(student, reference, function): ...
+
 The options are keyword-only and checked when the suite is imported: an unknown one (`cor=True`)
 or a value of the wrong type is an `AuthoringError` naming the test file's mistake, never a rule
 silently dropped. The grader reads a test's options back with `graded_spec`, through the same
@@ -59,6 +62,17 @@ def graded(function: str, /, **options) -> pytest.MarkDecorator:
     answer_shown=True (see `Graded`). Raises AuthoringError on an unknown option or a wrong type."""
     spec = graded_spec((function,), options)
     return pytest.mark.graded(spec.function, weight=spec.weight, core=spec.core, answer_shown=spec.answer_shown)
+
+
+def each_graded(*functions: str, **options) -> pytest.MarkDecorator:
+    """One test written once for several graded functions checked alike (a layer's gradients, two
+    ways of computing the same thing): the test takes `function`, the name, and runs once per name as
+    `test_...[name]`, that run marked `graded(name, **options)`. Raises AuthoringError as `graded` does."""
+    if not functions:
+        raise AuthoringError("@each_graded takes the names of the graded functions it checks, e.g. "
+                             "@each_graded(\"dL_dW2\", \"dL_dW1\")")
+    return pytest.mark.parametrize(
+        "function", [pytest.param(name, marks=graded(name, **options), id=name) for name in functions])
 
 
 def spec_of(item) -> Graded | None:

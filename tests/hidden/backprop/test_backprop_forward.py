@@ -30,6 +30,8 @@ def _check_forward(student, reference, X, params):
 @graded("forward", weight=2, core=True)
 @given(net=networks())
 def test_forward_matches_reference(student, reference, net):
+    """Y_hat and the cache (X, z1, h) on random networks; a ReLU left out, a bias left out or one
+    ReLU too many is named."""
     X, _, params = net
     _check_forward(student, reference, X, params)
 

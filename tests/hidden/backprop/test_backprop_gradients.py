@@ -2,7 +2,7 @@
 import numpy as np
 from hypothesis import given
 
-from autograder.testing import Failure, Mistake, assert_close, assert_no_mutation, graded
+from autograder.testing import Failure, Mistake, assert_close, assert_no_mutation, each_graded, graded
 from autograder.testing.composite import with_parts
 from autograder.testing.forward import reference_output
 from autograder.testing.oracle import hidden_grads, network_loss_and_grads, output_grad
@@ -96,33 +96,44 @@ def test_dL_dy_keeps_its_inputs(student):
     assert_no_mutation(student.call("dL_dy", Y_hat, Y), "dL_dy", inputs={"Y_hat": Y_hat, "Y": Y})
 
 
-@graded("dL_dW2", weight=2, core=True)
-@given(net=networks())
-def test_dL_dW2_matches_reference(student, reference, net):
+PARAMETER = {"dL_dW2": "W2", "dL_db2": "b2", "dL_dW1": "W1", "dL_db1": "b1"}   # what each gradient is of
+
+
+def _layer_inputs(reference, net, function):
+    """The arguments of a layer's gradient `function` on the reference's way back through net = (X, Y, params)."""
     X, Y, params = net
-    _, cache, dy, _, _ = _intermediates(reference, X, Y, params)
-    _check_weight_grad(student, reference, "dL_dW2", {"h": cache["h"], "dy": dy},
-                       network_loss_and_grads(X, Y, params)[1]["W2"])
+    _, cache, dy, _, dz1 = _intermediates(reference, X, Y, params)
+    return {"dL_dW2": {"h": cache["h"], "dy": dy}, "dL_db2": {"dy": dy},
+            "dL_dW1": {"X": X, "dz1": dz1}, "dL_db1": {"dz1": dz1}}[function]
 
 
-@graded("dL_dW2")
-def test_dL_dW2_keeps_its_inputs(student):
-    h, dy = np.array([[0.5, 0.0, 1.2], [0.1, 0.3, 0.0]]), np.array([[0.1, -0.2, 0.3, 0.05], [0.2, 0.1, -0.4, 0.3]])
-    assert_no_mutation(student.call("dL_dW2", h, dy), "dL_dW2", inputs={"h": h, "dy": dy})
+def _hand_made(function):
+    """Fixed arguments for a layer's gradient `function`, fresh arrays each time (a mutant may change them)."""
+    rows = {"dL_dW2": {"h": [[0.5, 0.0, 1.2], [0.1, 0.3, 0.0]], "dy": [[0.1, -0.2, 0.3, 0.05], [0.2, 0.1, -0.4, 0.3]]},
+            "dL_dW1": {"X": [[1.0, 0.0, 1.0, 1.0], [0.0, 1.0, 1.0, 0.0]], "dz1": [[0.1, 0.0, -0.2], [0.3, 0.2, 0.0]]},
+            "dL_db2": {"dy": [[0.1, -0.2, 0.3, 0.0], [0.4, 0.1, -0.1, 0.2], [-0.3, 0.0, 0.2, 0.1]]},
+            "dL_db1": {"dz1": [[0.0, 0.2, 0.44], [0.1, 0.0, -0.3]]}}[function]
+    return {name: np.array(value) for name, value in rows.items()}
 
 
-@graded("dL_db2", weight=2, core=True)
+@each_graded("dL_dW2", "dL_db2", "dL_dW1", "dL_db1", weight=2, core=True)
 @given(net=networks())
-def test_dL_db2_matches_reference(student, reference, net):
-    X, Y, params = net
-    dy = _intermediates(reference, X, Y, params)[2]
-    _check_bias_grad(student, reference, "dL_db2", {"dy": dy}, network_loss_and_grads(X, Y, params)[1]["b2"])
+def test_layer_grad_matches_reference(student, reference, function, net):
+    parameter = PARAMETER[function]
+    check = _check_weight_grad if parameter.startswith("W") else _check_bias_grad
+    torch_value = network_loss_and_grads(*net)[1][parameter]
+    check(student, reference, function, _layer_inputs(reference, net, function), torch_value)
 
 
-@graded("dL_db2")
-def test_dL_db2_sums_over_the_batch(student, reference):
-    dy = np.array([[0.1, -0.2, 0.3, 0.0], [0.4, 0.1, -0.1, 0.2], [-0.3, 0.0, 0.2, 0.1]])
-    _check_bias_sum(student, reference, "dL_db2", {"dy": dy})
+@each_graded("dL_dW2", "dL_dW1")
+def test_weight_grad_keeps_its_inputs(student, function):
+    inputs = _hand_made(function)
+    assert_no_mutation(student.call(function, *inputs.values()), function, inputs=inputs)
+
+
+@each_graded("dL_db2", "dL_db1")
+def test_bias_grad_sums_over_the_batch(student, reference, function):
+    _check_bias_sum(student, reference, function, _hand_made(function))
 
 
 @graded("dL_dh", weight=2, core=True)
@@ -174,35 +185,6 @@ def test_dL_dz1_keeps_its_inputs(student, reference):
                  inputs={"dh": dh, "z1": z1}, mistakes=gate_mistakes(dh, z1))
 
 
-@graded("dL_dW1", weight=2, core=True)
-@given(net=networks())
-def test_dL_dW1_matches_reference(student, reference, net):
-    X, Y, params = net
-    dz1 = _intermediates(reference, X, Y, params)[4]
-    _check_weight_grad(student, reference, "dL_dW1", {"X": X, "dz1": dz1},
-                       network_loss_and_grads(X, Y, params)[1]["W1"])
-
-
-@graded("dL_dW1")
-def test_dL_dW1_keeps_its_inputs(student):
-    X, dz1 = np.array([[1.0, 0.0, 1.0, 1.0], [0.0, 1.0, 1.0, 0.0]]), np.array([[0.1, 0.0, -0.2], [0.3, 0.2, 0.0]])
-    assert_no_mutation(student.call("dL_dW1", X, dz1), "dL_dW1", inputs={"X": X, "dz1": dz1})
-
-
-@graded("dL_db1", weight=2, core=True)
-@given(net=networks())
-def test_dL_db1_matches_reference(student, reference, net):
-    X, Y, params = net
-    dz1 = _intermediates(reference, X, Y, params)[4]
-    _check_bias_grad(student, reference, "dL_db1", {"dz1": dz1}, network_loss_and_grads(X, Y, params)[1]["b1"])
-
-
-@graded("dL_db1")
-def test_dL_db1_sums_over_the_batch(student, reference):
-    dz1 = np.array([[0.0, 0.2, 0.44], [0.1, 0.0, -0.3]])
-    _check_bias_sum(student, reference, "dL_db1", {"dz1": dz1})
-
-
 def backward_mistakes(reference, Y, params, cache):
     """The gradients that the classic mistakes inside backward give (reference with one wrong step)."""
     def wrong(**parts):
@@ -218,11 +200,9 @@ def _check_backward(student, reference, X, Y, params, *, torch_too):
     n = len(Y)
     kw = dict(inputs=inputs, mistakes=backward_mistakes(reference, Y, params, cache),
               factors={"wrong_mean_denominator": [n, 4, 4 * n]})
-    assert_close(grads, reference.backward(Y, params, cache),
-                                         what="backward(Y, params, cache)", **kw)
+    assert_close(grads, reference.backward(Y, params, cache), what="backward(Y, params, cache)", **kw)
     if torch_too:
-        assert_close(grads, network_loss_and_grads(X, Y, params)[1],
-                                             what="backward vs torch autograd", **kw)
+        assert_close(grads, network_loss_and_grads(X, Y, params)[1], what="backward vs torch autograd", **kw)
 
 
 @graded("backward", weight=2, core=True)

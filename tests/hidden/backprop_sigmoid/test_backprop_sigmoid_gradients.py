@@ -2,7 +2,7 @@
 import numpy as np
 from hypothesis import given
 
-from autograder.testing import Failure, Mistake, assert_close, assert_no_mutation, graded
+from autograder.testing import Failure, Mistake, assert_close, assert_no_mutation, each_graded, graded
 from autograder.testing.oracle_sigmoid import deltas, network_loss_and_grads
 from autograder.testing.strategies import random_sigmoid_network, sigmoid_networks
 
@@ -186,28 +186,6 @@ def _check_backward(student, reference, X, Y, params):
                             lambda cache: backward_mistakes(reference, Y, params, cache))
 
 
-@graded("backward", weight=2, core=True)
-@given(net=sigmoid_networks())
-def test_backward_matches_reference_and_torch(student, reference, net):
-    X, Y, params = net
-    _check_backward(student, reference, X, Y, params)
-
-
-@graded("backward")
-def test_backward_walkthrough_and_no_mutation(student, reference):
-    """dL/dW2 = -0.0496, dL/db1 = delta1 = -0.0140 on the 2-1-1 example (the text's -0.0488, -0.0148 are errors)."""
-    X, Y = reference.walkthrough_example()
-    call = _check_backward(student, reference, X, Y, reference.walkthrough_params())
-    assert_no_mutation(call, "backward", inputs={"X": X, "Y": Y})
-
-
-@graded("backward")
-def test_backward_on_larger_random_networks(student, reference):
-    for seed in range(3):
-        X, Y, params = random_sigmoid_network(seed=200 + seed, n=8, hidden=6)
-        _check_backward(student, reference, X, Y, params)
-
-
 def backward_loop_mistakes(reference, X, Y, params):
     """What a per-example loop gives with the classic slips: each example's own mean (no 1/N), only
     the last example kept (= where += belongs), the sigmoid's derivative taken at the activation."""
@@ -227,11 +205,28 @@ def _check_backward_loop(student, reference, X, Y, params):
         m for m in backward_loop_mistakes(reference, X, Y, params) if m.value is not None])
 
 
-@graded("backward_loop", weight=2, core=True)
+CHECKS = {"backward": _check_backward, "backward_loop": _check_backward_loop}   # function -> its check
+
+
+@each_graded("backward", "backward_loop", weight=2, core=True)
 @given(net=sigmoid_networks())
-def test_backward_loop_matches_reference_and_torch(student, reference, net):
-    X, Y, params = net
-    _check_backward_loop(student, reference, X, Y, params)
+def test_gradients_match_reference_and_torch(student, reference, function, net):
+    CHECKS[function](student, reference, *net)
+
+
+@graded("backward")
+def test_backward_walkthrough_and_no_mutation(student, reference):
+    """dL/dW2 = -0.0496, dL/db1 = delta1 = -0.0140 on the 2-1-1 example (the text's -0.0488, -0.0148 are errors)."""
+    X, Y = reference.walkthrough_example()
+    call = _check_backward(student, reference, X, Y, reference.walkthrough_params())
+    assert_no_mutation(call, "backward", inputs={"X": X, "Y": Y})
+
+
+@graded("backward")
+def test_backward_on_larger_random_networks(student, reference):
+    for seed in range(3):
+        X, Y, params = random_sigmoid_network(seed=200 + seed, n=8, hidden=6)
+        _check_backward(student, reference, X, Y, params)
 
 
 @graded("backward_loop")
