@@ -158,7 +158,9 @@ class GradingPlugin:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item, call):
         report = yield
-        if report.when == "setup" and report.failed or report.when == "call":
+        if report.when == "setup" and report.failed and call.excinfo.errisinstance(pytest.FixtureLookupError):
+            self.errors.append(f"{item.nodeid} asks for a fixture that does not exist: {call.excinfo.value.argname!r}")
+        elif report.when == "setup" and report.failed or report.when == "call":
             self._record(self.specs[item.nodeid], item.name, report, call)
         return report
 

@@ -1,13 +1,19 @@
 """The hidden tests' authoring API (autograder/testing): `graded` rejects what it does not know, known
 mistakes are small objects, and a suite with a wrong mark is reported as broken, never graded."""
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from autograder.course import load_course
 from autograder.sandbox.proxy import LocalStudent
 from autograder.suite import SuiteError, run_suite
-from autograder.testing import AuthoringError, Failure, Mistake, assert_close, graded
+from autograder.scan import graded_in_suite
+from autograder.testing import AuthoringError, Failure, Mistake, assert_close, each_graded, graded
 from solutions import backprop as reference
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_graded_rejects_an_unknown_option_and_names_the_one_meant():
@@ -46,6 +52,35 @@ def test_a_hand_made_mark_with_a_typo_breaks_the_suite_instead_of_dropping_the_r
     moved = type(assignment)(**{**assignment.__dict__, "root": tmp_path})
     with pytest.raises(SuiteError, match="no option 'cor'"):
         run_suite(moved, LocalStudent(reference))
+
+
+def test_one_test_written_for_several_functions_grades_each_and_is_found_by_the_checklist(tmp_path):
+    """@each_graded runs the test once per function, each run counted for its own function, and the
+    checklist's scan (which reads the file without running it) finds every name."""
+    with pytest.raises(AuthoringError, match="did you mean 'core'"):
+        each_graded("relu", "relu_grad", cor=True)
+    with pytest.raises(AuthoringError, match="takes the names"):
+        each_graded()
+    course = load_course()
+    suite = tmp_path / "tests" / "hidden" / "backprop"
+    suite.mkdir(parents=True)
+    (suite / "test_activations.py").write_text(
+        "import numpy as np\nfrom autograder.testing import assert_close, each_graded\n\n\n"
+        "@each_graded('relu', 'relu_grad', weight=2)\n"
+        "def test_activation_keeps_its_shape(student, reference, function):\n"
+        "    z = np.array([[-1.0, 0.5]])\n"
+        "    assert_close(getattr(student, function)(z), getattr(reference, function)(z), what=function)\n",
+        encoding="utf-8")
+    assignment = course.assignment("backprop")
+    moved = type(assignment)(**{**assignment.__dict__, "root": tmp_path})
+    with pytest.raises(SuiteError, match="asks for a fixture that does not exist: 'student'"):
+        run_suite(moved, LocalStudent(reference))    # the suite's conftest.py is not there yet
+    shutil.copy(ROOT / "tests" / "hidden" / "conftest.py", suite.parent)
+    outcomes = run_suite(moved, LocalStudent(reference))
+    assert [(o.test, o.function, o.weight, o.passed) for o in outcomes] == [
+        ("test_activation_keeps_its_shape[relu]", "relu", 2.0, True),
+        ("test_activation_keeps_its_shape[relu_grad]", "relu_grad", 2.0, True)]
+    assert graded_in_suite(suite) == {"relu": ["test_activations.py"], "relu_grad": ["test_activations.py"]}
 
 
 def test_a_known_mistake_names_what_a_wrong_value_is():
