@@ -189,7 +189,7 @@ def grade_job(course_ref: str | dict, task: GradeTask) -> dict:
             return {"error": f"{task.local_path} is not visible on this worker (was it removed, or is the "
                              "course directory on another file system?)"}
         try:
-            return grade_submission(assignment, task.local_path, isolation=task.isolation,
+            return grade_submission(assignment, task.local_path, isolation=task.isolation, start_next=True,
                                     hidden=() if task.course_dir is None else (task.course_dir,))
         except GraderError as err:
             return {"error": str(err)}
@@ -199,7 +199,7 @@ def grade_job(course_ref: str | dict, task: GradeTask) -> dict:
         path = Path(folder) / (Path(task.filename).name or "submission")
         path.write_bytes(task.data)
         try:
-            return grade_submission(assignment, path, isolation=task.isolation)
+            return grade_submission(assignment, path, isolation=task.isolation, start_next=True)
         except GraderError as err:
             return {"error": str(err)}
 

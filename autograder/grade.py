@@ -21,7 +21,7 @@ from .course import Assignment
 from .diagnosis import StudentFailure
 from .results import FunctionResult, note_wrong_parts, results_json, score_functions, zero_results
 from .sandbox import launcher
-from .sandbox.proxy import THREAD_RULE, SandboxedStudent
+from .sandbox.proxy import THREAD_RULE, SandboxedStudent, start_spare
 from .submission import DISPLAY_MODULES, Extracted, UnreadableSubmission, extract, read_bytes
 from .suite import SuiteError, TestOutcome, run_suite
 from .testing.composite import close_tree
@@ -50,6 +50,7 @@ class Grading:
     result: dict | None = None          # set by the last step, or early for an unreadable file
     hidden: tuple = ()                  # paths the child must not see (launcher.SandboxConfig.hidden)
     files: dict = field(default_factory=dict)   # name -> bytes copied into the sandbox
+    start_next: bool = False            # start the next grading's sandbox child now (grade_submission)
 
 
 def read_submission(g: Grading) -> Grading:
@@ -92,6 +93,8 @@ def start_sandbox(g: Grading) -> Grading:
         inert=DISPLAY_MODULES,
     )
     g.student.prestart()        # its interpreter starts while the hidden suite is set up
+    if g.start_next:            # and the next grading's, while this one runs
+        start_spare(g.student.config)
     return g
 
 
@@ -220,15 +223,17 @@ _ONE_AT_A_TIME = threading.Lock()
 
 
 def grade_submission(assignment: Assignment, path: Path | str, *, isolation: str = "auto",
-                     only=None, hidden=()) -> dict:
+                     only=None, hidden=(), start_next: bool = False) -> dict:
     """Grade one .ipynb or .py submission -> the results.json dict. Raises GraderError only
     when the grader itself is broken. only: grade just these functions (results.json then lists
     only them); the instructor's `validate` uses it to grade a mutant's function and its callers.
     hidden: folders and files the child must not see without bubblewrap (the course directory);
-    the project's own folder is always hidden."""
+    the project's own folder is always hidden.
+    start_next: start the sandbox child of the next grading with the same limits now, while this one
+    runs: fresh, and untouched by this submission (a batch worker: the next one's child is ready)."""
     check_isolation(isolation)
     g = Grading(assignment, Path(path), isolation, None if only is None else frozenset(only),
-                hidden=(assignment.root, *map(Path, hidden)))
+                hidden=(assignment.root, *map(Path, hidden)), start_next=start_next)
     with _ONE_AT_A_TIME:
         try:
             for step in STEPS:

@@ -7,7 +7,8 @@ hidden suites or the solutions is importable here. Its stdout and stderr go to a
 requests and replies cross only on the two descriptors, as `wire` frames.
 
 Requests (grader -> child), each with a fresh "nonce" that the reply must carry back:
-    {"op": "load", "units": [{"name", "source"}], "forbidden": [module, ...], "inert": [module, ...]}
+    {"op": "load", "units": [{"name", "source"}], "forbidden": [module, ...], "inert": [module, ...],
+     "files": [{"name", "data": uint8 array}]}   files: copies written into the child's own folder first
     {"op": "call", "name", "args": [...], "kwargs": {...}, "parts": {name: callable}}
     {"op": "callback_result", "value", "inputs_after"} / {"op": "callback_error", "message"}
     {"op": "invoke", "id", "args": [...], "inputs_now": [array, ...]}
@@ -187,6 +188,19 @@ def describe_exception(err):
     return {"type": type(err).__name__, "message": message, "where": where}
 
 
+def write_files(files):
+    """Copies of the submission's files into this child's own folder (the working directory), written
+    before any of its code runs; one that cannot be written (over the folder's quota) is left out."""
+    for entry in files if type(files) is list else ():
+        if type(entry) is not dict or type(entry.get("name")) is not str or type(entry.get("data")) is not np.ndarray:
+            continue
+        try:
+            with open(os.path.basename(entry["name"]) or "submission", "wb") as out:
+                out.write(entry["data"].tobytes())
+        except OSError:
+            pass
+
+
 def load(units, forbidden, inert=()):
     """Execute each unit in one shared namespace; a broken unit costs only what it defines."""
     BLOCKER.names = set(forbidden)
@@ -332,6 +346,7 @@ def serve():
             continue
         op = request.get("op")
         if op == "load":
+            write_files(request.get("files"))
             reply = load(request["units"], request.get("forbidden", ()), request.get("inert", ()))
         elif op == "call":
             parts = request.get("parts")

@@ -10,11 +10,13 @@ solution), for the project's own tests and the instructor's source notebook.
 """
 from __future__ import annotations
 
+import atexit
 import secrets
 import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -59,6 +61,40 @@ class _Functions:
 
 
 _MISSING = object()
+
+# A child started ahead for the next grading with the same sandbox config (a batch worker grades
+# one submission after another): a fresh process that no submission has reached yet, taken by the
+# next SandboxedStudent.prestart, so that its interpreter and NumPy start while the last grading ends.
+_SPARES: dict[launcher.SandboxConfig, launcher.Child] = {}
+
+
+def start_spare(config: launcher.SandboxConfig) -> None:
+    """Start the spare child of `config` unless one is waiting; a failure is left to the next grading."""
+    if config in _SPARES:
+        return
+    try:
+        _SPARES[config] = launcher.start(config)
+    except Exception:  # noqa: BLE001 - the next grading starts its own child, and reports a failure
+        return
+
+
+def _take_spare(config: launcher.SandboxConfig) -> launcher.Child | None:
+    """The spare child of `config`, if one is waiting and still running."""
+    child = _SPARES.pop(config, None)
+    if child is not None and child.process.poll() is not None:
+        child.kill()
+        child.cleanup()
+        return None
+    return child
+
+
+@atexit.register
+def stop_spares() -> None:
+    """Stop every spare child (at exit)."""
+    while _SPARES:
+        _, child = _SPARES.popitem()
+        child.kill()
+        child.cleanup()
 
 
 class LocalStudent(_Functions):
@@ -295,13 +331,18 @@ class SandboxedStudent(_Functions):
         self._prestarted: launcher.Child | None = None   # started ahead (prestart), not yet loaded
 
     # -- lifecycle -----------------------------------------------------------------
+    @property
+    def config(self) -> launcher.SandboxConfig:
+        return self._config
+
     def prestart(self) -> None:
-        """Start the child now, so that its interpreter starts while the grader sets up its tests; it
-        gets the submission only when first called (`_ensure_child`). A failure here is left to that
-        first call, which reports it."""
+        """Take the spare child of this sandbox's config (`start_spare`), or start one now, so that its
+        interpreter starts while the grader sets up its tests; it gets the submission (its units and
+        files) only when first called (`_ensure_child`). A failure here is left to that first call,
+        which reports it."""
         if self._prestarted is None and self._child is None:
             try:
-                self._prestarted = launcher.start(self._config, self._files)
+                self._prestarted = _take_spare(self._config) or launcher.start(self._config)
             except Exception:  # noqa: BLE001 - started again, and reported, by _ensure_child
                 self._prestarted = None
 
@@ -318,7 +359,7 @@ class SandboxedStudent(_Functions):
         while True:
             kept = [i for i in range(len(self._units)) if i not in self._skipped]
             try:
-                child, self._prestarted = self._prestarted or launcher.start(self._config, self._files), None
+                child, self._prestarted = self._prestarted or launcher.start(self._config), None
             except Exception as err:  # noqa: BLE001 - the grader's failure, never the student's zero
                 self.grader_error = f"the sandbox could not start ({type(err).__name__}: {err})"
                 raise SandboxUnavailable(self.grader_error) from None
@@ -330,7 +371,9 @@ class SandboxedStudent(_Functions):
                 wire.write_frame(child.to_child, wire.encode(
                     {"op": "load", "units": [{"name": self._units[i].name, "source": self._units[i].source}
                                              for i in kept],
-                     "forbidden": self._forbidden, "inert": self._inert, "nonce": nonce}), deadline)
+                     "forbidden": self._forbidden, "inert": self._inert, "nonce": nonce,
+                     "files": [{"name": Path(name).name, "data": np.frombuffer(data, dtype=np.uint8)}
+                               for name, data in self._files.items()]}), deadline)
                 while True:
                     reply = self._receive(child, deadline, nonce)
                     index = reply.get("index")
