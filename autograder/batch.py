@@ -259,13 +259,20 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
 
 def _stop_pool(pool: ProcessPoolExecutor) -> None:
-    """Stop at once: pending jobs cancelled, workers killed (their sandbox children die with them)."""
+    """Stop at once: pending jobs cancelled, workers killed (their sandbox children die with them, the
+    spare started for a next grading too), and the workers' scratch folders removed."""
+    from .sandbox.launcher import clean_stale_scratch
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)     # a second Ctrl-C must not interrupt this
     try:
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        for process in processes:
             with contextlib.suppress(Exception):
                 process.kill()
         pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            with contextlib.suppress(Exception):
+                process.join(timeout=5)
+        clean_stale_scratch()
     finally:
         signal.signal(signal.SIGINT, previous)
 

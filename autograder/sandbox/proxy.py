@@ -11,6 +11,8 @@ solution), for the project's own tests and the instructor's source notebook.
 from __future__ import annotations
 
 import atexit
+import multiprocessing.util
+import os
 import secrets
 import signal
 import subprocess
@@ -66,6 +68,7 @@ _MISSING = object()
 # one submission after another): a fresh process that no submission has reached yet, taken by the
 # next SandboxedStudent.prestart, so that its interpreter and NumPy start while the last grading ends.
 _SPARES: dict[launcher.SandboxConfig, launcher.Child] = {}
+_STOPPED_AT_EXIT = [0]     # the pid of the process whose exit stops its spares
 
 
 def start_spare(config: launcher.SandboxConfig) -> None:
@@ -76,6 +79,10 @@ def start_spare(config: launcher.SandboxConfig) -> None:
         _SPARES[config] = launcher.start(config)
     except Exception:  # noqa: BLE001 - the next grading starts its own child, and reports a failure
         return
+    if _STOPPED_AT_EXIT[0] != os.getpid():   # once per process (a forked worker inherits no hooks)
+        _STOPPED_AT_EXIT[0] = os.getpid()
+        atexit.register(stop_spares)
+        multiprocessing.util.Finalize(None, stop_spares, exitpriority=10)   # a pool worker skips atexit
 
 
 def _take_spare(config: launcher.SandboxConfig) -> launcher.Child | None:
@@ -88,9 +95,8 @@ def _take_spare(config: launcher.SandboxConfig) -> launcher.Child | None:
     return child
 
 
-@atexit.register
 def stop_spares() -> None:
-    """Stop every spare child (at exit)."""
+    """Stop every spare child, and remove its scratch folder (at the process's exit)."""
     while _SPARES:
         _, child = _SPARES.popitem()
         child.kill()
