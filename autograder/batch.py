@@ -29,7 +29,7 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -123,18 +123,29 @@ class GradeTask:
     isolation: str
     local_path: str | None = None
     course_dir: str | None = None   # local workers: hidden from the child without bubblewrap
+    figures: bool = False           # draw the loss-curve plots of the autograded notebook on the worker
+
+
+@dataclass
+class JobResult:
+    """What a worker sends back: the results.json dict (or {"error": reason}) and the loss-curve plots
+    of the autograded notebook, drawn on the worker so that a class's plots are drawn in parallel
+    (test name -> base64 PNG, feedback.loss_curve_png)."""
+    result: dict
+    figures: dict[str, str] = field(default_factory=dict)
 
 
 def make_task(assignment: Assignment, submission: Submission, isolation: str, *, inline: bool,
-              course_dir: Path | None = None) -> GradeTask:
+              course_dir: Path | None = None, figures: bool = False) -> GradeTask:
     """inline: carry the file's bytes (a cluster) rather than its path (local workers, which also get
-    the course directory, to hide it from the child)."""
+    the course directory, to hide it from the child). figures: see GradeTask."""
     if submission.path is None:
-        return GradeTask(assignment.name, None, None, isolation)
+        return GradeTask(assignment.name, None, None, isolation, figures=figures)
     if not inline:
         return GradeTask(assignment.name, submission.path.name, None, isolation, str(submission.path),
-                         str(course_dir))
-    return GradeTask(assignment.name, submission.path.name, submission.path.read_bytes(), isolation)
+                         str(course_dir), figures=figures)
+    return GradeTask(assignment.name, submission.path.name, submission.path.read_bytes(), isolation,
+                     figures=figures)
 
 
 def course_bundle(course: Course, assignment: Assignment) -> dict[str, bytes]:
@@ -171,10 +182,22 @@ def _unpack(bundle: dict[str, bytes]) -> Path:
     return _UNPACKED[digest]
 
 
-def grade_job(course_ref: str | dict, task: GradeTask) -> dict:
-    """Runs on a worker (a local process or a Dask worker): one submission -> results.json dict,
-    or {"error": reason} when the grader could not grade it (never stored as the student's grade).
-    course_ref: the path of course.toml (local workers) or a `course_bundle` (a cluster)."""
+def grade_job(course_ref: str | dict, task: GradeTask) -> JobResult:
+    """Runs on a worker (a local process or a Dask worker): one submission -> its JobResult, with the
+    loss-curve plots when `task.figures`. course_ref: the path of course.toml (local workers) or a
+    `course_bundle` (a cluster)."""
+    result = _grade(course_ref, task)
+    figures = {}
+    if task.figures:
+        from .feedback import loss_curve_png
+        figures = {t["name"]: loss_curve_png(t["name"], t["extra_data"]["loss_curve"])
+                   for t in result.get("tests", ()) if (t.get("extra_data") or {}).get("loss_curve")}
+    return JobResult(result, figures)
+
+
+def _grade(course_ref: str | dict, task: GradeTask) -> dict:
+    """One submission -> results.json dict, or {"error": reason} when the grader could not grade it
+    (never stored as the student's grade)."""
     from .course import load_course
     from .grade import GraderError, grade_submission
     from .results import zero_results
@@ -205,7 +228,7 @@ def grade_job(course_ref: str | dict, task: GradeTask) -> dict:
 
 
 def _store(course: Course, course_dir: Path, assignment: Assignment, submission: Submission, result: dict,
-           write_notebook: bool) -> None:
+           write_notebook: bool, figures: dict[str, str]) -> None:
     from .feedback import write_atomically
     folder = _graded_dir(course_dir, assignment, submission.student)
     folder.mkdir(parents=True, exist_ok=True)
@@ -220,7 +243,7 @@ def _store(course: Course, course_dir: Path, assignment: Assignment, submission:
         written = written_answers(course_dir, assignment, submission.path)
         if write_notebook:
             from .feedback import write_autograded
-            write_autograded(course_dir, assignment, submission.student, submission.path, result)
+            write_autograded(course_dir, assignment, submission.student, submission.path, result, figures)
     cd = course_directory(course_dir)
     timestamp = submission_time(cd, step_dir(cd, cd.submitted_directory, submission.student, assignment.name))
     gradebook.record(course_dir, course.id, assignment, submission.student, result, timestamp, written=written)
@@ -295,13 +318,13 @@ def _run_local(course_ref, jobs, workers, on_result):
                     except BrokenProcessPool:
                         raise
                     except Exception as err:  # noqa: BLE001 - one job's failure is that job's
-                        result = {"error": f"{type(err).__name__}: {err}"}
+                        result = JobResult({"error": f"{type(err).__name__}: {err}"})
                     pending.pop(key, None)
                     on_result(key, result)
             except BrokenProcessPool:
                 if attempt == 1:
                     for key in list(pending):
-                        on_result(key, {"error": "the grading worker died twice on this submission"})
+                        on_result(key, JobResult({"error": "the grading worker died twice on this submission"}))
                     return
 
 
@@ -385,7 +408,7 @@ def _run_dask(course_ref, jobs, scheduler, on_result):
                     if attempts[key] < DASK_ATTEMPTS:
                         submit(done, key, jobs[key])
                         continue
-                    result = {"error": f"{type(err).__name__}: {err} (tried {attempts[key]} times)"}
+                    result = JobResult({"error": f"{type(err).__name__}: {err} (tried {attempts[key]} times)"})
                 on_result(key, result)
                 send_next(done)
         finally:                      # interrupted: nothing keeps grading for a command that is gone
@@ -454,11 +477,12 @@ def grade_class(course: Course, assignment: Assignment, *, course_dir: Path, iso
     with progress:
         task = progress.add_task(assignment.name, total=len(submissions), completed=len(summary))
 
-        def on_result(student, result):
-            result = safe_result(result)
+        def on_result(student, job: JobResult):
+            result = safe_result(job.result)
             try:
                 with _interrupt_deferred():      # Ctrl-C never leaves a result half stored
-                    _store(course, course_dir, assignment, by_student[student], result, write_notebooks)
+                    _store(course, course_dir, assignment, by_student[student], result, write_notebooks,
+                           job.figures)
             except Exception as err:  # noqa: BLE001 - one result that cannot be stored stops only itself
                 result = {"error": safe_text(f"its result could not be stored ({type(err).__name__}: {err})")}
             summary[student] = result
@@ -467,12 +491,12 @@ def grade_class(course: Course, assignment: Assignment, *, course_dir: Path, iso
 
         try:
             if jobs and scheduler:
-                makers = {k: functools.partial(make_task, assignment, s, isolation, inline=True)
-                          for k, s in jobs.items()}
+                makers = {k: functools.partial(make_task, assignment, s, isolation, inline=True,
+                                               figures=write_notebooks) for k, s in jobs.items()}
                 _run_dask(course_bundle(course, assignment), makers, scheduler, on_result)
             elif jobs:
-                tasks = {k: make_task(assignment, s, isolation, inline=False, course_dir=course_dir)
-                         for k, s in jobs.items()}
+                tasks = {k: make_task(assignment, s, isolation, inline=False, course_dir=course_dir,
+                                      figures=write_notebooks) for k, s in jobs.items()}
                 _run_local(str(Path(course.root).resolve() / "course.toml"), tasks,
                            workers or max(1, (os.cpu_count() or 2)), on_result)
         except KeyboardInterrupt:

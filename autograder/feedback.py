@@ -13,10 +13,10 @@ from __future__ import annotations
 import ast
 import base64
 import contextlib
-import copy
-import html
 import functools
+import html
 import io
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -72,21 +72,30 @@ def _released(course_dir: Path, assignment: Assignment) -> Path:
 
 
 def _read_released(path: Path):
-    """The released notebook, parsed once per version of the file (a batch reads it for every student);
-    a copy each time, since the caller fills it in."""
+    """A fresh copy of the released notebook, for the caller to fill in. It is parsed once per version
+    of the file (a batch reads it for every student) and copied from its JSON text (a deep copy of
+    a NotebookNode costs several times more)."""
     stat = Path(path).stat()
-    return copy.deepcopy(_parsed(str(path), stat.st_mtime_ns, stat.st_size))
+    return nbformat.from_dict(json.loads(_parsed(str(path), stat.st_mtime_ns, stat.st_size)[1]))
+
+
+def _released_cells(path: Path) -> list:
+    """The released notebook's cells, shared: to read, never to change."""
+    stat = Path(path).stat()
+    return _parsed(str(path), stat.st_mtime_ns, stat.st_size)[0].cells
 
 
 @functools.lru_cache(maxsize=8)
 def _parsed(path: str, mtime_ns: int, size: int):
-    return nbformat.read(path, as_version=4)
+    """(the notebook, its JSON text) of one version of a file."""
+    nb = nbformat.read(path, as_version=4)
+    return nb, json.dumps(nb)
 
 
 def written_answers(course_dir: Path, assignment: Assignment, submission: Path) -> dict[str, bool]:
     """{written answer grade_id: whether the student wrote something there} (False for a .py file)."""
-    released = _read_released(_released(course_dir, assignment))
-    stubs = {c.metadata["nbgrader"]["grade_id"]: c.source.strip() for c in released.cells
+    released = _released_cells(_released(course_dir, assignment))
+    stubs = {c.metadata["nbgrader"]["grade_id"]: c.source.strip() for c in released
              if is_written_answer(c.metadata.get("nbgrader", {}))}
     try:
         mine = _answers_from_notebook(Path(submission)) if Path(submission).suffix == ".ipynb" else {}
@@ -96,8 +105,9 @@ def written_answers(course_dir: Path, assignment: Assignment, submission: Path) 
             for grade_id, stub in stubs.items()}
 
 
-def autograded_notebook(released: Path, submission: Path, result: dict):
-    """The released notebook with the student's answers and the grader's messages as outputs."""
+def autograded_notebook(released: Path, submission: Path, result: dict, figures: dict[str, str] | None = None):
+    """The released notebook with the student's answers and the grader's messages as outputs.
+    figures: loss-curve plots already drawn (test name -> base64 PNG); the others are drawn here."""
     nb = _read_released(released)
     try:
         answers = (_answers_from_notebook(submission) if submission.suffix == ".ipynb"
@@ -114,7 +124,8 @@ def autograded_notebook(released: Path, submission: Path, result: dict):
         elif meta.get("solution"):
             cell.source = answers.get(grade_id, answers.get("*", "# (no answer found in the submission)\n"))
         elif meta.get("grade") and function_of_grade_cell(grade_id) in tests:
-            cell.outputs = grade_cell_outputs(tests[function_of_grade_cell(grade_id)])
+            test = tests[function_of_grade_cell(grade_id)]
+            cell.outputs = grade_cell_outputs(test, (figures or {}).get(test["name"]))
             cell.execution_count = 1
     if result.get("output"):
         # Not a Markdown fence, which printed text could close: escaped HTML inside <pre>, so the
@@ -124,8 +135,9 @@ def autograded_notebook(released: Path, submission: Path, result: dict):
     return nb
 
 
-def grade_cell_outputs(test: dict) -> list:
-    """The outputs under a function's grade cell: score, diagnosis, message, loss-curve plot."""
+def grade_cell_outputs(test: dict, figure: str | None = None) -> list:
+    """The outputs under a function's grade cell: score, diagnosis, message, loss-curve plot (`figure`,
+    if drawn already)."""
     from .diagnosis import CODES
     lines = [f"{test['name']}: {test['score']:g} / {test['max_score']:g} ({test['status']})", test["output"]]
     if test["tags"]:
@@ -136,7 +148,7 @@ def grade_cell_outputs(test: dict) -> list:
     curve = (test.get("extra_data") or {}).get("loss_curve")
     if curve:
         outputs.append(nbformat.v4.new_output("display_data", data={
-            "image/png": loss_curve_png(test["name"], curve),
+            "image/png": figure or loss_curve_png(test["name"], curve),
             "text/plain": f"<loss curve of {test['name']}: yours against the reference's>"}))
     return outputs
 
@@ -175,11 +187,11 @@ def _drawn(name: str, problem: str, reference: tuple, student: tuple, note: str)
 
 
 def write_autograded(course_dir: Path, assignment: Assignment, student: str, submission: Path,
-                     result: dict) -> Path:
+                     result: dict, figures: dict[str, str] | None = None) -> Path:
     released = _released(course_dir, assignment)
     target = assignment_dir(course_dir, "autograded_directory", assignment.name, student) / assignment.notebook
     target.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(target, nbformat.writes(autograded_notebook(released, Path(submission), result)))
+    write_atomically(target, nbformat.writes(autograded_notebook(released, Path(submission), result, figures)))
     return target
 
 

@@ -40,13 +40,16 @@ def record(course_dir: Path, course_id: str, assignment: Assignment, student: st
         gb.update_or_create_student(student)
         when = {"timestamp": timestamp} if timestamp is not None else {}
         submission = gb.update_or_create_submission(assignment.name, student, **when)
+        # the notebook's grades in one query (find_grade would make one per graded function)
+        grades = {g.name: g for g in gb.find_submission_notebook(notebook, assignment.name, student).grades}
         for test in result["tests"]:
-            grade = gb.find_grade(grade_cell_id(test["name"]), notebook, assignment.name, student)
+            grade = grades.get(grade_cell_id(test["name"]))
+            if grade is None:
+                raise MissingEntry(f"No such grade: {assignment.name}/{notebook}/{grade_cell_id(test['name'])}")
             grade.auto_score = float(test["score"])
         for grade_id, answered in (written or {}).items():
-            try:
-                grade = gb.find_grade(grade_id, notebook, assignment.name, student)
-            except MissingEntry:
+            grade = grades.get(grade_id)
+            if grade is None:
                 continue
             grade.auto_score = None if answered else 0.0
             grade.needs_manual_grade = bool(answered) and grade.manual_score is None
