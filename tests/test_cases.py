@@ -85,6 +85,8 @@ def test_every_graded_function_with_inputs_has_a_core_test_drawn_per_submission(
     import inspect
 
     from hypothesis.internal.detection import is_hypothesis_test
+
+    from autograder.testing.graded import specs_of_function
     seeded = {}
     for assignment in course.assignments.values():
         reference = importlib.import_module(assignment.solution)
@@ -93,9 +95,9 @@ def test_every_graded_function_with_inputs_has_a_core_test_drawn_per_submission(
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
             for test in vars(module).values():
-                for mark in getattr(test, "pytestmark", []):
-                    if mark.name == "graded" and mark.kwargs.get("core") and is_hypothesis_test(test):
-                        seeded.setdefault(assignment.name, set()).add(mark.args[0])
+                for spec in specs_of_function(test):
+                    if spec.core and is_hypothesis_test(test):
+                        seeded.setdefault(assignment.name, set()).add(spec.function)
         with_inputs = {f.name for f in assignment.functions
                        if inspect.signature(getattr(reference, f.name)).parameters}
         assert with_inputs <= seeded.get(assignment.name, set()), \

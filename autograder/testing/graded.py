@@ -75,6 +75,20 @@ def each_graded(*functions: str, **options) -> pytest.MarkDecorator:
         "function", [pytest.param(name, marks=graded(name, **options), id=name) for name in functions])
 
 
+def specs_of_function(test) -> list[Graded]:
+    """The checked `graded` options a test function carries, read without collecting it: its own mark,
+    or one per function of its `@each_graded`."""
+    specs = []
+    for mark in getattr(test, "pytestmark", []):
+        if mark.name == "graded":
+            specs.append(graded_spec(tuple(mark.args), dict(mark.kwargs)))
+        elif mark.name == "parametrize":
+            for case in mark.args[1] if len(mark.args) > 1 else ():
+                specs += [graded_spec(tuple(m.args), dict(m.kwargs)) for m in getattr(case, "marks", ())
+                          if m.name == "graded"]
+    return specs
+
+
 def spec_of(item) -> Graded | None:
     """The checked `graded` options of a collected test, None when it has no `graded` mark.
     Raises AuthoringError for a mark made by hand with a wrong option."""
