@@ -365,6 +365,41 @@ def test_student_code_never_runs_as_root(mode):
     assert len(ids) == 4 and 0 not in ids, ids
 
 
+@pytest.mark.parametrize("mode", ["bwrap", "none"])
+def test_the_child_started_ahead_for_the_next_grading_holds_nothing_of_the_last(mode):
+    """A batch worker starts the next grading's child while it grades (proxy.start_spare). What the
+    last submission wrote in its folder, in /tmp and in /dev/shm, is not there for the next one, which
+    finds only its own file; the child it meets is the one started ahead."""
+    from autograder.sandbox import proxy
+    from autograder.sandbox.proxy import SandboxedStudent, Unit
+    if mode == "bwrap":
+        need("bubblewrap", "a child started ahead under bubblewrap")
+    config = launcher.SandboxConfig(isolate=mode)
+    leave = ("import os\nfor where in ('leak.txt', '/tmp/leak.txt', '/dev/shm/leak.txt'):\n"
+             "    try:\n        open(where, 'w').write('from the last submission')\n"
+             "    except OSError:\n        pass\ndef relu(z):\n    return 1\n")
+    look = ("import os\ndef relu(z):\n    return [os.path.exists(w) for w in ('leak.txt', '/tmp/leak.txt', "
+            "'/dev/shm/leak.txt')] + [open('next.py').read(), sorted(os.listdir('.'))]\n")
+    last = SandboxedStudent([Unit("last.py", leave, ("relu",))], time_limits={}, default_time_limit=10,
+                            load_time_limit=20, config=config, files={"last.py": leave.encode()})
+    try:
+        last.prestart()
+        proxy.start_spare(config)            # as grade_submission(start_next=True) does
+        assert last.relu(1.0) == 1
+        ahead = proxy._SPARES[config].process.pid
+    finally:
+        last.close()
+    following = SandboxedStudent([Unit("next.py", look, ("relu",))], time_limits={}, default_time_limit=10,
+                                 load_time_limit=20, config=config, files={"../next.py": b"# the next one's file\n"})
+    try:
+        following.prestart()
+        assert following._prestarted.process.pid == ahead
+        assert following.relu(1.0) == [False, False, False, "# the next one's file\n", ["next.py"]]
+    finally:
+        following.close()
+        proxy.stop_spares()
+
+
 def test_fallback_children_are_never_dumpable_nor_visible_to_one_another(tmp_path):
     """Without bubblewrap: a child is not dumpable from its first instruction (its /proc entries
     belong to root even before child.py runs), and a sibling cannot see it in /proc at all."""
