@@ -4,7 +4,8 @@
 
 Prints, side by side: the median wall time of `autograder grade backprop solutions/backprop.py
 --json` as a fresh process (what a student-facing autograder pays per submission), and of
-`grade_submission` in a process that has graded once already (what each batch worker pays).
+`grade_submission` in a process that has graded once already, the next grading's sandbox child
+started ahead as a batch worker starts it (what each batch worker pays; docs/batch.md).
 """
 import argparse
 import statistics
