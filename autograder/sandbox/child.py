@@ -1,7 +1,8 @@
 """The sandbox child: the only place student code runs.
 
 Started as `python -I [-S] child.py IN_FD OUT_FD [--site DIR]` by `launcher.py`, inside
-bubblewrap when it is available, from the private runtime of `runtime.py` (DIR holds NumPy).
+bubblewrap when it is available, from the private runtime of `runtime.py` (DIR holds NumPy), or
+forked from a template that has imported this module (`template.py`, a batch worker's children).
 It depends on the standard library, NumPy and `wire.py` beside it: nothing of the grader, the
 hidden suites or the solutions is importable here. Its stdout and stderr go to a capped file;
 requests and replies cross only on the two descriptors, as `wire` frames.
@@ -44,14 +45,14 @@ import traceback
 import types
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-if len(sys.argv) > 4 and sys.argv[3] == "--site":
-    sys.path.insert(1, sys.argv[4])
+if "--site" in sys.argv[:-1]:
+    sys.path.insert(1, sys.argv[sys.argv.index("--site") + 1])
 
 import numpy as np  # imported before any student code can touch it
 
 import wire
 
-IN_FD, OUT_FD = int(sys.argv[1]), int(sys.argv[2])
+IN_FD = OUT_FD = -1     # the channel: set from the command line, or by template.py in a forked child
 MAX_MESSAGE = 2000
 try:   # not dumpable: other processes of the same uid cannot read our /proc entries or memory
     ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)   # PR_SET_DUMPABLE, 0
@@ -371,5 +372,6 @@ def serve():
 
 
 if __name__ == "__main__":
+    IN_FD, OUT_FD = int(sys.argv[1]), int(sys.argv[2])
     serve()
     os._exit(0)

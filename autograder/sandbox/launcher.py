@@ -24,8 +24,10 @@ import pwd
 import re
 import resource
 import secrets
+import select
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -229,8 +231,6 @@ def command(config: SandboxConfig, scratch: Path, in_fd: int, out_fd: int, secco
         if runtime is None:
             return _python_argv(None, None, str(CHILD_DIR / "child.py"), *fds)
         return _python_argv(runtime, None, runtime.child(), *fds, "--site", runtime.site())
-    uid_args = ["--uid", str(UNPRIVILEGED), "--gid", str(UNPRIVILEGED)] if os.geteuid() == 0 else []
-    env = {**_child_env(), **(runtime.env(RUNTIME_DIR) if runtime else {})}
     if runtime is None:
         python = [*_grader_runtime_binds(), "--chdir", SANDBOX_HOME,
                   *_python_argv(None, None, f"{GRADER_DIR}/child.py", *fds)]
@@ -238,6 +238,14 @@ def command(config: SandboxConfig, scratch: Path, in_fd: int, out_fd: int, secco
         python = ["--ro-bind", str(runtime.root), RUNTIME_DIR, "--chdir", SANDBOX_HOME,
                   *_python_argv(runtime, RUNTIME_DIR, runtime.child(RUNTIME_DIR), *fds,
                                 "--site", runtime.site(RUNTIME_DIR))]
+    return _bwrap_command(config, runtime, python, seccomp_fd, scratch, files)
+
+
+def _bwrap_command(config: SandboxConfig, runtime, python: list[str], seccomp_fd: int | None, scratch: Path,
+                   files=()) -> list[str]:
+    """bubblewrap's argv around `python` (the binds of the interpreter and its command line)."""
+    uid_args = ["--uid", str(UNPRIVILEGED), "--gid", str(UNPRIVILEGED)] if os.geteuid() == 0 else []
+    env = {**_child_env(), **(runtime.env(RUNTIME_DIR) if runtime else {})}
     return [
         bwrap_path(), "--unshare-all", "--unshare-user", *uid_args, "--die-with-parent", "--new-session",
         "--cap-drop", "ALL", "--clearenv", "--hostname", "sandbox",
@@ -416,26 +424,76 @@ def _alive(pid: int) -> bool:
     return True
 
 
+class Kept:
+    """A child forked from a template, seen through its keeper's two pipes (template.py): what the
+    grader asks of a `subprocess.Popen` (poll, wait, returncode, kill). Its returncode is reported
+    as bubblewrap reports one (128 + N for signal N)."""
+
+    def __init__(self, kill_w: int, status_r: int):
+        self._kill_w, self._status_r = kill_w, status_r
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        self._collect(0)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if not self._collect(timeout):
+            raise subprocess.TimeoutExpired("sandbox child", timeout)
+        return self.returncode
+
+    def kill(self) -> None:
+        """The keeper kills the child on any byte (or when this end is closed)."""
+        try:
+            os.write(self._kill_w, b"K")
+        except OSError:
+            pass
+
+    def _collect(self, timeout: float | None) -> bool:
+        if self.returncode is not None:
+            return True
+        if self._status_r < 0 or not select.select([self._status_r], [], [], timeout)[0]:
+            return False
+        data = os.read(self._status_r, 16)
+        # a keeper that ended without a word was killed with the template: so was its child
+        self.returncode = int(data) if data.isdigit() else 128 + signal.SIGKILL
+        self.close()
+        return True
+
+    def close(self) -> None:
+        for fd in (self._kill_w, self._status_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._kill_w = self._status_r = -1
+
+
 @dataclass
 class Child:
     """A running child: its process, the two channel descriptors and its captured output file."""
-    process: subprocess.Popen
+    process: subprocess.Popen | Kept
     to_child: int
     from_child: int
     scratch: Path
     output_path: Path
 
     def kill(self) -> None:
-        """Kill the child's whole process group and reap it; safe to call twice."""
+        """Kill the child (its whole process group, or through its keeper) and reap it; safe to call twice."""
         if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
+            if isinstance(self.process, Kept):
                 self.process.kill()
+            else:
+                try:
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    self.process.kill()
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             pass
+        if isinstance(self.process, Kept):
+            self.process.close()
         for fd in (self.to_child, self.from_child):
             try:
                 os.close(fd)
@@ -510,3 +568,95 @@ def start(config: SandboxConfig, files: dict[str, bytes] | None = None) -> Child
     os.set_blocking(request_w, False)      # the grader's ends never block: see wire._read_exact
     os.set_blocking(reply_r, False)
     return Child(process, request_w, reply_r, scratch, output_path)
+
+
+READY_SECONDS = 20      # for a forked child to report itself sandboxed
+
+
+@dataclass
+class Template:
+    """A running template (template.py) of one sandbox config: its bubblewrap process, the socket
+    its fork requests go through, and its scratch folder (its own output file)."""
+    process: subprocess.Popen
+    control: socket.socket
+    scratch: Path
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        """Stop the template; the children forked from it die with it (their PID namespace's parent
+        ends), and each one's grader-side pipes report it."""
+        self.control.close()
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                self.process.kill()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def start_template(config: SandboxConfig) -> Template | None:
+    """A template for children of `config` (template.py), or None where a child cannot be forked
+    from one: without bubblewrap or without the private runtime. A template that starts but cannot
+    sandbox the children it forks is found out by `fork`."""
+    runtime = runtimes.child_runtime()
+    if runtime is None or not use_bwrap(config):
+        return None
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
+    program = seccomp.program()
+    python = ["--ro-bind", str(runtime.root), RUNTIME_DIR, "--chdir", SANDBOX_HOME,
+              *_python_argv(runtime, RUNTIME_DIR, runtime.template(RUNTIME_DIR), str(theirs.fileno()),
+                            str(config.tmp_mb), program.hex() if program else "", "--site",
+                            runtime.site(RUNTIME_DIR))]
+    try:
+        with open(scratch / "output.txt", "wb") as output:
+            process = subprocess.Popen(
+                _bwrap_command(config, runtime, python, None, scratch), stdin=subprocess.DEVNULL,
+                stdout=output, stderr=subprocess.STDOUT, pass_fds=(theirs.fileno(),), env=_child_env(),
+                cwd=str(scratch), preexec_fn=functools.partial(_limit_resources, config, None, None, None,
+                                                               os.getpid()))
+    except BaseException:
+        ours.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    finally:
+        theirs.close()
+    return Template(process, ours, scratch)
+
+
+def fork(template: Template) -> Child:
+    """A fresh child forked from `template`, sandboxed (template.py says how) before this returns;
+    OSError when the template cannot give one (then it should be stopped, and children started)."""
+    scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))    # 0700, the grader's
+    output_path = scratch / "output.txt"
+    request_r, request_w = os.pipe()
+    reply_r, reply_w = os.pipe()
+    kill_r, kill_w = os.pipe()
+    status_r, status_w = os.pipe()
+    theirs = [request_r, reply_w, kill_r, status_w]
+    child = Child(Kept(kill_w, status_r), request_w, reply_r, scratch, output_path)
+    try:
+        output = os.open(output_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        theirs.append(output)
+        socket.send_fds(template.control, [b"fork"], [request_r, reply_w, output, kill_r, status_w])
+    except BaseException:
+        child.cleanup()
+        raise
+    finally:
+        for fd in theirs:
+            os.close(fd)
+    ready = select.select([reply_r], [], [], READY_SECONDS)[0]
+    if not ready or os.read(reply_r, 1) != b"R":
+        child.kill()
+        why = (child.output().strip().splitlines() or ["no reply"])[-1][:300]
+        child.cleanup()
+        raise OSError(f"a child forked from the sandbox template did not start ({why})")
+    os.set_blocking(request_w, False)      # the grader's ends never block: see wire._read_exact
+    os.set_blocking(reply_r, False)
+    return child

@@ -66,9 +66,12 @@ _MISSING = object()
 
 # A child started ahead for the next grading with the same sandbox config (a batch worker grades
 # one submission after another): a fresh process that no submission has reached yet, taken by the
-# next SandboxedStudent.prestart, so that its interpreter and NumPy start while the last grading ends.
+# next SandboxedStudent.prestart, so that it is ready when the last grading ends. Under bubblewrap
+# it is forked from the worker's template of that config (launcher.start_template: NumPy is imported
+# once per worker, not once per child); a config whose template fails is given started children.
 _SPARES: dict[launcher.SandboxConfig, launcher.Child] = {}
-_STOPPED_AT_EXIT = [0]     # the pid of the process whose exit stops its spares
+_TEMPLATES: dict[launcher.SandboxConfig, launcher.Template | None] = {}
+_STOPPED_AT_EXIT = [0]     # the pid of the process whose exit stops its spares and templates
 
 
 def start_spare(config: launcher.SandboxConfig) -> None:
@@ -76,7 +79,7 @@ def start_spare(config: launcher.SandboxConfig) -> None:
     if config in _SPARES:
         return
     try:
-        _SPARES[config] = launcher.start(config)
+        _SPARES[config] = _fork(config) or launcher.start(config)
     except Exception:  # noqa: BLE001 - the next grading starts its own child, and reports a failure
         return
     if _STOPPED_AT_EXIT[0] != os.getpid():   # once per process (a forked worker inherits no hooks)
@@ -95,12 +98,42 @@ def _take_spare(config: launcher.SandboxConfig) -> launcher.Child | None:
     return child
 
 
+def _start(config: launcher.SandboxConfig) -> launcher.Child:
+    """A fresh child: forked when this process has a template of `config` (a batch worker), else started."""
+    return (_fork(config) if _TEMPLATES.get(config) else None) or launcher.start(config)
+
+
+def _fork(config: launcher.SandboxConfig) -> launcher.Child | None:
+    """A child forked from this process's template of `config` (started on first use), or None
+    where there is none: no bubblewrap, or a template that failed once in this process."""
+    template = _TEMPLATES.get(config, False)
+    if template is False or (template is not None and not template.alive()):
+        if template:
+            template.stop()
+        try:
+            template = _TEMPLATES[config] = launcher.start_template(config)
+        except Exception:  # noqa: BLE001 - children are started instead
+            template = _TEMPLATES[config] = None
+    if template is None:
+        return None
+    try:
+        return launcher.fork(template)
+    except Exception:  # noqa: BLE001 - this config's children are started from now on
+        template.stop()
+        _TEMPLATES[config] = None
+        return None
+
+
 def stop_spares() -> None:
-    """Stop every spare child, and remove its scratch folder (at the process's exit)."""
+    """Stop every spare child and template, and remove their scratch folders (at the process's exit)."""
     while _SPARES:
         _, child = _SPARES.popitem()
         child.kill()
         child.cleanup()
+    while _TEMPLATES:
+        _, template = _TEMPLATES.popitem()
+        if template is not None:
+            template.stop()
 
 
 class LocalStudent(_Functions):
@@ -348,7 +381,7 @@ class SandboxedStudent(_Functions):
         which reports it."""
         if self._prestarted is None and self._child is None:
             try:
-                self._prestarted = _take_spare(self._config) or launcher.start(self._config)
+                self._prestarted = _take_spare(self._config) or _start(self._config)
             except Exception:  # noqa: BLE001 - started again, and reported, by _ensure_child
                 self._prestarted = None
 
@@ -365,7 +398,7 @@ class SandboxedStudent(_Functions):
         while True:
             kept = [i for i in range(len(self._units)) if i not in self._skipped]
             try:
-                child, self._prestarted = self._prestarted or launcher.start(self._config), None
+                child, self._prestarted = self._prestarted or _start(self._config), None
             except Exception as err:  # noqa: BLE001 - the grader's failure, never the student's zero
                 self.grader_error = f"the sandbox could not start ({type(err).__name__}: {err})"
                 raise SandboxUnavailable(self.grader_error) from None

@@ -1,4 +1,5 @@
-"""The child's own Python: a minimal runtime (interpreter, standard library, NumPy, child.py, wire.py).
+"""The child's own Python: a minimal runtime (interpreter, standard library, NumPy, child.py, wire.py,
+template.py).
 
 The grader's environment holds torch, the solutions and the course; the child needs none of
 them. So the child runs a private, read-only runtime assembled once per machine from the
@@ -9,7 +10,7 @@ every user can read:
                        /lib/libpython3.X.so  (when Python is built shared)
                        /lib/python3.X/       the standard library, without site-packages and tests
                        /site/numpy, numpy.libs
-                       /grader/child.py, wire.py
+                       /grader/child.py, wire.py, template.py
 
 Under bubblewrap this folder is the only Python the child sees, so torch cannot be imported
 even by code that removes the import blocker. Without bubblewrap it lets the child run as the
@@ -31,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 CHILD_DIR = Path(__file__).resolve().parent
-CHILD_FILES = ("child.py", "wire.py")
+CHILD_FILES = ("child.py", "wire.py", "template.py")
 LAYOUT = "2: execute-only interpreter"   # changes whenever _build changes what it makes
 SKIP_STDLIB = {"site-packages", "dist-packages", "test", "tests", "idlelib", "tkinter", "turtledemo",
                "ensurepip", "lib2to3", "pydoc_data", "venv"}
@@ -53,6 +54,9 @@ class Runtime:
 
     def child(self, root: str | Path | None = None) -> str:
         return f"{root or self.root}/grader/child.py"
+
+    def template(self, root: str | Path | None = None) -> str:
+        return f"{root or self.root}/grader/template.py"
 
     def env(self, root: str | Path | None = None) -> dict[str, str]:
         """What the interpreter needs to start from this folder (its shared library)."""

@@ -207,6 +207,37 @@ def test_one_process_grades_attackers_and_the_reference_in_turn(isolation, backp
             check_result(result, EXPECTED[name], backprop, isolation)
 
 
+def test_a_batch_worker_grades_the_corpus_in_children_forked_from_its_template(backprop, tmp_path, listener,
+                                                                                course_files, monkeypatch):
+    """Under bubblewrap a batch worker forks its children from a template (docs/sandbox.md, "The
+    template"). The whole corpus, graded one after another in one process as a worker does
+    (start_next), gets exactly its expected and stored grades; no child after the first is started
+    rather than forked (restarts after a crash included), nothing reaches the grader's listeners and
+    the project and course files are untouched."""
+    need("bubblewrap", "the adversarial corpus in children forked from a template")
+    from autograder.sandbox import proxy
+    tcp, udp, abstract, named = listener
+    course_dir, course_secret = course_files
+    before = {relative: digest(relative) for relative in WATCHED}
+    reference = grade_submission(backprop, PROJECT_ROOT / "solutions" / "backprop.py", isolation="bwrap",
+                                 hidden=(course_dir,), start_next=True)    # starts the template
+    assert reference["score"] == reference["max_score"]
+    started = []
+    start = launcher.start
+    monkeypatch.setattr(launcher, "start", lambda *a, **k: started.append(a) or start(*a, **k))
+    for name in sorted(n for n in EXPECTED if "bwrap" in EXPECTED[n].modes):
+        path = materialize(name, tmp_path, tcp.getsockname()[1], course_dir)
+        result = grade_submission(backprop, path, isolation="bwrap", hidden=(course_dir,), start_next=True)
+        check_result(result, EXPECTED[name], backprop, "bwrap")
+        grades = {t["name"]: {k: t[k] for k in ("score", "max_score", "status", "tags")} for t in result["tests"]}
+        difference = differs_from_stored("adversarial", "bwrap", name, grades)
+        assert difference is None, (name, difference)
+        assert course_secret not in result["output"], name
+    assert started == [] and any(t is not None and t.alive() for t in proxy._TEMPLATES.values())
+    assert not select.select([tcp, udp, abstract, named], [], [], 0.2)[0], "a submission reached the grader's machine"
+    assert {relative: digest(relative) for relative in WATCHED} == before
+
+
 def test_without_a_readable_runtime_the_fallback_runs_as_root_and_says_so(backprop, tmp_path, monkeypatch):
     need("root", "the root fallback says it runs as root (the unprivileged-user fallback exists only for root)")
     from autograder.sandbox import runtime

@@ -1,0 +1,179 @@
+"""Children forked from a batch worker's template (docs/sandbox.md, "The template") hold what a
+started child holds, and nothing of one another: each is attacked here from inside, as a
+submission would, and compared with a child started by bubblewrap."""
+from __future__ import annotations
+
+import pytest
+
+from autograder.sandbox import launcher, proxy
+from autograder.sandbox.proxy import SandboxedStudent, StudentFailure, Unit
+from guarantees import need
+
+# What one submission leaves and looks for, and what it learns of its own process.
+PROBE = r'''
+import ctypes, errno, os
+libc = ctypes.CDLL(None, use_errno=True)
+PLACES = ["/", "/tmp", "/dev/shm", "/sandbox", "/dev", "/dev/pts", "/opt", "/opt/runtime", "/usr", "/etc"]
+
+def _errno():
+    return errno.errorcode.get(ctypes.get_errno(), "ok")
+
+def leave(tag):
+    """Write a file everywhere it can and a System V segment: what it managed."""
+    wrote = []
+    for where in PLACES:
+        try:
+            with open(os.path.join(where, "leak-" + tag), "w") as f:
+                f.write(tag)
+            wrote.append(where)
+        except OSError:
+            pass
+    segment = libc.shmget(0x5EC2E7, 4096, 0o1666)       # IPC_CREAT | 0666
+    return [wrote, segment >= 0]
+
+def look():
+    """What another submission left, and this process's privileges and descriptors."""
+    found = []
+    for where in PLACES:
+        try:
+            found += [os.path.join(where, n) for n in os.listdir(where) if n.startswith("leak-")]
+        except OSError:
+            pass
+    segment = libc.shmget(0x5EC2E7, 0, 0) >= 0
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+    header, data = Header(0x20080522, 0), (Data * 2)()
+    libc.capget(ctypes.byref(header), data)
+    caps = [c for d in data for c in (d.effective, d.permitted, d.inheritable)]
+    bounding = [cap for cap in range(41) if libc.prctl(23, cap, 0, 0, 0) == 1]     # PR_CAPBSET_READ
+    ambient = [cap for cap in range(41) if libc.prctl(47, 1, cap, 0, 0) == 1]      # PR_CAP_AMBIENT_IS_SET
+    fds = []
+    for fd in range(256):
+        try:
+            os.fstat(fd)
+            fds.append(fd)
+        except OSError:
+            pass
+    calls = {"unshare": libc.unshare(0x10000000), "umount /tmp": libc.umount2(b"/tmp", 2),
+             "setpriority of pid 2": libc.setpriority(0, 2, 19), "prlimit of pid 2": libc.prlimit(2, 0, None, None)}
+    return {"found": found, "segment": segment, "caps": caps, "bounding": bounding, "ambient": ambient,
+            "no_new_privs": libc.prctl(39, 0, 0, 0, 0), "seccomp": libc.prctl(21, 0, 0, 0, 0),
+            "uid": os.getuid(), "pid": os.getpid(), "proc": os.listdir("/proc"), "fds": len(fds),
+            "refused": sorted(k for k, v in calls.items() if v != 0)}
+'''
+
+
+def student(config, source=PROBE, names=("leave", "look"), time_limits=None):
+    return SandboxedStudent([Unit("probe.py", source, names)], time_limits=time_limits or {},
+                            default_time_limit=10, load_time_limit=20, config=config)
+
+
+def forked(config):
+    """A SandboxedStudent whose child comes from `config`'s template, as a batch worker's next one does."""
+    proxy.start_spare(config)
+    assert isinstance(proxy._SPARES[config].process, launcher.Kept), "the spare was not forked"
+    return config
+
+
+@pytest.fixture
+def config():
+    need("bubblewrap", "children forked from a template inside bubblewrap")
+    config = launcher.SandboxConfig(isolate="bwrap")
+    yield config
+    proxy.stop_spares()
+
+
+def test_children_of_one_template_share_nothing_and_hold_no_privilege(config):
+    first = student(forked(config))
+    try:
+        first.prestart()
+        wrote, segment = first.leave("first")
+    finally:
+        first.close()
+    # only its own fresh folders take a file: everything else it sees is read-only
+    assert sorted(wrote) == ["/dev/shm", "/sandbox", "/tmp"] and segment
+    second = student(forked(config))
+    try:
+        second.prestart()
+        seen = second.look()
+    finally:
+        second.close()
+    assert seen["found"] == [] and seen["segment"] is False            # nothing of the first one
+    assert seen["caps"] == [0] * 6 and seen["bounding"] == [] and seen["ambient"] == []
+    assert seen["no_new_privs"] == 1 and seen["seccomp"] == 2           # SECCOMP_MODE_FILTER
+    assert seen["uid"] != 0 and seen["pid"] == 1 and seen["proc"] == []   # no other process can be named
+    assert seen["fds"] == 5                                             # stdin, output twice, the channel
+    assert seen["refused"] == ["prlimit of pid 2", "setpriority of pid 2", "umount /tmp", "unshare"]
+
+
+def test_a_started_child_refuses_as_much(config):
+    """The same probe in a child bubblewrap started: the template's children hold no more."""
+    started = student(config)
+    try:
+        seen = started.look()
+    finally:
+        started.close()
+    assert seen["caps"] == [0] * 6 and seen["no_new_privs"] == 1 and seen["seccomp"] == 2 and seen["uid"] != 0
+    assert {"umount /tmp", "unshare"} <= set(seen["refused"])
+
+
+ENDINGS = ("import os, ctypes, time\n"
+           "def exits(code):\n    os._exit(code)\n"
+           "def crashes():\n    ctypes.string_at(0)\n"
+           "def loops():\n    while True:\n        pass\n"
+           "def fine():\n    return 'fine'\n")
+
+
+@pytest.mark.parametrize("call, says", [
+    (lambda s: s.exits(3), "(exit code 3)"),
+    (lambda s: s.crashes(), "(killed by SIGSEGV)"),
+    (lambda s: s.loops(), "within its time limit of 1 s (killed by SIGKILL)"),
+], ids=["exit", "crash", "timeout"])
+def test_a_forked_child_ends_as_a_started_one_is_reported(config, call, says):
+    """Its exit, a crash and a timeout read word for word as they do for a child bubblewrap started
+    (the keeper reports its end; a timeout kills it through the keeper), and the next call gets a
+    fresh child."""
+    names = ("exits", "crashes", "loops", "fine")
+    messages = []
+    for make in (lambda: student(forked(config), ENDINGS, names, time_limits={"loops": 1}),
+                 lambda: student(config, ENDINGS, names, time_limits={"loops": 1})):
+        one = make()
+        try:
+            one.prestart()
+            with pytest.raises(StudentFailure) as failure:
+                call(one)
+            messages.append(str(failure.value))
+            assert one.fine() == "fine"
+        finally:
+            one.close()
+    assert messages[0] == messages[1] and says in messages[0], messages
+
+
+def test_a_template_that_died_is_started_again_and_one_that_fails_is_given_up(config, monkeypatch):
+    proxy.start_spare(config)
+    template = proxy._TEMPLATES[config]
+    template.stop()                                   # killed, as by an administrator
+    proxy._take_spare(config)                         # its spare died with it: not handed out
+    proxy.start_spare(config)
+    assert proxy._TEMPLATES[config] is not template and proxy._TEMPLATES[config].alive()
+    assert isinstance(proxy._SPARES[config].process, launcher.Kept)
+    proxy.stop_spares()
+
+    def refuses(template):
+        raise OSError("a child forked from the sandbox template did not start (unshare: Operation not permitted)")
+    monkeypatch.setattr(launcher, "fork", refuses)
+    proxy.start_spare(config)                         # falls back to a started child, and keeps to it
+    assert proxy._TEMPLATES[config] is None
+    spare = proxy._SPARES[config]
+    assert not isinstance(spare.process, launcher.Kept)
+    one = student(config, ENDINGS, ("fine",))
+    try:
+        one.prestart()
+        assert one._prestarted is spare and one.fine() == "fine"
+    finally:
+        one.close()
