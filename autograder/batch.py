@@ -228,9 +228,13 @@ def _grade(course_ref: str | dict, task: GradeTask) -> dict:
 
 
 def _store(course: Course, course_dir: Path, assignment: Assignment, submission: Submission, result: dict,
-           write_notebook: bool, figures: dict[str, str]) -> None:
+           write_notebook: bool, figures: dict[str, str], record=None) -> None:
+    """One result into results.json, the autograded notebook and the gradebook, then the stamp that
+    says it is stored. record: `gradebook.recorder`'s function (one Gradebook for the batch), else
+    `gradebook.record` opens one for this result."""
     from .feedback import write_atomically
-    folder = _graded_dir(course_dir, assignment, submission.student)
+    cd = course_directory(course_dir)
+    folder = step_dir(cd, cd.autograded_directory, submission.student, assignment.name)
     folder.mkdir(parents=True, exist_ok=True)
     if "error" in result:
         write_atomically(folder / STAMP, json.dumps({"sha256": submission.sha256, "complete": False,
@@ -244,9 +248,10 @@ def _store(course: Course, course_dir: Path, assignment: Assignment, submission:
         if write_notebook:
             from .feedback import write_autograded
             write_autograded(course_dir, assignment, submission.student, submission.path, result, figures)
-    cd = course_directory(course_dir)
     timestamp = submission_time(cd, step_dir(cd, cd.submitted_directory, submission.student, assignment.name))
-    gradebook.record(course_dir, course.id, assignment, submission.student, result, timestamp, written=written)
+    if record is None:
+        record = functools.partial(gradebook.record, course_dir, course.id)
+    record(assignment, submission.student, result, timestamp, written=written)
     write_atomically(folder / STAMP, json.dumps({"sha256": submission.sha256, "complete": True,
                                                  "graded_at": datetime.now(timezone.utc).isoformat()}))
 
@@ -474,7 +479,7 @@ def grade_class(course: Course, assignment: Assignment, *, course_dir: Path, iso
 
     progress = Progress(TextColumn("[bold]grading {task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), disable=not show_progress, transient=False)
-    with progress:
+    with progress, gradebook.recorder(course_dir, course.id) as record:
         task = progress.add_task(assignment.name, total=len(submissions), completed=len(summary))
 
         def on_result(student, job: JobResult):
@@ -482,7 +487,7 @@ def grade_class(course: Course, assignment: Assignment, *, course_dir: Path, iso
             try:
                 with _interrupt_deferred():      # Ctrl-C never leaves a result half stored
                     _store(course, course_dir, assignment, by_student[student], result, write_notebooks,
-                           job.figures)
+                           job.figures, record)
             except Exception as err:  # noqa: BLE001 - one result that cannot be stored stops only itself
                 result = {"error": safe_text(f"its result could not be stored ({type(err).__name__}: {err})")}
             summary[student] = result

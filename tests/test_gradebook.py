@@ -107,3 +107,24 @@ def test_written_answers_reach_the_formgrader_and_the_feedback(tmp_path, course,
     assert outcome["success"], outcome.get("log")
     html = (tmp_path / "feedback" / "bo" / "backprop" / "backprop.html").read_text()
     assert "Step sizes below 2/λ_max converge" in html
+
+
+def test_a_batch_gradebook_keeps_nothing_of_a_result_it_could_not_store(tmp_path, course):
+    """One Gradebook serves every result of a batch (gradebook.recorder): a result that fails halfway
+    leaves none of its scores behind, neither then nor in the next student's commit."""
+    from nbgrader.api import MissingEntry
+
+    from autograder.results import zero_results
+    gradients = course.assignment("gradients")
+    generate(course, gradients, course_dir=tmp_path)
+    good = zero_results(gradients, "nothing to read", "unreadable")
+    first = good["tests"][0]["name"]
+    bad = {**good, "tests": [{**good["tests"][0], "score": 1.0}, {**good["tests"][0], "name": "no_such_function"}]}
+    with gradebook.recorder(tmp_path, course.id) as record:
+        with pytest.raises(MissingEntry):
+            record(gradients, "ada", bad)
+        record(gradients, "bo", good, datetime(2026, 11, 20, 17, 0, 0))
+    with Gradebook(gradebook.db_url(tmp_path), course.id) as gb:
+        assert gb.find_grade(f"test_{first}", "gradients", "gradients", "ada").auto_score is None
+        assert gb.find_grade(f"test_{first}", "gradients", "gradients", "bo").auto_score == 0
+        assert gb.find_submission("gradients", "bo").timestamp == datetime(2026, 11, 20, 17, 0, 0)
