@@ -1,6 +1,7 @@
 """A class graded on a real Dask cluster whose workers share no disk with the client.
 
-The test starts `dask scheduler` and two `dask worker` processes, each in its own working folder
+The test starts `dask scheduler` and two `dask worker` processes (one with the grader preloaded,
+`--preload autograder.worker_preload`, one without), each in its own working folder
 and inside a mount namespace (bubblewrap) where the course directory and the course files the
 client reads are empty folders: a task that still passed a path of the client's machine would
 fail. The client grades through `autograder grade --scheduler` and the results must equal a
@@ -47,14 +48,14 @@ def cluster(tmp_path):
     logs.mkdir()
     processes = [subprocess.Popen([*DASK, "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
                                   cwd=tmp_path, stdout=open(logs / "scheduler.log", "w"), stderr=subprocess.STDOUT)]
-    for name in ("worker-a", "worker-b"):
+    for name, preload in (("worker-a", ["--preload", "autograder.worker_preload"]), ("worker-b", [])):
         home = tmp_path / name
         home.mkdir()
         blind = [arg for folder in hidden for arg in ("--tmpfs", str(folder))]
         processes.append(subprocess.Popen(
             [BWRAP, "--dev-bind", "/", "/", *blind, "--chdir", str(home), "--",
              *WORKER, address, "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
-             "--local-directory", str(home), "--name", name],
+             "--local-directory", str(home), "--name", name, *preload],
             stdout=open(logs / f"{name}.log", "w"), stderr=subprocess.STDOUT))
     try:
         yield address, hidden

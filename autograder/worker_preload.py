@@ -1,0 +1,17 @@
+"""A Dask worker's preload: `dask worker tcp://HOST:8786 --preload autograder.worker_preload`.
+
+A worker imports what every grading needs (`batch.PRELOAD`: NumPy, pytest, hypothesis, the grader)
+when it starts, before any batch, as the local workers' fork server does; without it the first
+submission each worker grades waits about a second for those imports. Torch is not among them
+(docs/cases.md), and gets one intra-op thread if a grading imports it: the batch is parallel
+across workers and the tensors are tiny.
+"""
+import importlib
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")        # read by torch when (and if) it is imported
+
+from . import batch  # after the thread setting
+
+for _name in batch.PRELOAD:
+    importlib.import_module(_name)
