@@ -15,6 +15,7 @@ back as results.json dicts; only this process writes files and the gradebook (do
 """
 from __future__ import annotations
 
+import atexit
 import collections
 import contextlib
 import functools
@@ -22,7 +23,9 @@ import glob
 import hashlib
 import json
 import multiprocessing
+import multiprocessing.util
 import os
+import shutil
 import signal
 import stat
 import tempfile
@@ -165,12 +168,22 @@ def course_bundle(course: Course, assignment: Assignment) -> dict[str, bytes]:
 _UNPACKED: dict[str, Path] = {}
 
 
+def _scratch_prefix(what: str) -> str:
+    """A temporary folder name carrying this process's pid: `launcher.clean_stale_scratch` removes it
+    once the process is gone (a worker killed, or a Dask worker closed), with the course's secret."""
+    from .sandbox.launcher import SCRATCH_PREFIX
+    return f"{SCRATCH_PREFIX}{os.getpid()}-{what}-"
+
+
 def _unpack(bundle: dict[str, bytes]) -> Path:
-    """The bundle's course.toml in this worker's own temporary folder (unpacked once per content)."""
+    """The bundle's course.toml in this worker's own temporary folder (unpacked once per content, and
+    removed when the worker exits)."""
     digest = hashlib.sha256(json.dumps(sorted((k, hashlib.sha256(v).hexdigest()) for k, v in bundle.items()))
                             .encode()).hexdigest()[:16]
     if digest not in _UNPACKED:
-        folder = Path(tempfile.mkdtemp(prefix=f"autograder-course-{digest}-"))
+        folder = Path(tempfile.mkdtemp(prefix=_scratch_prefix(f"course-{digest}")))
+        atexit.register(shutil.rmtree, folder, True)
+        multiprocessing.util.Finalize(None, shutil.rmtree, (folder, True), exitpriority=10)  # skips atexit
         for name, data in bundle.items():
             target = (folder / name).resolve()
             if folder.resolve() not in target.parents:
@@ -218,7 +231,7 @@ def _grade(course_ref: str | dict, task: GradeTask) -> dict:
             return {"error": str(err)}
     if task.data is None:
         return zero_results(assignment, "No submission file was found in your folder.", "unreadable")
-    with tempfile.TemporaryDirectory(prefix="autograder-submission-") as folder:
+    with tempfile.TemporaryDirectory(prefix=_scratch_prefix("submission")) as folder:
         path = Path(folder) / (Path(task.filename).name or "submission")
         path.write_bytes(task.data)
         try:

@@ -105,6 +105,21 @@ def test_a_cluster_without_a_shared_disk_grades_like_the_local_run(cluster, tmp_
     for name in ("worker-a", "worker-b"):             # the workers wrote no result of their own
         assert not list((tmp_path / name).rglob("results.json"))
 
+    # each worker unpacked the course (its case secret included) into a folder named with its pid,
+    # removed when it exits (or by the next grading on the machine once it is gone)
+    with Client(address, timeout=60) as client:
+        unpacked = client.run(lambda: [(os.getpid(), str(p.parent)) for p in __import__("autograder.batch")
+                                       .batch._UNPACKED.values()])
+        assert all(unpacked.values()), unpacked
+        assert all(Path(folder).name.startswith(f"autograder-sandbox-{pid}-course-") and Path(folder).is_dir()
+                   for folders in unpacked.values() for pid, folder in folders), unpacked
+        client.retire_workers(close_workers=True)
+    folders = [folder for folders in unpacked.values() for _, folder in folders]
+    deadline = time.monotonic() + 30
+    while any(Path(f).exists() for f in folders) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [f for f in folders if Path(f).exists()], folders
+
 
 def test_an_unreachable_scheduler_says_what_to_check(tmp_path, course):
     gradients = course.assignment("gradients")
