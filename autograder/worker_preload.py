@@ -1,8 +1,8 @@
 """A Dask worker's preload: `dask worker tcp://HOST:8786 --preload autograder.worker_preload`.
 
 A worker imports what every grading needs (`batch.PRELOAD`: NumPy, pytest, hypothesis, the grader)
-when it starts, before any batch, as the local workers' fork server does; without it the first
-submission each worker grades waits about a second for those imports. Torch is not among them
+and matplotlib, which draws the loss-curve plots, when it starts, before any batch; without it the
+first submission each worker grades waits about 1.5 s for those imports. Torch is not among them
 (docs/cases.md), and gets one intra-op thread if a grading imports it: the batch is parallel
 across workers and the tensors are tiny.
 """
@@ -13,5 +13,11 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")        # read by torch when (and i
 
 from . import batch  # after the thread setting
 
-for _name in batch.PRELOAD:
+for _name in [*batch.PRELOAD, "autograder.feedback"]:
     importlib.import_module(_name)
+
+import matplotlib  # noqa: E402 - as feedback._drawn sets it up
+
+matplotlib.use("Agg")
+importlib.import_module("matplotlib.figure")
+importlib.import_module("matplotlib.backends.backend_agg")
