@@ -92,7 +92,33 @@ def bwrap_problem() -> str | None:
     return _bwrap_probe(bwrap_path())
 
 
-bwrap_available.cache_clear = _bwrap_probe.cache_clear    # tests that change PATH
+@functools.lru_cache(maxsize=None)
+def _bwrap_as_user_probe(path: str | None) -> bool:
+    if os.geteuid() != 0 or not path or _bwrap_probe(path) is not None:
+        return False
+    try:
+        probe = subprocess.run([path, "--unshare-all", "--unshare-user", "--uid", str(UNPRIVILEGED), "--gid",
+                                str(UNPRIVILEGED), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", _TRUE],
+                               capture_output=True, timeout=20, cwd="/",
+                               preexec_fn=functools.partial(_drop_privileges, CHILD_UID_BASE))
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return probe.returncode == 0
+
+
+def bwrap_runs_as_user() -> bool:
+    """Whether a root grader can start bubblewrap as an unprivileged uid of the host (the kernel lets
+    users create user namespaces). It does then: the sandbox's user maps to that uid, not to root, so
+    no file of the host is the child's own (a child could chmod the host's /dev/null otherwise)."""
+    return _bwrap_as_user_probe(bwrap_path())
+
+
+def _clear_probes() -> None:
+    _bwrap_probe.cache_clear()
+    _bwrap_as_user_probe.cache_clear()
+
+
+bwrap_available.cache_clear = _clear_probes    # tests that change PATH
 
 
 @functools.lru_cache(maxsize=None)
@@ -432,6 +458,7 @@ class Kept:
     def __init__(self, kill_w: int, status_r: int):
         self._kill_w, self._status_r = kill_w, status_r
         self.returncode: int | None = None
+        self.lost = False           # its keeper ended without reporting: the template was killed
 
     def poll(self) -> int | None:
         self._collect(0)
@@ -456,7 +483,8 @@ class Kept:
             return False
         data = os.read(self._status_r, 16)
         # a keeper that ended without a word was killed with the template: so was its child
-        self.returncode = int(data) if data.isdigit() else 128 + signal.SIGKILL
+        self.lost = not data.isdigit()
+        self.returncode = 128 + signal.SIGKILL if self.lost else int(data)
         self.close()
         return True
 
@@ -525,8 +553,9 @@ def start(config: SandboxConfig, files: dict[str, bytes] | None = None) -> Child
     """Start a fresh child in a new scratch folder holding `files` (a copy of the submission).
     The channel is two pipes, not stdout; the output file lives where the child cannot see it."""
     bwrap = use_bwrap(config)
+    as_user = bwrap and bwrap_runs_as_user()
     unprivileged = not bwrap and unprivileged_python_runs()
-    uid = _child_uid() if unprivileged else None
+    uid = _child_uid() if unprivileged or as_user else None
     runtime = runtimes.child_runtime()
     scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))    # 0700, the grader's
     work = scratch / f"work-{secrets.token_hex(8)}"     # unguessable: scratch is not listable
@@ -539,7 +568,7 @@ def start(config: SandboxConfig, files: dict[str, bytes] | None = None) -> Child
         keep = [str(runtime.root) if runtime else sys.prefix, str(scratch), "/usr", "/proc", "/dev"]
         view = _PrivateView(str(work), tuple((Path(n).name, d) for n, d in (files or {}).items()), uid,
                             config.tmp_mb, _hideable(config.hidden, keep))
-    if unprivileged:
+    if uid is not None:
         os.chmod(scratch, 0o711)          # the child may pass through to work/, not list or read
         for path in [work, *work.iterdir()]:
             os.chown(path, uid, uid)
@@ -554,7 +583,7 @@ def start(config: SandboxConfig, files: dict[str, bytes] | None = None) -> Child
         with open(output_path, "wb") as output:
             process = subprocess.Popen(
                 command(config, work, request_r, reply_w, filter_fd, names),
-                stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+                stdin=subprocess.PIPE, stdout=output, stderr=subprocess.STDOUT,
                 pass_fds=pass_fds, env=env, cwd=str(work),
                 preexec_fn=functools.partial(_limit_resources, config, uid, view, install, os.getpid()),
             )
@@ -565,12 +594,13 @@ def start(config: SandboxConfig, files: dict[str, bytes] | None = None) -> Child
         for fd in (request_r, reply_w, filter_fd):
             if fd is not None:
                 os.close(fd)
+    process.stdin.close()      # an empty pipe: not the host's /dev/null, which a child mapped to its owner could chmod
     os.set_blocking(request_w, False)      # the grader's ends never block: see wire._read_exact
     os.set_blocking(reply_r, False)
     return Child(process, request_w, reply_r, scratch, output_path)
 
 
-READY_SECONDS = 20      # for a forked child to report itself sandboxed
+READY_SECONDS = 10      # for a forked child to report itself sandboxed
 
 
 @dataclass
@@ -614,19 +644,20 @@ def start_template(config: SandboxConfig) -> Template | None:
               *_python_argv(runtime, RUNTIME_DIR, runtime.template(RUNTIME_DIR), str(theirs.fileno()),
                             str(config.tmp_mb), program.hex() if program else "", "--site",
                             runtime.site(RUNTIME_DIR))]
+    uid = _child_uid() if bwrap_runs_as_user() else None
     try:
         with open(scratch / "output.txt", "wb") as output:
             process = subprocess.Popen(
-                _bwrap_command(config, runtime, python, None, scratch), stdin=subprocess.DEVNULL,
+                _bwrap_command(config, runtime, python, None, scratch), stdin=subprocess.PIPE,
                 stdout=output, stderr=subprocess.STDOUT, pass_fds=(theirs.fileno(),), env=_child_env(),
-                cwd=str(scratch), preexec_fn=functools.partial(_limit_resources, config, None, None, None,
-                                                               os.getpid()))
+                cwd="/", preexec_fn=functools.partial(_limit_resources, config, uid, None, None, os.getpid()))
     except BaseException:
         ours.close()
         shutil.rmtree(scratch, ignore_errors=True)
         raise
     finally:
         theirs.close()
+    process.stdin.close()
     return Template(process, ours, scratch)
 
 
@@ -653,7 +684,8 @@ def fork(template: Template) -> Child:
             os.close(fd)
     ready = select.select([reply_r], [], [], READY_SECONDS)[0]
     if not ready or os.read(reply_r, 1) != b"R":
-        child.kill()
+        child.process.kill()
+        child.process.close()         # no wait: its keeper may never have started
         why = (child.output().strip().splitlines() or ["no reply"])[-1][:300]
         child.cleanup()
         raise OSError(f"a child forked from the sandbox template did not start ({why})")

@@ -71,6 +71,7 @@ _MISSING = object()
 # once per worker, not once per child); a config whose template fails is given started children.
 _SPARES: dict[launcher.SandboxConfig, launcher.Child] = {}
 _TEMPLATES: dict[launcher.SandboxConfig, launcher.Template | None] = {}
+_RETIRED: list[launcher.Template] = []     # failed to fork: kept until exit, for the children it gave
 _STOPPED_AT_EXIT = [0]     # the pid of the process whose exit stops its spares and templates
 
 
@@ -119,7 +120,8 @@ def _fork(config: launcher.SandboxConfig) -> launcher.Child | None:
     try:
         return launcher.fork(template)
     except Exception:  # noqa: BLE001 - this config's children are started from now on
-        template.stop()
+        # not stopped: a child it gave earlier may be grading now, and dies with it
+        _RETIRED.append(template)
         _TEMPLATES[config] = None
         return None
 
@@ -134,6 +136,8 @@ def stop_spares() -> None:
         _, template = _TEMPLATES.popitem()
         if template is not None:
             template.stop()
+    while _RETIRED:
+        _RETIRED.pop().stop()
 
 
 class LocalStudent(_Functions):
@@ -491,6 +495,8 @@ class SandboxedStudent(_Functions):
         self._outputs.append(child.output())
         child.cleanup()
         self.restarts += 1
+        if getattr(child.process, "lost", False):      # its template was killed: not the student's doing
+            self.grader_error = "the sandbox template this child was forked from ended while it ran"
         code = child.process.returncode
         if code is None:
             return "stopped"

@@ -8,7 +8,9 @@ too, unless `allow_threads`; NumPy runs single-threaded with OPENBLAS_NUM_THREAD
 filter refuses kill/tgkill & co. (without bubblewrap, children of different students share the
 unprivileged uid), ptrace and process_vm_*, io_uring (which would bypass the filter) and every
 socket(), AF_UNIX included (no network even without a network namespace, and no abstract or
-filesystem UNIX socket of the host or of another child).
+filesystem UNIX socket of the host or of another child). `setpriority` and `ioprio_set` reach
+one process only (PRIO_PROCESS, IOPRIO_WHO_PROCESS): a group or a user could hold the grader's
+other processes (e.g. a batch worker's template and the next student's child).
 
 The filter is a classic-BPF program built here, on the trusted side: bubblewrap loads it with
 `--seccomp FD`; without bubblewrap, `install()` loads it in the forked child just before exec.
@@ -36,6 +38,8 @@ CLONE_THREAD = 0x00010000
 # x86-64 syscall numbers
 CLONE, FORK, VFORK, CLONE3 = 56, 57, 58, 435
 SOCKET = 41
+SETPRIORITY, IOPRIO_SET = 141, 251
+PRIO_PROCESS, IOPRIO_WHO_PROCESS = 0, 1     # the only "which" let through: a process, not a group or user
 DENIED = {
     "kill": 62, "tkill": 200, "tgkill": 234, "rt_sigqueueinfo": 129, "rt_tgsigqueueinfo": 297,
     "pidfd_send_signal": 424, "pidfd_open": 434, "pidfd_getfd": 438,
@@ -56,12 +60,14 @@ def program(allow_threads: bool = False) -> bytes | None:
     allow_threads: let clone(CLONE_THREAD) through (otherwise the child is one single task)."""
     if platform.machine() != "x86_64":
         return None
-    checks = [(FORK, "eperm"), (VFORK, "eperm"), (CLONE3, "enosys"), (CLONE, "clone"), (SOCKET, "eperm")]
+    checks = [(FORK, "eperm"), (VFORK, "eperm"), (CLONE3, "enosys"), (CLONE, "clone"), (SOCKET, "eperm"),
+              (SETPRIORITY, "setpriority"), (IOPRIO_SET, "ioprio_set")]
     checks += [(nr, "eperm") for nr in sorted(DENIED.values())]
     # Layout: 4 header instructions, one jeq per checked syscall, "ret allow", then the blocks
     # below (BPF jumps only forward, so every target comes after every jump).
     first = 4 + len(checks) + 1
-    where = {"clone": first, "eperm": first + 4, "enosys": first + 5, "kill": first + 6}
+    where = {"clone": first, "setpriority": first + 4, "ioprio_set": first + 8, "eperm": first + 12,
+             "enosys": first + 13, "kill": first + 14}
 
     def to(at, label):
         return where[label] - at - 1
@@ -78,6 +84,8 @@ def program(allow_threads: bool = False) -> bytes | None:
     thread = CLONE_THREAD if allow_threads else 0
     body += [_op(LD_ABS_W, 16), _op(JSET_K, thread, 0, 1),           # clone: a thread (if allowed), or refused
              _op(RET_K, RET_ALLOW), _op(RET_K, RET_ERRNO | errno.EPERM)]
+    for which in (PRIO_PROCESS, IOPRIO_WHO_PROCESS):                 # setpriority, ioprio_set: one process
+        body += [_op(LD_ABS_W, 16), _op(JEQ_K, which, 0, 1), _op(RET_K, RET_ALLOW), _op(RET_K, RET_ERRNO | errno.EPERM)]
     body += [_op(RET_K, RET_ERRNO | errno.EPERM), _op(RET_K, RET_ERRNO | errno.ENOSYS),
              _op(RET_K, RET_KILL_PROCESS)]
     assert len(body) == where["kill"] + 1

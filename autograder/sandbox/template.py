@@ -9,16 +9,18 @@ code: it imports, then waits on CONTROL_FD (a UNIX socket to the grader) for req
 each carrying five descriptors: the child's request and reply pipes and output file, and its
 keeper's kill and status pipes.
 
-    template -- keeper (a new user, mount, PID and IPC namespace) -- child (PID 1 in it)
+    template -- keeper (new user, mount, PID, IPC, network, UTS namespaces) -- init (PID 1) -- child
 
-The keeper waits for its child, kills it when the grader writes to the kill pipe or closes it,
-and writes its end to the status pipe as bubblewrap reports one (the exit code, or 128 + N for
-signal N). Before any submitted code runs, the child gets: fresh size-limited tmpfs on its
-folder, /tmp and /dev/shm; an empty read-only /proc (no other process, the template's included,
-can be named); every other mount read-only (nothing it writes outlives it); only its own
-descriptors; no capability, in any set; no new privileges; the seccomp filter `seccomp.py`
-built. Then it writes one byte, b"R", on its reply pipe. A child that cannot get all of this
-exits without that byte, and the grader starts its children the usual way (`launcher.start`).
+The keeper leaves the template's session, waits for the init, kills it (and with it the child: their
+PID namespace ends) when the grader writes to the kill pipe or closes it, and writes the child's
+end to the status pipe as bubblewrap reports one (the exit code, or 128 + N for signal N). Before
+any submitted code runs, the child gets: a session and process group of its own; fresh
+size-limited tmpfs on its folder, /tmp and /dev/shm, and a devpts of its own; an empty read-only
+/proc (no other process, the template's included, can be named); every other mount read-only
+(nothing it writes outlives it); an empty pipe as stdin and only its own descriptors; no
+capability, in any set; no new privileges; the seccomp filter `seccomp.py` built. Then it writes
+one byte, b"R", on its reply pipe. A child that cannot get all of this exits without that byte,
+and the grader starts its children the usual way (`launcher.start`).
 """
 import ctypes
 import os
@@ -34,12 +36,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import child  # after the path: NumPy and the child's code, imported once for every fork
 
 LIBC = ctypes.CDLL(None, use_errno=True)
-CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWIPC = 0x00020000, 0x10000000, 0x20000000, 0x08000000
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWUTS = (
+    0x00020000, 0x10000000, 0x20000000, 0x08000000, 0x40000000, 0x04000000)
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
     1, 2, 4, 8, 32, 0x1000, 0x4000, 0x40000)
 MOUNT_FLAGS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "noatime": 0x400,
                "nodiratime": 0x800, "relatime": 0x200000}      # kept on a read-only remount
-PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, PR_CAPBSET_DROP, PR_CAP_AMBIENT = 1, 38, 22, 24, 47
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, PR_CAPBSET_DROP, PR_CAP_AMBIENT = (
+    1, 4, 38, 22, 24, 47)
 PR_CAP_AMBIENT_CLEAR_ALL, SECCOMP_MODE_FILTER = 4, 2
 CAPABILITY_VERSION_3 = 0x20080522
 SANDBOX_HOME = "/sandbox"
@@ -88,7 +92,8 @@ def _mount_points():
 
 
 def _own_filesystem(tmp_mb):
-    """Every mount read-only but for fresh tmpfs on the child's folder, /tmp and /dev/shm; /proc empty."""
+    """Every mount read-only but for fresh tmpfs on the child's folder, /tmp and /dev/shm; /proc empty;
+    a devpts of its own."""
     _mount(b"none", "/", None, MS_REC | MS_PRIVATE)
     fresh = (SANDBOX_HOME, "/tmp", "/dev/shm", "/proc")
     for where, flags in _mount_points():
@@ -101,6 +106,8 @@ def _own_filesystem(tmp_mb):
     for where, mode in ((SANDBOX_HOME, b"0777"), ("/tmp", b"1777"), ("/dev/shm", b"1777")):
         _mount(b"tmpfs", where, b"tmpfs", MS_NOSUID | MS_NODEV, size + b",mode=" + mode)
     _mount(b"tmpfs", "/proc", b"tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, b"size=4k,mode=0555")
+    if os.path.isdir("/dev/pts"):      # terminals of its own, as bubblewrap gives a started child
+        _mount(b"devpts", "/dev/pts", b"devpts", MS_NOSUID | MS_NOEXEC, b"newinstance,ptmxmode=0666,mode=0620")
     os.chdir(SANDBOX_HOME)
 
 
@@ -147,10 +154,21 @@ def _only(keep):
                 pass
 
 
+def _quiet_stdin():
+    """Standard input: an empty pipe of its own (EOF at once), not the host's /dev/null that the
+    template was given, whose owner the sandbox's uid maps to: fchmod on it would change the host's."""
+    read, write = os.pipe()
+    os.close(write)
+    os.dup2(read, 0)
+    os.close(read)
+
+
 def _become_child(request_r, reply_w, output, tmp_mb, program):
-    """In the keeper's namespaces, as PID 1 there: sandbox this process, then serve the grader."""
+    """In the keeper's namespaces, as PID 2 there: sandbox this process, then serve the grader."""
     try:
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL, "parent-death signal")
+        os.setsid()                   # a process group of its own: setpriority(PRIO_PGRP, 0) reaches no other
+        _quiet_stdin()
         os.dup2(output, 1)
         os.dup2(output, 2)
         _only({request_r, reply_w})
@@ -170,32 +188,58 @@ def _become_child(request_r, reply_w, output, tmp_mb, program):
     os._exit(0)
 
 
+def _exit_code(status):
+    """A wait status as bubblewrap reports a child's end: its exit code, or 128 + N for signal N."""
+    code = os.waitstatus_to_exitcode(status)
+    return 128 - code if code < 0 else code
+
+
+def _init(request_r, reply_w, output, tmp_mb, program):
+    """PID 1 of the child's namespaces (as bubblewrap's own init is for a started child, so signals
+    reach the child as usual): forks the child, waits for it, ends with its end."""
+    code = SETUP_FAILED
+    try:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL, "parent-death signal")
+        pid = os.fork()
+        if pid == 0:
+            _become_child(request_r, reply_w, output, tmp_mb, program)
+        for fd in (request_r, reply_w, output):
+            os.close(fd)
+        code = _exit_code(os.waitpid(pid, 0)[1])
+    except BaseException:  # noqa: BLE001 - in the template's output; the keeper reports the code
+        traceback.print_exc()
+    os._exit(code)
+
+
 def _keep(fds, tmp_mb, program):
-    """The keeper: new namespaces, the child forked into them, waited for; killed on the grader's word."""
+    """The keeper: new namespaces, the child's init forked into them, waited for; killed (and the
+    child with it: its namespace ends) on the grader's word."""
     request_r, reply_w, output, kill_r, status_w = fds
     code = SETUP_FAILED
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)     # the template ignores it; the keeper waits
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL, "parent-death signal")
+        os.setsid()                                       # out of the template's process group
         uid, gid = os.getuid(), os.getgid()
-        _check(LIBC.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC), "unshare")
+        _check(LIBC.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNET
+                            | CLONE_NEWUTS), "unshare")
+        _prctl(PR_SET_DUMPABLE, 1, "dumpable")    # its /proc/self is its own only while dumpable
         _write("/proc/self/setgroups", "deny")
         _write("/proc/self/uid_map", f"{uid} {uid} 1\n")
         _write("/proc/self/gid_map", f"{gid} {gid} 1\n")
+        _prctl(PR_SET_DUMPABLE, 0, "not dumpable")   # as child.py made the template: so are init and child
         pid = os.fork()
         if pid == 0:
             os.close(kill_r)
             os.close(status_w)
-            _become_child(request_r, reply_w, output, tmp_mb, program)
+            _init(request_r, reply_w, output, tmp_mb, program)
         for fd in (request_r, reply_w, output):
             os.close(fd)
         pidfd = os.pidfd_open(pid)
         ready, _, _ = select.select([pidfd, kill_r], [], [])
         if kill_r in ready:
             signal.pidfd_send_signal(pidfd, signal.SIGKILL)
-        _, status = os.waitpid(pid, 0)
-        code = os.waitstatus_to_exitcode(status)
-        code = 128 - code if code < 0 else code
+        code = _exit_code(os.waitpid(pid, 0)[1])
     except BaseException:  # noqa: BLE001 - reported in the template's output; the status says it failed
         traceback.print_exc()
     try:

@@ -59,11 +59,19 @@ def look():
             fds.append(fd)
         except OSError:
             pass
+    nice = os.getpriority(os.PRIO_PROCESS, 0)
+    mode = os.stat("/dev/null").st_mode & 0o7777
     calls = {"unshare": libc.unshare(0x10000000), "umount /tmp": libc.umount2(b"/tmp", 2),
-             "setpriority of pid 2": libc.setpriority(0, 2, 19), "prlimit of pid 2": libc.prlimit(2, 0, None, None)}
+             "setpriority of pid 3": libc.setpriority(0, 3, 19), "prlimit of pid 3": libc.prlimit(3, 0, None, None),
+             "setpriority of its group": libc.setpriority(1, 0, 19),
+             "setpriority of its user": libc.setpriority(2, 0, 19),
+             "ioprio_set of its group": libc.syscall(251, 2, 0, 3 << 13),
+             "chmod /dev/null": libc.chmod(b"/dev/null", mode)}
+    os.nice(19)                  # its own process only: the next child must not start at 19
     return {"found": found, "segment": segment, "caps": caps, "bounding": bounding, "ambient": ambient,
             "no_new_privs": libc.prctl(39, 0, 0, 0, 0), "seccomp": libc.prctl(21, 0, 0, 0, 0),
-            "uid": os.getuid(), "pid": os.getpid(), "proc": os.listdir("/proc"), "fds": len(fds),
+            "uid": os.getuid(), "pid": os.getpid(), "proc": os.listdir("/proc"), "fds": len(fds), "nice": nice,
+            "stdin": "pipe" if __import__("stat").S_ISFIFO(os.fstat(0).st_mode) else "other",
             "refused": sorted(k for k, v in calls.items() if v != 0)}
 '''
 
@@ -106,9 +114,32 @@ def test_children_of_one_template_share_nothing_and_hold_no_privilege(config):
     assert seen["found"] == [] and seen["segment"] is False            # nothing of the first one
     assert seen["caps"] == [0] * 6 and seen["bounding"] == [] and seen["ambient"] == []
     assert seen["no_new_privs"] == 1 and seen["seccomp"] == 2           # SECCOMP_MODE_FILTER
-    assert seen["uid"] != 0 and seen["pid"] == 1 and seen["proc"] == []   # no other process can be named
-    assert seen["fds"] == 5                                             # stdin, output twice, the channel
-    assert seen["refused"] == ["prlimit of pid 2", "setpriority of pid 2", "umount /tmp", "unshare"]
+    assert seen["uid"] != 0 and seen["pid"] == 2 and seen["proc"] == []   # no other process can be named
+    assert seen["fds"] == 5 and seen["stdin"] == "pipe"                 # stdin, output twice, the channel
+    assert seen["refused"] == REFUSED and seen["nice"] == 0
+
+
+# Refused to every child, forked or started: other processes (their pids, its group, its user: the
+# grader's template and the next student's child may share those), mounts, and the host's files.
+REFUSED = ["chmod /dev/null", "ioprio_set of its group", "prlimit of pid 3", "setpriority of its group",
+           "setpriority of its user", "setpriority of pid 3", "umount /tmp", "unshare"]
+
+
+def test_a_child_cannot_slow_the_next_one_down(config):
+    """A submission that renices everything it can (its group, its user, itself) leaves the next
+    child, forked from the same template, at nice 0: its time limits mean the same."""
+    first = student(forked(config))
+    try:
+        first.prestart()
+        assert first.look()["refused"] == REFUSED
+    finally:
+        first.close()
+    second = student(forked(config))
+    try:
+        second.prestart()
+        assert second.look()["nice"] == 0
+    finally:
+        second.close()
 
 
 def test_a_started_child_refuses_as_much(config):
@@ -119,11 +150,12 @@ def test_a_started_child_refuses_as_much(config):
     finally:
         started.close()
     assert seen["caps"] == [0] * 6 and seen["no_new_privs"] == 1 and seen["seccomp"] == 2 and seen["uid"] != 0
-    assert {"umount /tmp", "unshare"} <= set(seen["refused"])
+    assert seen["refused"] == REFUSED and seen["stdin"] == "pipe" and seen["pid"] == 2
 
 
-ENDINGS = ("import os, ctypes, time\n"
+ENDINGS = ("import os, ctypes, signal, time\n"
            "def exits(code):\n    os._exit(code)\n"
+           "def alarms():\n    signal.alarm(1)\n    time.sleep(5)\n"
            "def crashes():\n    ctypes.string_at(0)\n"
            "def loops():\n    while True:\n        pass\n"
            "def fine():\n    return 'fine'\n")
@@ -133,12 +165,13 @@ ENDINGS = ("import os, ctypes, time\n"
     (lambda s: s.exits(3), "(exit code 3)"),
     (lambda s: s.crashes(), "(killed by SIGSEGV)"),
     (lambda s: s.loops(), "within its time limit of 1 s (killed by SIGKILL)"),
-], ids=["exit", "crash", "timeout"])
+    (lambda s: s.alarms(), "(killed by SIGALRM)"),     # as for any process but a PID namespace's init
+], ids=["exit", "crash", "timeout", "alarm"])
 def test_a_forked_child_ends_as_a_started_one_is_reported(config, call, says):
     """Its exit, a crash and a timeout read word for word as they do for a child bubblewrap started
     (the keeper reports its end; a timeout kills it through the keeper), and the next call gets a
     fresh child."""
-    names = ("exits", "crashes", "loops", "fine")
+    names = ("exits", "crashes", "loops", "alarms", "fine")
     messages = []
     for make in (lambda: student(forked(config), ENDINGS, names, time_limits={"loops": 1}),
                  lambda: student(config, ENDINGS, names, time_limits={"loops": 1})):
@@ -157,18 +190,30 @@ def test_a_forked_child_ends_as_a_started_one_is_reported(config, call, says):
 def test_a_template_that_died_is_started_again_and_one_that_fails_is_given_up(config, monkeypatch):
     proxy.start_spare(config)
     template = proxy._TEMPLATES[config]
+    holder = student(config, ENDINGS, ("fine",))
+    holder.prestart()                                 # holds a child forked from the template
     template.stop()                                   # killed, as by an administrator
-    proxy._take_spare(config)                         # its spare died with it: not handed out
+    with pytest.raises(StudentFailure):
+        holder.fine()
+    assert holder.grader_error and "template" in holder.grader_error     # not the student's doing
+    holder.close()
     proxy.start_spare(config)
     assert proxy._TEMPLATES[config] is not template and proxy._TEMPLATES[config].alive()
     assert isinstance(proxy._SPARES[config].process, launcher.Kept)
-    proxy.stop_spares()
+
+    current = student(config, ENDINGS, ("fine",))
+    current.prestart()                                # this grading's child, forked from the template
+    assert isinstance(current._prestarted.process, launcher.Kept)
 
     def refuses(template):
         raise OSError("a child forked from the sandbox template did not start (unshare: Operation not permitted)")
     monkeypatch.setattr(launcher, "fork", refuses)
     proxy.start_spare(config)                         # falls back to a started child, and keeps to it
     assert proxy._TEMPLATES[config] is None
+    try:
+        assert current.fine() == "fine" and current.grader_error is None   # the failing template is not stopped
+    finally:
+        current.close()
     spare = proxy._SPARES[config]
     assert not isinstance(spare.process, launcher.Kept)
     one = student(config, ENDINGS, ("fine",))
