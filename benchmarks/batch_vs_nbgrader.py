@@ -7,7 +7,9 @@ autograde` does: the grades, the gradebook, each student's autograded notebook),
 bubblewrap (`--isolation bwrap`; the benchmark stops with the reason when bubblewrap cannot run
 here), on 1 local worker and on 2, and the whole job on 2 (with every student's feedback page, by
 nbgrader's generate_feedback, and the class report), printed apart; at `--dask-size`, the same batch
-on a Dask `LocalCluster` of 1 and of 2 worker processes (`--scheduler`). The growth from the
+on a Dask `LocalCluster` of 1 and of 2 worker processes (`--scheduler`), started with the grader
+preloaded as docs/batch.md advises and without, with the machine's busy and idle CPU meanwhile
+(the scheduler and the command share the two cores with the workers). The growth from the
 smallest N to the largest is printed beside the linear growth (time linear in N: 192 submissions
 within 4.4x of 48). Before ours is timed, the course's hidden case sets are drawn once (`autograder
 prepare-cases`, what an instructor runs before a grading day; docs/cases.md), timed apart: after the
@@ -208,13 +210,27 @@ def timed(command, cwd) -> float:
     return time.perf_counter() - started
 
 
-def dask_batch(course_dir: Path, assignment, workers: int) -> float:
-    """Seconds for `autograder grade --scheduler` on a new Dask LocalCluster of `workers` processes."""
+def machine_cpu() -> tuple[float, float]:
+    """(busy, idle) CPU-seconds of the whole machine so far, from /proc/stat."""
+    with open("/proc/stat") as f:
+        ticks = [int(v) for v in f.readline().split()[1:]]
+    hz = os.sysconf("SC_CLK_TCK")
+    return (ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6]) / hz, (ticks[3] + ticks[4]) / hz
+
+
+def dask_batch(course_dir: Path, assignment, workers: int, preload: bool) -> tuple[float, float, float]:
+    """(seconds, busy and idle CPU-seconds of the machine meanwhile) for `autograder grade --scheduler` on a
+    new Dask LocalCluster of `workers` processes, started with the grader preloaded (docs/batch.md) or not."""
     from distributed import LocalCluster
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        return timed([sys.executable, "-m", "autograder", "grade", assignment.name, "--course-dir", str(course_dir),
-                      "--scheduler", cluster.scheduler_address, "--isolation", "bwrap", "--regrade",
-                      "--no-feedback", "--no-report"], ROOT)
+    options = {"preload": ["autograder.worker_preload"]} if preload else {}
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                      **options) as cluster:
+        busy, idle = machine_cpu()
+        seconds = timed([sys.executable, "-m", "autograder", "grade", assignment.name, "--course-dir",
+                         str(course_dir), "--scheduler", cluster.scheduler_address, "--isolation", "bwrap",
+                         "--regrade", "--no-feedback", "--no-report"], ROOT)
+        after = machine_cpu()
+    return seconds, after[0] - busy, after[1] - idle
 
 
 def measure(course, assignment, cases, n: int, tmp: Path, dask: bool, baseline: bool = True) -> dict:
@@ -242,8 +258,10 @@ def measure(course, assignment, cases, n: int, tmp: Path, dask: bool, baseline: 
     if "Sandbox:" in sample:
         raise SystemExit("our grader did not run under bubblewrap: " + sample[:300])
     if dask:
-        for workers in (1, 2):
-            seconds[f"dask{workers}"] = dask_batch(ours, assignment, workers)
+        for preload in (True, False):
+            for workers in (1, 2):
+                key = f"dask{workers}" + ("" if preload else "-cold")
+                seconds[key], *seconds[f"{key}-cpu"] = dask_batch(ours, assignment, workers, preload)
     return seconds
 
 
@@ -277,7 +295,9 @@ def main():
              2: "autograder grade, bubblewrap, 2 local workers",
              "feedback": "the same, 2 workers, with feedback pages and report",
              "dask1": "autograder grade, Dask LocalCluster, 1 worker",
-             "dask2": "autograder grade, Dask LocalCluster, 2 workers"}
+             "dask2": "autograder grade, Dask LocalCluster, 2 workers",
+             "dask1-cold": "the same, 1 worker not preloaded",
+             "dask2-cold": "the same, 2 workers not preloaded"}
     for n, seconds in runs.items():
         print(f"N = {n}:")
         print(f"  {'autograder prepare-cases (once per course, before)':50s} {seconds['prepare']:7.1f} s")
@@ -293,7 +313,11 @@ def main():
             if theirs in seconds:
                 print(f"    {what:58s} {seconds[theirs] / seconds[mine]:5.1f}x")
         if "dask1" in seconds:
-            print(f"  Dask: 2 workers vs 1: {seconds['dask1'] / seconds['dask2']:4.2f}x (target at least 1.7x)")
+            print(f"  Dask: 2 workers vs 1: {seconds['dask1'] / seconds['dask2']:4.2f}x (target at least 1.7x), "
+                  f"{seconds['dask1-cold'] / seconds['dask2-cold']:4.2f}x not preloaded")
+            for key in ("dask1", "dask2", "dask1-cold", "dask2-cold"):
+                busy, idle = seconds[f"{key}-cpu"]
+                print(f"    {names[key]:48s} machine CPU busy {busy:5.1f} s, idle {idle:5.1f} s")
     if len(sizes) > 1:
         small, large = sizes[0], sizes[-1]
         print(f"growth from N = {small} to N = {large} ({large / small:g}x the submissions; "
