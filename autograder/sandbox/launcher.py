@@ -416,14 +416,19 @@ def _drop_privileges(uid: int) -> None:
 _children = itertools.count()
 
 
-def _child_uid() -> int:
-    """A uid of its own for each child without bubblewrap (no account needed): children of
-    different students cannot read each other's /proc entries, signal or trace each other, or
-    share RLIMIT_NPROC. Unique among the grader's live processes (pid), 16 per process."""
-    return CHILD_UID_BASE + os.getpid() * 16 + next(_children) % 16
+def _child_uid(template: bool = False) -> int:
+    """A host uid of its own for each child (no account needed; for bubblewrap itself when it can
+    run as a user): children of different students cannot read each other's /proc entries, signal
+    or trace each other, or share RLIMIT_NPROC. Unique among the grader's live processes (pid):
+    240 children in turn per process, and 16 more for its templates, which live longer."""
+    if template:
+        return CHILD_UID_BASE + os.getpid() * UIDS_PER_PROCESS + 240 + next(_templates) % 16
+    return CHILD_UID_BASE + os.getpid() * UIDS_PER_PROCESS + next(_children) % 240
 
 
 CHILD_UID_BASE = 1 << 24
+UIDS_PER_PROCESS = 256               # pids up to 2^22 stay below 2^31
+_templates = itertools.count()
 
 
 def clean_stale_scratch(folder: str | None = None) -> list[str]:
@@ -455,10 +460,25 @@ class Kept:
     grader asks of a `subprocess.Popen` (poll, wait, returncode, kill). Its returncode is reported
     as bubblewrap reports one (128 + N for signal N)."""
 
-    def __init__(self, kill_w: int, status_r: int):
+    def __init__(self, kill_w: int, status_r: int, template: "Template"):
         self._kill_w, self._status_r = kill_w, status_r
+        self.template = template
         self.returncode: int | None = None
         self.lost = False           # its keeper ended without reporting: the template was killed
+        self._killed = False        # the grader asked for its end
+
+    def orphaned(self) -> bool:
+        """Whether it ended because its template did (killed from outside), not by its own doing: its
+        keeper could not report, or it died of SIGKILL nobody here sent as its template ended."""
+        if self.lost:
+            return True
+        if self._killed or self.returncode != 128 + signal.SIGKILL:
+            return False
+        try:
+            self.template.process.wait(timeout=0.5)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
 
     def poll(self) -> int | None:
         self._collect(0)
@@ -471,6 +491,7 @@ class Kept:
 
     def kill(self) -> None:
         """The keeper kills the child on any byte (or when this end is closed)."""
+        self._killed = True
         try:
             os.write(self._kill_w, b"K")
         except OSError:
@@ -580,7 +601,7 @@ def start(config: SandboxConfig, files: dict[str, bytes] | None = None) -> Child
     pass_fds = (request_r, reply_w) + ((filter_fd,) if filter_fd is not None else ())
     env = {**_child_env(), **(runtime.env() if runtime and not bwrap else {})}
     try:
-        with open(output_path, "wb") as output:
+        with open(os.open(output_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as output:
             process = subprocess.Popen(
                 command(config, work, request_r, reply_w, filter_fd, names),
                 stdin=subprocess.PIPE, stdout=output, stderr=subprocess.STDOUT,
@@ -644,9 +665,9 @@ def start_template(config: SandboxConfig) -> Template | None:
               *_python_argv(runtime, RUNTIME_DIR, runtime.template(RUNTIME_DIR), str(theirs.fileno()),
                             str(config.tmp_mb), program.hex() if program else "", "--site",
                             runtime.site(RUNTIME_DIR))]
-    uid = _child_uid() if bwrap_runs_as_user() else None
+    uid = _child_uid(template=True) if bwrap_runs_as_user() else None
     try:
-        with open(scratch / "output.txt", "wb") as output:
+        with open(os.open(scratch / "output.txt", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as output:
             process = subprocess.Popen(
                 _bwrap_command(config, runtime, python, None, scratch), stdin=subprocess.PIPE,
                 stdout=output, stderr=subprocess.STDOUT, pass_fds=(theirs.fileno(),), env=_child_env(),
@@ -671,7 +692,7 @@ def fork(template: Template) -> Child:
     kill_r, kill_w = os.pipe()
     status_r, status_w = os.pipe()
     theirs = [request_r, reply_w, kill_r, status_w]
-    child = Child(Kept(kill_w, status_r), request_w, reply_r, scratch, output_path)
+    child = Child(Kept(kill_w, status_r, template), request_w, reply_r, scratch, output_path)
     try:
         output = os.open(output_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         theirs.append(output)

@@ -495,7 +495,7 @@ class SandboxedStudent(_Functions):
         self._outputs.append(child.output())
         child.cleanup()
         self.restarts += 1
-        if getattr(child.process, "lost", False):      # its template was killed: not the student's doing
+        if isinstance(child.process, launcher.Kept) and child.process.orphaned():   # not the student's doing
             self.grader_error = "the sandbox template this child was forked from ended while it ran"
         code = child.process.returncode
         if code is None:

@@ -200,8 +200,12 @@ def _init(request_r, reply_w, output, tmp_mb, program):
     code = SETUP_FAILED
     try:
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL, "parent-death signal")
+        # no handler of its own: a namespace's init is then sent no signal from inside it (the child
+        # could have one sent with fcntl F_SETOWN, which seccomp lets through)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         pid = os.fork()
         if pid == 0:
+            signal.signal(signal.SIGINT, signal.default_int_handler)    # as in a started child
             _become_child(request_r, reply_w, output, tmp_mb, program)
         for fd in (request_r, reply_w, output):
             os.close(fd)

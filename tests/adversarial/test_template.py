@@ -3,6 +3,8 @@ started child holds, and nothing of one another: each is attacked here from insi
 submission would, and compared with a child started by bubblewrap."""
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from autograder.sandbox import launcher, proxy
@@ -153,8 +155,12 @@ def test_a_started_child_refuses_as_much(config):
     assert seen["refused"] == REFUSED and seen["stdin"] == "pipe" and seen["pid"] == 2
 
 
-ENDINGS = ("import os, ctypes, signal, time\n"
+ENDINGS = ("import os, ctypes, fcntl, signal, time\n"
            "def exits(code):\n    os._exit(code)\n"
+           "def signals_init():\n"          # SIGINT to PID 1 through F_SETOWN (seccomp refuses kill)
+           "    r, w = os.pipe()\n    fcntl.fcntl(r, fcntl.F_SETOWN, 1)\n    fcntl.fcntl(r, 10, signal.SIGINT)\n"
+           "    fcntl.fcntl(r, fcntl.F_SETFL, fcntl.fcntl(r, fcntl.F_GETFL) | os.O_ASYNC)\n"
+           "    os.write(w, b'x')\n    time.sleep(0.5)\n    return 'still here'\n"
            "def alarms():\n    signal.alarm(1)\n    time.sleep(5)\n"
            "def crashes():\n    ctypes.string_at(0)\n"
            "def loops():\n    while True:\n        pass\n"
@@ -171,7 +177,7 @@ def test_a_forked_child_ends_as_a_started_one_is_reported(config, call, says):
     """Its exit, a crash and a timeout read word for word as they do for a child bubblewrap started
     (the keeper reports its end; a timeout kills it through the keeper), and the next call gets a
     fresh child."""
-    names = ("exits", "crashes", "loops", "alarms", "fine")
+    names = ("exits", "crashes", "loops", "alarms", "signals_init", "fine")
     messages = []
     for make in (lambda: student(forked(config), ENDINGS, names, time_limits={"loops": 1}),
                  lambda: student(config, ENDINGS, names, time_limits={"loops": 1})):
@@ -187,12 +193,32 @@ def test_a_forked_child_ends_as_a_started_one_is_reported(config, call, says):
     assert messages[0] == messages[1] and says in messages[0], messages
 
 
+def test_signals_a_child_has_sent_to_its_init_change_nothing(config):
+    """PID 1 of a forked child's namespace is the template's init (bubblewrap's for a started child):
+    a signal the child has the kernel send it (fcntl F_SETOWN) neither ends the child nor changes
+    how its end is reported."""
+    names = ("exits", "signals_init", "fine")
+    for make in (lambda: student(forked(config), ENDINGS, names), lambda: student(config, ENDINGS, names)):
+        one = make()
+        try:
+            one.prestart()
+            assert one.signals_init() == "still here" and one.fine() == "fine"
+            with pytest.raises(StudentFailure, match=r"\(exit code 3\)"):
+                one.exits(3)
+        finally:
+            one.close()
+
+
 def test_a_template_that_died_is_started_again_and_one_that_fails_is_given_up(config, monkeypatch):
     proxy.start_spare(config)
     template = proxy._TEMPLATES[config]
     holder = student(config, ENDINGS, ("fine",))
     holder.prestart()                                 # holds a child forked from the template
     template.stop()                                   # killed, as by an administrator
+    try:                                              # its children die with it, a moment later
+        holder._prestarted.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pytest.fail("a child outlived its template")
     with pytest.raises(StudentFailure):
         holder.fine()
     assert holder.grader_error and "template" in holder.grader_error     # not the student's doing
