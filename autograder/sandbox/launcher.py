@@ -455,6 +455,19 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _kill_group(process: subprocess.Popen) -> None:
+    """SIGKILL a started process's whole group (bubblewrap and what runs in it) and reap it."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            process.kill()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+
+
 class Kept:
     """A child forked from a template, seen through its keeper's two pipes (template.py): what the
     grader asks of a `subprocess.Popen` (poll, wait, returncode, kill). Its returncode is reported
@@ -529,20 +542,16 @@ class Child:
 
     def kill(self) -> None:
         """Kill the child (its whole process group, or through its keeper) and reap it; safe to call twice."""
-        if self.process.poll() is None:
-            if isinstance(self.process, Kept):
-                self.process.kill()
-            else:
-                try:
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    self.process.kill()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
         if isinstance(self.process, Kept):
+            if self.process.poll() is None:
+                self.process.kill()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
             self.process.close()
+        else:
+            _kill_group(self.process)
         for fd in (self.to_child, self.from_child):
             try:
                 os.close(fd)
@@ -639,15 +648,7 @@ class Template:
         """Stop the template; the children forked from it die with it (their PID namespace's parent
         ends), and each one's grader-side pipes report it."""
         self.control.close()
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                self.process.kill()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
+        _kill_group(self.process)
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 
