@@ -67,7 +67,6 @@ def record(course_dir: Path, course_id: str, assignment: Assignment, student: st
                     continue
                 grade.auto_score = None if answered else 0.0
                 grade.needs_manual_grade = bool(answered) and grade.manual_score is None
-            submission.flagged = False
             gb.db.flush()
             assign_late_penalty(gb, late, submission, notebook, student)
             gb.db.commit()

@@ -2,7 +2,8 @@
 
 A worker imports what every grading needs (`batch.PRELOAD`: NumPy, pytest, hypothesis, the grader)
 and matplotlib, which draws the loss-curve plots, when it starts, before any batch; without it the
-first submission each worker grades waits about 1.5 s for those imports. Torch is not among them
+first submission each worker grades waits for those imports
+(`benchmarks/batch_vs_nbgrader.py` times Dask workers with and without it). Torch is not among them
 (docs/cases.md), and gets one intra-op thread if a grading imports it: the batch is parallel
 across workers and the tensors are tiny.
 """

@@ -8,6 +8,7 @@ from nbgrader.apps import NbGraderAPI
 
 from autograder import gradebook
 from autograder.batch import grade_class
+from autograder.course import grade_cell_id
 from autograder.coursedir import course_directory
 from autograder.demo import _reference_answers, _student_notebook
 from autograder.exports import nbgrader_csv
@@ -125,6 +126,6 @@ def test_a_batch_gradebook_keeps_nothing_of_a_result_it_could_not_store(tmp_path
             record(gradients, "ada", bad)
         record(gradients, "bo", good, datetime(2026, 11, 20, 17, 0, 0))
     with Gradebook(gradebook.db_url(tmp_path), course.id) as gb:
-        assert gb.find_grade(f"test_{first}", "gradients", "gradients", "ada").auto_score is None
-        assert gb.find_grade(f"test_{first}", "gradients", "gradients", "bo").auto_score == 0
+        assert gb.find_grade(grade_cell_id(first), "gradients", "gradients", "ada").auto_score is None
+        assert gb.find_grade(grade_cell_id(first), "gradients", "gradients", "bo").auto_score == 0
         assert gb.find_submission("gradients", "bo").timestamp == datetime(2026, 11, 20, 17, 0, 0)

@@ -685,7 +685,8 @@ def start_template(config: SandboxConfig) -> Template | None:
 
 def fork(template: Template) -> Child:
     """A fresh child forked from `template`, sandboxed (template.py says how) before this returns;
-    OSError when the template cannot give one (then it should be stopped, and children started)."""
+    OSError when the template cannot give one (then it is retired, and children started:
+    proxy._fork)."""
     scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))    # 0700, the grader's
     output_path = scratch / "output.txt"
     request_r, request_w = os.pipe()

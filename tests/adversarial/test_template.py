@@ -90,6 +90,21 @@ def forked(config):
     return config
 
 
+def started(config):
+    """`config` with no template in this process: the next child is one bubblewrap starts."""
+    proxy.stop_spares()
+    return config
+
+
+def kind(one) -> str:
+    """How the child `one` holds now came to be."""
+    child = one._child or one._prestarted
+    return "forked" if isinstance(child.process, launcher.Kept) else "started"
+
+
+BOTH = ("forked", "started")
+
+
 @pytest.fixture
 def config():
     need("bubblewrap", "children forked from a template inside bubblewrap")
@@ -146,11 +161,13 @@ def test_a_child_cannot_slow_the_next_one_down(config):
 
 def test_a_started_child_refuses_as_much(config):
     """The same probe in a child bubblewrap started: the template's children hold no more."""
-    started = student(config)
+    one = student(started(config))
     try:
-        seen = started.look()
+        one.prestart()
+        assert kind(one) == "started"
+        seen = one.look()
     finally:
-        started.close()
+        one.close()
     assert seen["caps"] == [0] * 6 and seen["no_new_privs"] == 1 and seen["seccomp"] == 2 and seen["uid"] != 0
     assert seen["refused"] == REFUSED and seen["stdin"] == "pipe" and seen["pid"] == 2
 
@@ -179,15 +196,16 @@ def test_a_forked_child_ends_as_a_started_one_is_reported(config, call, says):
     fresh child."""
     names = ("exits", "crashes", "loops", "alarms", "signals_init", "fine")
     messages = []
-    for make in (lambda: student(forked(config), ENDINGS, names, time_limits={"loops": 1}),
-                 lambda: student(config, ENDINGS, names, time_limits={"loops": 1})):
-        one = make()
+    for how in BOTH:
+        prepared = forked(config) if how == "forked" else started(config)
+        one = student(prepared, ENDINGS, names, time_limits={"loops": 1})
         try:
             one.prestart()
+            assert kind(one) == how
             with pytest.raises(StudentFailure) as failure:
                 call(one)
             messages.append(str(failure.value))
-            assert one.fine() == "fine"
+            assert one.fine() == "fine" and kind(one) == how       # its fresh child comes the same way
         finally:
             one.close()
     assert messages[0] == messages[1] and says in messages[0], messages
@@ -198,10 +216,11 @@ def test_signals_a_child_has_sent_to_its_init_change_nothing(config):
     a signal the child has the kernel send it (fcntl F_SETOWN) neither ends the child nor changes
     how its end is reported."""
     names = ("exits", "signals_init", "fine")
-    for make in (lambda: student(forked(config), ENDINGS, names), lambda: student(config, ENDINGS, names)):
-        one = make()
+    for how in BOTH:
+        one = student(forked(config) if how == "forked" else started(config), ENDINGS, names)
         try:
             one.prestart()
+            assert kind(one) == how
             assert one.signals_init() == "still here" and one.fine() == "fine"
             with pytest.raises(StudentFailure, match=r"\(exit code 3\)"):
                 one.exits(3)
