@@ -1,6 +1,6 @@
 """A Dask worker's preload: `dask worker tcp://HOST:8786 --preload autograder.worker_preload`.
 
-A worker imports what every grading needs (`batch.PRELOAD`: NumPy, pytest, hypothesis, the grader)
+A worker imports what every grading needs (`job.PRELOAD`: NumPy, pytest, hypothesis, the grader)
 and matplotlib, which draws the loss-curve plots, when it starts, before any batch; without it the
 first submission each worker grades waits for those imports
 (`benchmarks/batch_vs_nbgrader.py` times Dask workers with and without it). Torch is not among them
@@ -12,9 +12,9 @@ import os
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")        # read by torch when (and if) it is imported
 
-from . import batch  # after the thread setting
+from . import job  # after the thread setting
 
-for _name in [*batch.PRELOAD, "autograder.feedback"]:
+for _name in [*job.PRELOAD, "autograder.feedback"]:
     importlib.import_module(_name)
 
 import matplotlib  # noqa: E402 - as feedback._drawn sets it up

@@ -35,7 +35,7 @@ def main():
                               capture_output=True, cwd=ROOT)
         cold.append(time.perf_counter() - started)
         assert done.returncode == 0, done.stderr
-    grade_submission(assignment, path, start_next=True)      # as a batch worker grades (batch.grade_job)
+    grade_submission(assignment, path, start_next=True)      # as a batch worker grades (job.grade_job)
     warm = []
     for _ in range(args.repeat):
         started = time.perf_counter()

@@ -108,8 +108,8 @@ def test_a_cluster_without_a_shared_disk_grades_like_the_local_run(cluster, tmp_
     # each worker unpacked the course (its case secret included) into a folder named with its pid,
     # removed when it exits (or by the next grading on the machine once it is gone)
     with Client(address, timeout=60) as client:
-        unpacked = client.run(lambda: [(os.getpid(), str(p.parent)) for p in __import__("autograder.batch")
-                                       .batch._UNPACKED.values()])
+        unpacked = client.run(lambda: [(os.getpid(), str(p.parent)) for p in __import__("autograder.job")
+                                       .job._UNPACKED.values()])
         assert all(unpacked.values()), unpacked
         assert all(Path(folder).name.startswith(f"autograder-sandbox-{pid}-course-") and Path(folder).is_dir()
                    for folders in unpacked.values() for pid, folder in folders), unpacked
