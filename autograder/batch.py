@@ -22,7 +22,6 @@ import glob
 import hashlib
 import json
 import multiprocessing
-import multiprocessing.util
 import os
 import signal
 import stat

@@ -106,3 +106,22 @@ def test_class_report_page(sigmoid_class, tmp_path):
     assert ("ada", "ugo") in pairs                      # renamed variables are still the same code
     assert not any("bo" in pair for pair in pairs)      # the release's own code is not similarity
     assert (root / "reports" / sigmoid.name / "similarity.html").exists()
+
+
+def test_autograded_notebooks_are_valid_and_the_same_for_the_same_result(sigmoid_class):
+    """Written without nbformat's validation (it only logs), so checked here: each autograded notebook
+    the batch wrote is valid, is byte for byte what nbformat.writes gives, and is written again the
+    same from the same result, grader notes included (no random cell id)."""
+    from autograder import feedback
+    root, sigmoid, results, _ = sigmoid_class
+    released = root / "release" / sigmoid.name / sigmoid.notebook
+    for student, result in results.items():
+        written = (root / "autograded" / student / sigmoid.name / sigmoid.notebook).read_text()
+        nb = nbformat.reads(written, as_version=4)
+        nbformat.validate(nb)
+        assert nbformat.writes(nb) == written, student
+        submitted = root / "submitted" / student / sigmoid.name / sigmoid.notebook
+        noted = {**result, "output": "the grader's notes\n<b>not a tag</b>"}
+        again = [feedback._notebook_text(feedback.autograded_notebook(released, submitted, noted)) for _ in "ab"]
+        assert again[0] == again[1] == nbformat.writes(nbformat.reads(again[0], as_version=4)), student
+        assert "&lt;b&gt;not a tag&lt;/b&gt;" in again[0]
