@@ -18,6 +18,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import functools
+import gc
 import glob
 import hashlib
 import json
@@ -181,6 +182,7 @@ def _worker_init() -> None:
     lifeline.die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ["OMP_NUM_THREADS"] = "1"      # read by torch when (and if) it is imported
+    gc.freeze()      # the preloaded modules live as long as the worker: no collection walks them again
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:

@@ -186,32 +186,11 @@ def report(g: Grading) -> Grading:
     return g
 
 
-def isolation_notice(assignment: Assignment, isolation: str) -> str | None:
-    """For the instructor's console, never a student's result: what the sandbox lacks here."""
-    return launcher.isolation_warning(launcher.SandboxConfig(isolate=isolation),
-                                      protected=protected_paths(assignment))
-
-
 def check_isolation(isolation: str) -> None:
     """`--isolation bwrap` where bubblewrap cannot run is the grader's error, not students' zeros."""
     if isolation == "bwrap" and not launcher.bwrap_available():
         raise GraderError("isolation 'bwrap' was asked for, but bubblewrap cannot run here "
                           f"({launcher.bwrap_problem()}); install it with `apt-get install -y bubblewrap`")
-
-
-def protected_paths(assignment: Assignment) -> list[Path]:
-    """What students must never read: the hidden suite, the reference solution's package, and
-    the forbidden libraries installed for the grader (torch)."""
-    import importlib.util
-    paths = [assignment.suite_dir]
-    for module in [assignment.solution, *assignment.forbidden_imports]:
-        try:
-            spec = importlib.util.find_spec(module)
-        except (ImportError, ValueError):
-            continue
-        if spec is not None and spec.origin:
-            paths.append(Path(spec.origin).parent)
-    return paths
 
 
 STEPS = [read_submission, start_sandbox, run_hidden_suite, record_curves, score, note_parts_to_fix, report]

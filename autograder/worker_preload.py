@@ -22,3 +22,7 @@ import matplotlib  # noqa: E402 - as feedback._drawn sets it up
 matplotlib.use("Agg")
 importlib.import_module("matplotlib.figure")
 importlib.import_module("matplotlib.backends.backend_agg")
+
+import gc  # noqa: E402
+
+gc.freeze()     # what the preload made lives as long as the worker: no collection walks it again

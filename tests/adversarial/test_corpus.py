@@ -15,7 +15,8 @@ import pytest
 from guarantees import need
 from stored_results import differs_from_stored
 from autograder.course import PROJECT_ROOT
-from autograder.grade import grade_submission, isolation_notice
+from autograder.grade import grade_submission
+from autograder.isolation import isolation_notice
 from autograder.sandbox import launcher
 from autograder.sandbox.proxy import SandboxedStudent, Unit
 
