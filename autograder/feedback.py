@@ -162,6 +162,12 @@ def loss_curve_png(name: str, curve: dict) -> str:
                   curve.get("note") or "")
 
 
+def warm_up_drawing() -> None:
+    """Draw one plot as `loss_curve_png` does, and keep nothing: a process's first drawing (fonts, the
+    log axis's mathtext) costs about 0.2 s, which a worker pays before its first job (autograder.warm)."""
+    _drawn.__wrapped__("warm-up", "a problem", (1.0, 0.5, 0.1), (1.0, 0.6, 0.2), "a note")
+
+
 @functools.lru_cache(maxsize=64)
 def _drawn(name: str, problem: str, reference: tuple, student: tuple, note: str) -> str:
     """The plot of one curve, drawn once per process: every correct train draws the same one."""

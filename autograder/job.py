@@ -21,8 +21,9 @@ from pathlib import Path
 # The modules every grading imports, imported by a worker before its first job: by the local
 # workers' fork server (batch._pool) and by a Dask worker's preload (autograder.worker_preload).
 # autograder.lifeline first: the fork server dies with the command that started it (a SIGKILLed
-# command leaves no process behind), and so do the workers it forks (batch._worker_init).
-PRELOAD = ["autograder.lifeline", "numpy", "hypothesis", "pytest", "autograder.grade"]
+# command leaves no process behind), and so do the workers it forks (batch._worker_init);
+# autograder.warm last: it draws a plot as the autograded notebook's are drawn.
+PRELOAD = ["autograder.lifeline", "numpy", "hypothesis", "pytest", "autograder.grade", "autograder.warm"]
 
 
 @dataclass(frozen=True)

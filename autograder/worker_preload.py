@@ -1,8 +1,8 @@
 """A Dask worker's preload: `dask worker tcp://HOST:8786 --preload autograder.worker_preload`.
 
-A worker imports what every grading needs (`job.PRELOAD`: NumPy, pytest, hypothesis, the grader)
-and matplotlib, which draws the loss-curve plots, when it starts, before any batch; without it the
-first submission each worker grades waits for those imports
+A worker imports what every grading needs (`job.PRELOAD`: NumPy, pytest, hypothesis, the grader,
+and matplotlib, which draws the loss-curve plots once to warm up) when it starts, before any
+batch; without it the first submission each worker grades waits for those imports
 (`benchmarks/batch_vs_nbgrader.py` times Dask workers with and without it). Torch is not among them
 (docs/cases.md), and gets one intra-op thread if a grading imports it: the batch is parallel
 across workers and the tensors are tiny.
@@ -14,14 +14,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")        # read by torch when (and i
 
 from . import job  # after the thread setting
 
-for _name in [*job.PRELOAD, "autograder.feedback"]:
+for _name in job.PRELOAD:
     importlib.import_module(_name)
-
-import matplotlib  # noqa: E402 - as feedback._drawn sets it up
-
-matplotlib.use("Agg")
-importlib.import_module("matplotlib.figure")
-importlib.import_module("matplotlib.backends.backend_agg")
 
 import gc  # noqa: E402
 

@@ -539,6 +539,7 @@ class Child:
     from_child: int
     scratch: Path
     output_path: Path
+    ready: bool = True      # False: forked, its word that it is sandboxed not read yet (confirm_forked)
 
     def kill(self) -> None:
         """Kill the child (its whole process group, or through its keeper) and reap it; safe to call twice."""
@@ -683,10 +684,11 @@ def start_template(config: SandboxConfig) -> Template | None:
     return Template(process, ours, scratch)
 
 
-def fork(template: Template) -> Child:
+def fork(template: Template, *, wait: bool = True) -> Child:
     """A fresh child forked from `template`, sandboxed (template.py says how) before this returns;
     OSError when the template cannot give one (then it is retired, and children started:
-    proxy._fork)."""
+    proxy._fork). wait=False: return once asked, and let `confirm_forked` wait for the child's
+    word when it is first needed (a spare, forked while a grading runs)."""
     scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))    # 0700, the grader's
     output_path = scratch / "output.txt"
     request_r, request_w = os.pipe()
@@ -694,7 +696,7 @@ def fork(template: Template) -> Child:
     kill_r, kill_w = os.pipe()
     status_r, status_w = os.pipe()
     theirs = [request_r, reply_w, kill_r, status_w]
-    child = Child(Kept(kill_w, status_r, template), request_w, reply_r, scratch, output_path)
+    child = Child(Kept(kill_w, status_r, template), request_w, reply_r, scratch, output_path, ready=False)
     try:
         output = os.open(output_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         theirs.append(output)
@@ -705,13 +707,23 @@ def fork(template: Template) -> Child:
     finally:
         for fd in theirs:
             os.close(fd)
-    ready = select.select([reply_r], [], [], READY_SECONDS)[0]
-    if not ready or os.read(reply_r, 1) != b"R":
+    if wait:
+        confirm_forked(child)
+    return child
+
+
+def confirm_forked(child: Child) -> None:
+    """Wait (at most READY_SECONDS) for a forked child to report itself sandboxed; OSError, the child
+    removed, when it does not."""
+    if child.ready:
+        return
+    ready = select.select([child.from_child], [], [], READY_SECONDS)[0]
+    if not ready or os.read(child.from_child, 1) != b"R":
         child.process.kill()
         child.process.close()         # no wait: its keeper may never have started
         why = (child.output().strip().splitlines() or ["no reply"])[-1][:300]
         child.cleanup()
         raise OSError(f"a child forked from the sandbox template did not start ({why})")
-    os.set_blocking(request_w, False)      # the grader's ends never block: see wire._read_exact
-    os.set_blocking(reply_r, False)
-    return child
+    os.set_blocking(child.to_child, False)      # the grader's ends never block: see wire._read_exact
+    os.set_blocking(child.from_child, False)
+    child.ready = True

@@ -80,7 +80,7 @@ def start_spare(config: launcher.SandboxConfig) -> None:
     if config in _SPARES:
         return
     try:
-        _SPARES[config] = _fork(config) or launcher.start(config)
+        _SPARES[config] = _fork(config, wait=False) or launcher.start(config)
     except Exception:  # noqa: BLE001 - the next grading starts its own child, and reports a failure
         return
     if _STOPPED_AT_EXIT[0] != os.getpid():   # once per process (a forked worker inherits no hooks)
@@ -92,6 +92,14 @@ def start_spare(config: launcher.SandboxConfig) -> None:
 def _take_spare(config: launcher.SandboxConfig) -> launcher.Child | None:
     """The spare child of `config`, if one is waiting and still running."""
     child = _SPARES.pop(config, None)
+    if child is not None and not child.ready:
+        template = child.process.template
+        try:
+            launcher.confirm_forked(child)
+        except OSError:              # removed; a template still running that cannot give one is given up
+            if template.alive():
+                _retire(config, template)
+            return None
     if child is not None and child.process.poll() is not None:
         child.kill()
         child.cleanup()
@@ -104,9 +112,10 @@ def _start(config: launcher.SandboxConfig) -> launcher.Child:
     return (_fork(config) if _TEMPLATES.get(config) else None) or launcher.start(config)
 
 
-def _fork(config: launcher.SandboxConfig) -> launcher.Child | None:
+def _fork(config: launcher.SandboxConfig, wait: bool = True) -> launcher.Child | None:
     """A child forked from this process's template of `config` (started on first use), or None
-    where there is none: no bubblewrap, or a template that failed once in this process."""
+    where there is none: no bubblewrap, or a template that failed once in this process.
+    wait=False: its readiness is confirmed when it is taken (`_take_spare`)."""
     template = _TEMPLATES.get(config, False)
     if template is False or (template is not None and not template.alive()):
         if template:
@@ -118,12 +127,18 @@ def _fork(config: launcher.SandboxConfig) -> launcher.Child | None:
     if template is None:
         return None
     try:
-        return launcher.fork(template)
+        return launcher.fork(template, wait=wait)
     except Exception:  # noqa: BLE001 - this config's children are started from now on
-        # not stopped: a child it gave earlier may be grading now, and dies with it
-        _RETIRED.append(template)
-        _TEMPLATES[config] = None
+        _retire(config, template)
         return None
+
+
+def _retire(config: launcher.SandboxConfig, template: launcher.Template) -> None:
+    """Children of `config` are started from now on. The template is not stopped: a child it gave
+    earlier may be grading now, and dies with it."""
+    _RETIRED.append(template)
+    if _TEMPLATES.get(config) is template:
+        _TEMPLATES[config] = None
 
 
 def stop_spares() -> None:

@@ -250,7 +250,7 @@ def test_a_template_that_died_is_started_again_and_one_that_fails_is_given_up(co
     current.prestart()                                # this grading's child, forked from the template
     assert isinstance(current._prestarted.process, launcher.Kept)
 
-    def refuses(template):
+    def refuses(template, **_):
         raise OSError("a child forked from the sandbox template did not start (unshare: Operation not permitted)")
     monkeypatch.setattr(launcher, "fork", refuses)
     proxy.start_spare(config)                         # falls back to a started child, and keeps to it
@@ -267,3 +267,41 @@ def test_a_template_that_died_is_started_again_and_one_that_fails_is_given_up(co
         assert one._prestarted is spare and one.fine() == "fine"
     finally:
         one.close()
+
+
+def test_a_spare_is_forked_without_waiting_and_checked_when_taken(config, monkeypatch):
+    proxy.start_spare(config)                         # the first: its template is starting
+    spare = proxy._SPARES[config]
+    assert isinstance(spare.process, launcher.Kept) and not spare.ready
+    one = student(config, ENDINGS, ("fine",))
+    try:
+        one.prestart()                                # its word read only now
+        assert one._prestarted is spare and spare.ready and one.fine() == "fine"
+    finally:
+        one.close()
+
+    template = proxy._TEMPLATES[config]               # killed while its spare waits: started again
+    proxy.start_spare(config)
+    template.stop()
+    two = student(config, ENDINGS, ("fine",))
+    try:
+        two.prestart()
+        assert isinstance(two._prestarted.process, launcher.Kept) and two.fine() == "fine"
+        assert proxy._TEMPLATES[config] is not template and proxy._TEMPLATES[config].alive()
+    finally:
+        two.close()
+
+    template = proxy._TEMPLATES[config]               # running, and its spare never says it is ready
+    proxy.start_spare(config)
+
+    def silent(child):
+        child.cleanup()
+        raise OSError("a child forked from the sandbox template did not start (no reply)")
+    monkeypatch.setattr(launcher, "confirm_forked", silent)
+    three = student(config, ENDINGS, ("fine",))
+    try:
+        three.prestart()
+        assert proxy._TEMPLATES[config] is None and template in proxy._RETIRED
+        assert not isinstance(three._prestarted.process, launcher.Kept) and three.fine() == "fine"
+    finally:
+        three.close()
