@@ -1,7 +1,8 @@
 """Scores into nbgrader's gradebook through its own API, at the database nbgrader's config names.
 
 One grade cell per graded function (`test_<function>`), so a results.json maps one to one onto
-nbgrader's grades: `auto_score` of each grade cell is that function's score. Written answers
+nbgrader's grades: `auto_score` of each grade cell is that function's score, which needs no manual
+grade (unless the instructor had given one before, as `nbgrader autograde` has it). Written answers
 (Markdown cells graded by hand) are flagged for the formgrader as `nbgrader autograde` flags
 them: an untouched answer scores 0, a written one needs a manual grade. The submission time is
 the student's (timestamp.txt), and nbgrader's own late-penalty preprocessor then applies the
@@ -61,6 +62,9 @@ def record(course_dir: Path, course_id: str, assignment: Assignment, student: st
                 if grade is None:
                     raise MissingEntry(f"No such grade: {assignment.name}/{name}/{grade_cell_id(test['name'])}")
                 grade.auto_score = float(test["score"])
+                # as nbgrader's autograde: for the formgrader, an auto score needs a look only when
+                # the instructor had given a manual one before
+                grade.needs_manual_grade = grade.manual_score is not None
             for grade_id, answered in (written or {}).items():
                 grade = grades.get(grade_id)
                 if grade is None:

@@ -78,10 +78,13 @@ def test_a_garbled_timestamp_is_no_time_and_no_crash(tmp_path, course):
 
 def test_written_answers_reach_the_formgrader_and_the_feedback(tmp_path, course, backprop):
     """bo hands in the untouched release but writes one answer: nbgrader's formgrader lists it as
-    needing a manual grade, the autograded notebook and nbgrader's feedback keep the text."""
+    needing a manual grade, the autograded notebook and nbgrader's feedback keep the text. cy writes
+    none: nothing of cy's needs a manual grade, until the instructor gives one and cy is graded again
+    (nbgrader's autograde asks for a second look then)."""
     generate(course, backprop, course_dir=tmp_path)
     released = tmp_path / "release" / "backprop" / backprop.notebook
     nb = nbformat.read(released, as_version=4)
+    submit(tmp_path, backprop, "cy", nb, NBGRADER_TIME)
     written = [c for c in nb.cells if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("solution")]
     written[0].source = "Step sizes below 2/λ_max converge; <b>bold</b> claim & more."
     submit(tmp_path, backprop, "bo", nb, NBGRADER_TIME)
@@ -98,11 +101,25 @@ def test_written_answers_reach_the_formgrader_and_the_feedback(tmp_path, course,
             assert not untouched.needs_manual_grade and untouched.auto_score == 0
         assert gb.find_submission("backprop", "bo").needs_manual_grade
 
+        code = [gb.find_grade(grade_cell_id(f.name), "backprop", "backprop", "bo") for f in backprop.functions]
+        assert [g.needs_manual_grade for g in code] == [False] * len(code) and code[0].auto_score == 0
+
     api: NbGraderAPI = nbgrader_api(course, tmp_path)       # what the formgrader's pages call
     submissions = api.get_submissions("backprop")
-    assert [(s["student"], s["needs_manual_grade"], s["autograded"]) for s in submissions] == [("bo", True, True)]
-    notebook = api.get_notebook_submissions("backprop", "backprop")
-    assert notebook[0]["needs_manual_grade"] and notebook[0]["score"] == 0
+    assert sorted((s["student"], s["needs_manual_grade"], s["autograded"]) for s in submissions) == \
+        [("bo", True, True), ("cy", False, True)]
+    notebook = {n["student"]: n for n in api.get_notebook_submissions("backprop", "backprop")}
+    assert notebook["bo"]["needs_manual_grade"] and notebook["bo"]["score"] == 0
+    assert not notebook["cy"]["needs_manual_grade"] and notebook["cy"]["score"] == 0
+
+    relu = grade_cell_id(backprop.functions[0].name)
+    with Gradebook(gradebook.db_url(tmp_path), course.id) as gb:      # the instructor's manual grade
+        gb.find_grade(relu, "backprop", "backprop", "cy").manual_score = 0.5
+        gb.db.commit()
+    grade_class(course, backprop, course_dir=tmp_path, workers=1, show_progress=False, students=["cy"])
+    with Gradebook(gradebook.db_url(tmp_path), course.id) as gb:
+        assert gb.find_grade(relu, "backprop", "backprop", "cy").needs_manual_grade
+        assert gb.find_submission("backprop", "cy").needs_manual_grade
 
     outcome = api.generate_feedback("backprop")
     assert outcome["success"], outcome.get("log")
