@@ -121,13 +121,14 @@ def replay(inner, fixtures: dict, examples: list[Example]) -> None:
 
 def fingerprint(assignment, secret: bytes) -> str:
     """What decides a slot's recording, hashed: a change to any of it makes new recordings. (The
-    Python version too: a recorded answer's key holds the bytecode of the function it is about.)"""
-    import hypothesis
-    import numpy
+    Python version too: a recorded answer's key holds the bytecode of the function it is about.)
+    The versions are read from the installed packages' metadata: a batch's command, which computes
+    this to send the recordings to cluster workers, imports neither package."""
+    from importlib.metadata import version
 
     from . import scan
     digest = hashlib.sha256(FORMAT + b"\0" + hashlib.sha256(secret).digest())
-    digest.update(f"{SLOTS}\0{hypothesis.__version__}\0{numpy.__version__}\0{sys.version}\0".encode())
+    digest.update(f"{SLOTS}\0{version('hypothesis')}\0{version('numpy')}\0{sys.version}\0".encode())
     testing = Path(__file__).parent / "testing"
     sources = sorted(assignment.suite_dir.rglob("*.py")) + [assignment.suite_dir.parent / "conftest.py"]
     sources += sorted(testing.glob("*.py")) + [scan.module_file(assignment.root, assignment.solution)]
