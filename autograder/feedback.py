@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import base64
 import contextlib
+import copy
 import functools
 import html
 import io
@@ -22,6 +23,7 @@ import tempfile
 from pathlib import Path
 
 import nbformat
+from nbformat.v4.nbjson import BytesEncoder
 
 from .course import Assignment, Course, function_of_grade_cell
 from .coursedir import assignment_dir
@@ -40,10 +42,16 @@ def _answers_from_notebook(path: Path) -> dict[str, str]:
 @functools.lru_cache(maxsize=4)
 def _notebook_answers(path: str, mtime_ns: int, size: int) -> dict[str, str]:
     # read, not validated: nothing here trusts the notebook's shape, and nbformat's validation would
-    # only log the student's own (invalid) JSON on the instructor's console
-    nb = nbformat.convert(nbformat.reader.reads(read_text(Path(path))), 4)
+    # only log the student's own (invalid) JSON on the instructor's console; a version 4 notebook
+    # (Jupyter's) is read as plain JSON, an older one converted by nbformat
+    text = read_text(Path(path))
+    raw = json.loads(text)
+    if isinstance(raw, dict) and raw.get("nbformat") == 4:
+        cells = raw.get("cells") if isinstance(raw.get("cells"), list) else []
+    else:
+        cells = nbformat.convert(nbformat.reader.reads(text), 4).cells
     found = {"code": {}, "markdown": {}}          # written answers are Markdown cells
-    for cell in nb.cells:
+    for cell in cells:
         if not isinstance(cell, dict) or cell.get("cell_type") not in found:
             continue
         meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell.get("metadata"), dict) else {}
@@ -73,25 +81,30 @@ def _released(course_dir: Path, assignment: Assignment) -> Path:
     return assignment_dir(course_dir, "release_directory", assignment.name) / assignment.notebook
 
 
-def _read_released(path: Path):
-    """A fresh copy of the released notebook, for the caller to fill in. It is parsed once per version
-    of the file (a batch reads it for every student) and copied from its JSON text (a deep copy of
-    a NotebookNode costs several times more)."""
+def _released_notebook(path: Path):
+    """The released notebook, shared: to read, never to change (parsed once per version of the file:
+    a batch reads it for every student)."""
     stat = Path(path).stat()
-    return nbformat.from_dict(json.loads(_parsed(str(path), stat.st_mtime_ns, stat.st_size)[1]))
+    return _parsed(str(path), stat.st_mtime_ns, stat.st_size)
 
 
 def _released_cells(path: Path) -> list:
     """The released notebook's cells, shared: to read, never to change."""
-    stat = Path(path).stat()
-    return _parsed(str(path), stat.st_mtime_ns, stat.st_size)[0].cells
+    return _released_notebook(path).cells
 
 
 @functools.lru_cache(maxsize=8)
 def _parsed(path: str, mtime_ns: int, size: int):
-    """(the notebook, its JSON text) of one version of a file."""
     nb = nbformat.read(path, as_version=4)
-    return nb, json.dumps(nb)
+    if len(_RELEASED_CELLS) > 4096:
+        _RELEASED_CELLS.clear()
+    _RELEASED_CELLS.update((id(cell), (cell, [])) for cell in nb.cells)
+    return nb
+
+
+# id(cell) -> (the cell, [its JSON text once written]), for the released notebooks' cells, which
+# `autograded_notebook` shares with every student's notebook: written once per process (_notebook_text)
+_RELEASED_CELLS: dict[int, tuple[object, list[str]]] = {}
 
 
 def written_answers(course_dir: Path, assignment: Assignment, submission: Path) -> dict[str, bool]:
@@ -108,34 +121,45 @@ def written_answers(course_dir: Path, assignment: Assignment, submission: Path) 
 
 
 def autograded_notebook(released: Path, submission: Path, result: dict, figures: dict[str, str] | None = None):
-    """The released notebook with the student's answers and the grader's messages as outputs.
-    figures: loss-curve plots already drawn (test name -> base64 PNG); the others are drawn here."""
-    nb = _read_released(released)
+    """The released notebook with the student's answers and the grader's messages as outputs: to read,
+    never to change, as the cells it leaves as they are, and its metadata, are the released
+    notebook's own (shared by every student's). figures: loss-curve plots already drawn (test name
+    -> base64 PNG); the others are drawn here."""
+    source = _released_notebook(released)
     try:
         answers = (_answers_from_notebook(submission) if submission.suffix == ".ipynb"
                    else _answers_from_module(submission))
     except (UnreadableSubmission, Exception):  # noqa: BLE001 - an unreadable file still gets feedback
         answers = {}
     tests = {t["name"]: t for t in result["tests"]}
-    for cell in nb.cells:
+    cells = []
+    for cell in source.cells:
         meta = cell.metadata.get("nbgrader", {})
         grade_id = meta.get("grade_id", "")
         if is_written_answer(meta):
             answer = answers.get(grade_id)
-            cell.source = answer if isinstance(answer, str) else "*(no written answer in the submission)*"
+            answer = answer if isinstance(answer, str) else "*(no written answer in the submission)*"
+            cell = _changed(cell, source=answer)
         elif meta.get("solution"):
-            cell.source = answers.get(grade_id, answers.get("*", "# (no answer found in the submission)\n"))
+            answer = answers.get(grade_id, answers.get("*", "# (no answer found in the submission)\n"))
+            cell = _changed(cell, source=answer)
         elif meta.get("grade") and function_of_grade_cell(grade_id) in tests:
             test = tests[function_of_grade_cell(grade_id)]
-            cell.outputs = grade_cell_outputs(test, (figures or {}).get(test["name"]))
-            cell.execution_count = 1
+            outputs = grade_cell_outputs(test, (figures or {}).get(test["name"]))
+            cell = _changed(cell, outputs=outputs, execution_count=1)
+        cells.append(cell)
     if result.get("output"):
         # Not a Markdown fence, which printed text could close: escaped HTML inside <pre>, so the
         # notes render as the characters they hold (no live tag, no heading).
         notes = html.escape(safe_text(result["output"], 4000), quote=True)
-        nb.cells.insert(0, nbformat.v4.new_markdown_cell(f"**Grader notes**\n\n<pre>{notes}</pre>",
-                                                         id="autograder-notes"))   # not a random id
-    return nb
+        cells.insert(0, nbformat.v4.new_markdown_cell(f"**Grader notes**\n\n<pre>{notes}</pre>",
+                                                      id="autograder-notes"))   # not a random id
+    return nbformat.NotebookNode({**source, "cells": cells})
+
+
+def _changed(cell, **fields):
+    """A new cell: `cell` with `fields` replaced (the others shared with it)."""
+    return nbformat.NotebookNode({**cell, **fields})
 
 
 def grade_cell_outputs(test: dict, figure: str | None = None) -> list:
@@ -204,10 +228,60 @@ def write_autograded(course_dir: Path, assignment: Assignment, student: str, sub
     return target
 
 
+_JSON = {"cls": BytesEncoder, "indent": 1, "sort_keys": True, "separators": (",", ": "), "ensure_ascii": False}
+_CELLS_MARK = "\0cells\0"
+
+
 def _notebook_text(nb) -> str:
-    """nbformat.writes(nb) without its validation, which only logs (tests/test_feedback_page.py checks that
-    autograded notebooks are valid, and that this is byte for byte what nbformat.writes gives)."""
-    return nbformat.v4.writes(nb)
+    """nbformat.writes(nb) byte for byte (nbformat.v4.writes: its layout, split lines, transient
+    values dropped), without its validation, which only logs, and with each cell written on its own:
+    a cell of the released notebook that `autograded_notebook` shares is written once per process,
+    not once per student (tests/test_feedback_page.py checks both against nbformat)."""
+    rest = copy.deepcopy({key: value for key, value in nb.items() if key != "cells"})
+    for key in ("orig_nbformat", "orig_nbformat_minor", "signature"):
+        rest.get("metadata", {}).pop(key, None)
+    text = json.dumps({**rest, "cells": [_CELLS_MARK]}, **_JSON)
+    mark = json.dumps(_CELLS_MARK, **_JSON)
+    if not nb.get("cells") or text.count(mark) != 1:
+        return nbformat.v4.writes(nb)
+    return text.replace(mark, ",\n  ".join(map(_shared_cell_text, nb["cells"])))
+
+
+def _shared_cell_text(cell) -> str:
+    released = _RELEASED_CELLS.get(id(cell))
+    if released is None or released[0] is not cell:
+        return _cell_text(cell)
+    if not released[1]:
+        released[1].append(_cell_text(cell))
+    return released[1][0]
+
+
+def _cell_text(cell) -> str:
+    """One cell as nbformat.v4.writes writes it in a notebook's list of cells (two levels deep): its
+    text split into lines as nbformat.v4.rwbase.split_lines splits it, its "trusted" dropped."""
+    cell = json.loads(json.dumps(cell, cls=BytesEncoder, ensure_ascii=False))    # a plain copy, to change
+    _split(cell, "source")
+    for bundle in (cell.get("attachments") or {}).values():
+        _split_bundle(bundle)
+    if cell.get("cell_type") == "code":
+        for output in cell.get("outputs") or []:
+            if output.get("output_type") in ("execute_result", "display_data"):
+                _split_bundle(output.get("data") or {})
+            elif output.get("output_type") == "stream":
+                _split(output, "text")
+    (cell.get("metadata") or {}).pop("trusted", None)
+    return json.dumps(cell, **_JSON).replace("\n", "\n  ")
+
+
+def _split(holder: dict, key: str) -> None:
+    if isinstance(holder.get(key), str):
+        holder[key] = holder[key].splitlines(True)
+
+
+def _split_bundle(bundle: dict) -> None:
+    for mime in list(bundle):
+        if mime.startswith("text/") or mime in ("application/javascript", "image/svg+xml"):
+            _split(bundle, mime)
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -9,6 +9,8 @@ import subprocess
 
 import nbformat
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from autograder.demo import _reference_answers, _student_notebook
@@ -124,4 +126,46 @@ def test_autograded_notebooks_are_valid_and_the_same_for_the_same_result(sigmoid
         noted = {**result, "output": "the grader's notes\n<b>not a tag</b>"}
         again = [feedback._notebook_text(feedback.autograded_notebook(released, submitted, noted)) for _ in "ab"]
         assert again[0] == again[1] == nbformat.writes(nbformat.reads(again[0], as_version=4)), student
+        assert again[0] == nbformat.writes(feedback.autograded_notebook(released, submitted, noted)), student
         assert "&lt;b&gt;not a tag&lt;/b&gt;" in again[0]
+
+
+_TEXT = st.text(st.characters(codec="utf-8"), max_size=30) | st.sampled_from(["", "\n", "a\r\nb\rc\n", "\u2028x\x85"])
+_LEAF = st.none() | st.booleans() | st.integers(-10**20, 10**20) | st.floats(allow_nan=False) | _TEXT
+_JSONISH = st.recursive(_LEAF, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3),
+                        max_leaves=8)
+_BUNDLE = st.dictionaries(st.sampled_from(["text/plain", "text/html", "image/png", "image/svg+xml", "application/json",
+                                           "application/javascript", "application/vnd.x+json"]),
+                          _TEXT | st.lists(_TEXT, max_size=2), max_size=3)
+_OUTPUT = st.one_of(
+    st.fixed_dictionaries({"output_type": st.just("stream"), "name": st.sampled_from(["stdout", "stderr"]),
+                           "text": _TEXT | st.lists(_TEXT, max_size=2)}),
+    st.fixed_dictionaries({"output_type": st.sampled_from(["display_data", "execute_result"]), "data": _BUNDLE,
+                           "metadata": st.dictionaries(_TEXT, _JSONISH, max_size=2)}))
+_CELL = st.one_of(
+    st.fixed_dictionaries({"cell_type": st.just("code"), "source": _TEXT | st.lists(_TEXT, max_size=3),
+                           "metadata": st.dictionaries(st.sampled_from(["trusted", "tags", "nbgrader", "é\n"]),
+                                                       _JSONISH, max_size=3),
+                           "outputs": st.lists(_OUTPUT, max_size=3), "execution_count": st.none() | st.integers(1, 9)}),
+    st.fixed_dictionaries({"cell_type": st.sampled_from(["markdown", "raw"]), "source": _TEXT,
+                           "metadata": st.dictionaries(_TEXT, _JSONISH, max_size=2)},
+                          optional={"attachments": st.dictionaries(_TEXT, _BUNDLE, max_size=2)}))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cells=st.lists(_CELL, max_size=5), metadata=st.dictionaries(_TEXT, _JSONISH, max_size=3), shared=st.data())
+def test_a_notebook_is_written_as_nbformat_writes_it(tmp_path_factory, cells, metadata, shared):
+    """feedback._notebook_text against nbformat.writes, byte for byte, on any notebook of plain JSON
+    values: every kind of cell and output, lines split or not, unicode line breaks, transient keys,
+    and cells of a released notebook shared with it (written once, kept)."""
+    from autograder import feedback
+    released = tmp_path_factory.mktemp("released") / "released.ipynb"
+    released.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells[:3]}))
+    kept = feedback._released_notebook(released)
+    nb = nbformat.from_dict({"nbformat": 4, "nbformat_minor": 5, "cells": cells,
+                             "metadata": {**metadata, "orig_nbformat": 3, "signature": "x"}})
+    nb.cells[:0] = shared.draw(st.lists(st.sampled_from(kept.cells), max_size=4)) if kept.cells else []
+    before = [json.dumps(nb, sort_keys=True), json.dumps(kept, sort_keys=True)]
+    for _ in "ab":        # the second time, the released cells are written from what was kept
+        assert feedback._notebook_text(nb) == nbformat.v4.writes(nb)    # nbformat.writes less its validation
+    assert [json.dumps(nb, sort_keys=True), json.dumps(kept, sort_keys=True)] == before     # neither changed
