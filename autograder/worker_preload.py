@@ -5,14 +5,21 @@ and matplotlib, which draws the loss-curve plots once to warm up) when it starts
 batch; without it the first submission each worker grades waits for those imports
 (`benchmarks/batch_vs_nbgrader.py` times Dask workers with and without it). Torch is not among them
 (docs/cases.md), and gets one intra-op thread if a grading imports it: the batch is parallel
-across workers and the tensors are tiny.
+across workers and the tensors are tiny. Dask's profiler of tasks is turned off (below).
 """
 import importlib
 import os
 
+import dask
+
 os.environ.setdefault("OMP_NUM_THREADS", "1")        # read by torch when (and if) it is imported
 
-from . import job  # after the thread setting
+# Dask's statistical profiler of tasks (the dashboard's Profile page) samples the grading thread's
+# stack 100 times a second, which costs a grading about 5% of its time; the preload is imported
+# before the worker sets it up, so this worker has none. Start a worker without the preload to keep it.
+dask.config.set({"distributed.worker.profile.enabled": False})
+
+from . import job  # noqa: E402 - after the thread setting
 
 for _name in job.PRELOAD:
     importlib.import_module(_name)

@@ -106,8 +106,11 @@ def test_a_cluster_without_a_shared_disk_grades_like_the_local_run(cluster, tmp_
         assert not list((tmp_path / name).rglob("results.json"))
 
     # each worker unpacked the course (its case secret included) into a folder named with its pid,
-    # removed when it exits (or by the next grading on the machine once it is gone)
+    # removed when it exits (or by the next grading on the machine once it is gone); the preloaded
+    # one runs no profiler of tasks (docs/batch.md)
     with Client(address, timeout=60) as client:
+        profiled = client.run(lambda dask_worker: (dask_worker.name, "profile" in dask_worker.periodic_callbacks))
+        assert sorted(profiled.values()) == [("worker-a", False), ("worker-b", True)], profiled
         unpacked = client.run(lambda: [(os.getpid(), str(p.parent)) for p in __import__("autograder.job")
                                        .job._UNPACKED.values()])
         assert all(unpacked.values()), unpacked
