@@ -160,7 +160,7 @@ def test_a_notebook_is_written_as_nbformat_writes_it(tmp_path_factory, cells, me
     and cells of a released notebook shared with it (written once, kept)."""
     from autograder import feedback
     released = tmp_path_factory.mktemp("released") / "released.ipynb"
-    released.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells[:3]}))
+    released.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": cells[:3]}))
     kept = feedback._released_notebook(released)
     nb = nbformat.from_dict({"nbformat": 4, "nbformat_minor": 5, "cells": cells,
                              "metadata": {**metadata, "orig_nbformat": 3, "signature": "x"}})
