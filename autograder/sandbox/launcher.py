@@ -345,6 +345,18 @@ class _PrivateView:
             pass
 
 
+def probe_machine() -> None:
+    """Find out now what this process's first child would, each fact kept for the process: the
+    child's runtime (built on first use), whether bubblewrap runs here and as an unprivileged user,
+    else whether the no-bwrap path's unprivileged user and private mount namespace work. A batch
+    worker's preload calls it (autograder.warm), so that its first grading waits for none of them."""
+    runtimes.child_runtime()
+    if bwrap_available():
+        bwrap_runs_as_user()
+    elif unprivileged_python_runs():
+        private_namespace_works()
+
+
 def _hideable(folders, keep) -> tuple[str, ...]:
     """The folders among `folders` that can be covered without hiding what the child needs
     (`keep`: its runtime, its own folder, the system): never one of those or an ancestor of one."""
