@@ -39,6 +39,7 @@ from . import gradebook
 from .course import Assignment, Course
 from .coursedir import assignment_dir, course_directory, step_dir, submission_time
 from .job import PRELOAD, GradeTask, JobResult, grade_job, worker_check
+from .submission import UnreadableSubmission, read_bytes
 from .text import safe_result, safe_text
 
 RESULTS = "results.json"
@@ -123,8 +124,12 @@ def make_task(assignment: Assignment, submission: Submission, isolation: str, *,
     if not inline:
         return GradeTask(assignment.name, submission.path.name, None, isolation, str(submission.path),
                          str(course_dir), figures=figures)
-    return GradeTask(assignment.name, submission.path.name, submission.path.read_bytes(), isolation,
-                     figures=figures)
+    try:
+        data = read_bytes(submission.path)   # as a local worker reads it: no link followed, no FIFO opened
+    except UnreadableSubmission as err:
+        return GradeTask(assignment.name, submission.path.name, None, isolation, figures=figures,
+                         unreadable=str(err))
+    return GradeTask(assignment.name, submission.path.name, data, isolation, figures=figures)
 
 
 def course_bundle(course: Course, assignment: Assignment) -> dict[str, bytes]:

@@ -37,6 +37,7 @@ class GradeTask:
     local_path: str | None = None
     course_dir: str | None = None   # local workers: hidden from the child without bubblewrap
     figures: bool = False           # draw the loss-curve plots of the autograded notebook on the worker
+    unreadable: str | None = None   # a cluster's: why the command did not read the file (a link, a FIFO)
 
 
 @dataclass
@@ -112,6 +113,8 @@ def _grade(course_ref: str | dict, task: GradeTask) -> dict:
                                     hidden=() if task.course_dir is None else (task.course_dir,))
         except GraderError as err:
             return {"error": str(err)}
+    if task.unreadable is not None:
+        return zero_results(assignment, task.unreadable, "unreadable")
     if task.data is None:
         return zero_results(assignment, "No submission file was found in your folder.", "unreadable")
     with tempfile.TemporaryDirectory(prefix=_scratch_prefix("submission")) as folder:

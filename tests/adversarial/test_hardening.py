@@ -5,6 +5,7 @@ with a relative course directory and several threads, Ctrl-C and SIGKILL.
 Each test asserts the exact outcome: the grader alive, exit 0 for anything a student did (and
 non-zero, stated, for what the grader could not do), a results.json for everyone, honest
 classmates' grades unchanged. Expected scores come from grading the reference."""
+import contextlib
 import dataclasses
 import json
 import os
@@ -144,7 +145,10 @@ def test_a_hostile_notebook_in_a_batch_and_its_feedback(released, course, backpr
     assert not re.search(r"<h\d[^>]*>[^<]*Score: 31 / 31", html), "a forged Score heading"
 
 
-def test_links_fifos_and_linked_folders_in_submitted_are_refused(released, backprop, tmp_path):
+@pytest.mark.parametrize("workers", ["local", "dask"])
+def test_links_fifos_and_linked_folders_in_submitted_are_refused(released, backprop, tmp_path, workers):
+    """On local workers and on a cluster, whose tasks carry the file's bytes as the command read them:
+    a link to the solutions is not graded as the student's, a FIFO does not block the batch."""
     course_dir = new_class(released, tmp_path, {"honest": ("backprop.py", reference_bytes())})
     submitted = course_dir / "submitted"
     (submitted / "linker" / "backprop").mkdir(parents=True)
@@ -153,8 +157,16 @@ def test_links_fifos_and_linked_folders_in_submitted_are_refused(released, backp
     os.mkfifo(submitted / "piper" / "backprop" / "backprop.py")
     (submitted / "folder_linker").mkdir()
     (submitted / "folder_linker" / "backprop").symlink_to(PROJECT_ROOT / "solutions")
-    done = run_cli("grade", "backprop", "--course-dir", course_dir, "--isolation", ISOLATION, "--workers", "2",
-                   timeout=600)
+    with contextlib.ExitStack() as stack:
+        if workers == "dask":
+            from distributed import LocalCluster
+            cluster = stack.enter_context(LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                                       dashboard_address=None))
+            where = ["--scheduler", cluster.scheduler_address]
+        else:
+            where = ["--workers", "2"]
+        done = run_cli("grade", "backprop", "--course-dir", course_dir, "--isolation", ISOLATION, *where,
+                       timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     results = {s: json.loads((course_dir / "autograded" / s / "backprop" / "results.json").read_text())
                for s in ("honest", "linker", "piper", "folder_linker")}
