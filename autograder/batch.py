@@ -38,7 +38,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from . import gradebook
 from .course import Assignment, Course
 from .coursedir import assignment_dir, course_directory, step_dir, submission_time
-from .job import PRELOAD, GradeTask, JobResult, grade_job, worker_check
+from .job import PRELOAD, GradeTask, JobResult, grade_job, released_in_bundle, worker_check
 from .submission import UnreadableSubmission, read_bytes
 from .text import safe_result, safe_text
 
@@ -116,41 +116,47 @@ def already_graded(course_dir: Path, assignment: Assignment, submission: Submiss
 
 
 def make_task(assignment: Assignment, submission: Submission, isolation: str, *, inline: bool,
-              course_dir: Path | None = None, figures: bool = False) -> GradeTask:
+              course_dir: Path | None = None, notebook: bool = False, released: Path | None = None) -> GradeTask:
     """inline: carry the file's bytes (a cluster) rather than its path (local workers, which also get
-    the course directory, to hide it from the child). figures: see GradeTask."""
+    the course directory, to hide it from the child, and the released notebook's path: `released`).
+    notebook: see GradeTask."""
+    local = {} if inline else {"released": None if released is None else str(released)}
     if submission.path is None:
-        return GradeTask(assignment.name, None, None, isolation, figures=figures)
+        return GradeTask(assignment.name, None, None, isolation, notebook=notebook, **local)
     if not inline:
         return GradeTask(assignment.name, submission.path.name, None, isolation, str(submission.path),
-                         str(course_dir), figures=figures)
+                         str(course_dir), notebook=notebook, **local)
     try:
         data = read_bytes(submission.path)   # as a local worker reads it: no link followed, no FIFO opened
     except UnreadableSubmission as err:
-        return GradeTask(assignment.name, submission.path.name, None, isolation, figures=figures,
+        return GradeTask(assignment.name, submission.path.name, None, isolation, notebook=notebook,
                          unreadable=str(err))
-    return GradeTask(assignment.name, submission.path.name, data, isolation, figures=figures)
+    return GradeTask(assignment.name, submission.path.name, data, isolation, notebook=notebook)
 
 
-def course_bundle(course: Course, assignment: Assignment) -> dict[str, bytes]:
+def course_bundle(course: Course, assignment: Assignment, released: Path | None = None) -> dict[str, bytes]:
     """What a worker needs of the course to grade `assignment`, as {relative path: bytes}: course.toml,
     the source notebook, the hidden suite (the reference solutions come with the package), the case
-    secret, so that every worker meets the same cases for the same file (docs/cases.md), and the case
-    sets recorded so far (a worker whose versions differ records its own)."""
+    secret, so that every worker meets the same cases for the same file (docs/cases.md), the case
+    sets recorded so far (a worker whose versions differ records its own), and the released
+    notebook (`released`), from which a worker makes each autograded notebook (job.JobResult)."""
     from .case_pool import kept_files
     from .cases import SECRET_FILE, course_secret
     root = Path(course.root)
     files = [root / "course.toml", assignment.source_notebook, assignment.suite_dir.parent / "conftest.py",
              *sorted(assignment.suite_dir.rglob("*.py")), *kept_files(assignment, course_secret(root))]
-    return {**{p.relative_to(root).as_posix(): p.read_bytes() for p in files if p.is_file()},
-            SECRET_FILE.as_posix(): course_secret(root)}
+    bundle = {p.relative_to(root).as_posix(): p.read_bytes() for p in files if p.is_file()}
+    if released is not None and released.is_file():
+        bundle[released_in_bundle(assignment.name, assignment.notebook)] = released.read_bytes()
+    return {**bundle, SECRET_FILE.as_posix(): course_secret(root)}
 
 
 def _store(course: Course, course_dir: Path, assignment: Assignment, submission: Submission, result: dict,
-           write_notebook: bool, figures: dict[str, str], record=None) -> None:
+           write_notebook: bool, made: JobResult, record=None) -> None:
     """One result into results.json, the autograded notebook and the gradebook, then the stamp that
-    says it is stored. record: `gradebook.recorder`'s function (one Gradebook for the batch), else
-    `gradebook.record` opens one for this result."""
+    says it is stored. made: the worker's JobResult, whose written answers and autograded notebook
+    are used when it made them (else they are made here). record: `gradebook.recorder`'s function
+    (one Gradebook for the batch), else `gradebook.record` opens one for this result."""
     from .feedback import write_atomically
     cd = course_directory(course_dir)
     folder = step_dir(cd, cd.autograded_directory, submission.student, assignment.name)
@@ -162,11 +168,13 @@ def _store(course: Course, course_dir: Path, assignment: Assignment, submission:
     write_atomically(folder / RESULTS, json.dumps(result, indent=2))
     written = {}
     if submission.path is not None and _regular(submission.path):
-        from .feedback import written_answers
-        written = written_answers(course_dir, assignment, submission.path)
+        from .feedback import autograded_text, released_path, write_autograded, written_answers
+        released = released_path(course_dir, assignment)
+        written = made.written if made.written is not None else written_answers(released, submission.path)
         if write_notebook:
-            from .feedback import write_autograded
-            write_autograded(course_dir, assignment, submission.student, submission.path, result, figures)
+            text = made.notebook if made.notebook is not None else \
+                autograded_text(released, submission.path, result)
+            write_autograded(course_dir, assignment, submission.student, text)
     timestamp = submission_time(cd, step_dir(cd, cd.submitted_directory, submission.student, assignment.name))
     if record is None:
         record = functools.partial(gradebook.record, course_dir, course.id)
@@ -391,7 +399,7 @@ def grade_class(course: Course, assignment: Assignment, *, course_dir: Path, iso
             try:
                 with _interrupt_deferred():      # Ctrl-C never leaves a result half stored
                     _store(course, course_dir, assignment, by_student[student], result, write_notebooks,
-                           job.figures, record)
+                           job, record)
             except Exception as err:  # noqa: BLE001 - one result that cannot be stored stops only itself
                 result = {"error": safe_text(f"its result could not be stored ({type(err).__name__}: {err})")}
             summary[student] = result
@@ -399,13 +407,15 @@ def grade_class(course: Course, assignment: Assignment, *, course_dir: Path, iso
             progress.advance(task)
 
         try:
+            from .feedback import released_path
+            released = released_path(course_dir, assignment)
             if jobs and scheduler:
                 makers = {k: functools.partial(make_task, assignment, s, isolation, inline=True,
-                                               figures=write_notebooks) for k, s in jobs.items()}
-                _run_dask(course_bundle(course, assignment), makers, scheduler, on_result)
+                                               notebook=write_notebooks) for k, s in jobs.items()}
+                _run_dask(course_bundle(course, assignment, released), makers, scheduler, on_result)
             elif jobs:
                 tasks = {k: make_task(assignment, s, isolation, inline=False, course_dir=course_dir,
-                                      figures=write_notebooks) for k, s in jobs.items()}
+                                      notebook=write_notebooks, released=released) for k, s in jobs.items()}
                 _run_local(str(Path(course.root).resolve() / "course.toml"), tasks,
                            workers or max(1, (os.cpu_count() or 2)), on_result)
         except KeyboardInterrupt:

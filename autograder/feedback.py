@@ -77,7 +77,8 @@ def _answers_from_module(path: Path) -> dict[str, str]:
     return answers
 
 
-def _released(course_dir: Path, assignment: Assignment) -> Path:
+def released_path(course_dir: Path, assignment: Assignment) -> Path:
+    """The released notebook of `assignment` in `course_dir` (nbgrader's release/)."""
     return assignment_dir(course_dir, "release_directory", assignment.name) / assignment.notebook
 
 
@@ -107,9 +108,9 @@ def _parsed(path: str, mtime_ns: int, size: int):
 _RELEASED_CELLS: dict[int, tuple[object, list[str]]] = {}
 
 
-def written_answers(course_dir: Path, assignment: Assignment, submission: Path) -> dict[str, bool]:
+def written_answers(released_notebook: Path, submission: Path) -> dict[str, bool]:
     """{written answer grade_id: whether the student wrote something there} (False for a .py file)."""
-    released = _released_cells(_released(course_dir, assignment))
+    released = _released_cells(released_notebook)
     stubs = {c.metadata["nbgrader"]["grade_id"]: c.source.strip() for c in released
              if is_written_answer(c.metadata.get("nbgrader", {}))}
     try:
@@ -120,11 +121,10 @@ def written_answers(course_dir: Path, assignment: Assignment, submission: Path) 
             for grade_id, stub in stubs.items()}
 
 
-def autograded_notebook(released: Path, submission: Path, result: dict, figures: dict[str, str] | None = None):
+def autograded_notebook(released: Path, submission: Path, result: dict):
     """The released notebook with the student's answers and the grader's messages as outputs: to read,
     never to change, as the cells it leaves as they are, and its metadata, are the released
-    notebook's own (shared by every student's). figures: loss-curve plots already drawn (test name
-    -> base64 PNG); the others are drawn here."""
+    notebook's own (shared by every student's)."""
     source = _released_notebook(released)
     try:
         answers = (_answers_from_notebook(submission) if submission.suffix == ".ipynb"
@@ -145,7 +145,7 @@ def autograded_notebook(released: Path, submission: Path, result: dict, figures:
             cell = _changed(cell, source=answer)
         elif meta.get("grade") and function_of_grade_cell(grade_id) in tests:
             test = tests[function_of_grade_cell(grade_id)]
-            outputs = grade_cell_outputs(test, (figures or {}).get(test["name"]))
+            outputs = grade_cell_outputs(test)
             cell = _changed(cell, outputs=outputs, execution_count=1)
         cells.append(cell)
     if result.get("output"):
@@ -162,9 +162,8 @@ def _changed(cell, **fields):
     return nbformat.NotebookNode({**cell, **fields})
 
 
-def grade_cell_outputs(test: dict, figure: str | None = None) -> list:
-    """The outputs under a function's grade cell: score, diagnosis, message, loss-curve plot (`figure`,
-    if drawn already)."""
+def grade_cell_outputs(test: dict) -> list:
+    """The outputs under a function's grade cell: score, diagnosis, message, loss-curve plot."""
     from .diagnosis import CODES
     lines = [f"{test['name']}: {test['score']:g} / {test['max_score']:g} ({test['status']})", test["output"]]
     if test["tags"]:
@@ -175,7 +174,7 @@ def grade_cell_outputs(test: dict, figure: str | None = None) -> list:
     curve = (test.get("extra_data") or {}).get("loss_curve")
     if curve:
         outputs.append({"output_type": "display_data", "metadata": {}, "data": {
-            "image/png": figure or loss_curve_png(test["name"], curve),
+            "image/png": loss_curve_png(test["name"], curve),
             "text/plain": f"<loss curve of {test['name']}: yours against the reference's>"}})
     return nbformat.from_dict(outputs)     # as nbformat.v4.new_output makes them, less its validation
 
@@ -219,12 +218,17 @@ def _drawn(name: str, problem: str, reference: tuple, student: tuple, note: str)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def write_autograded(course_dir: Path, assignment: Assignment, student: str, submission: Path,
-                     result: dict, figures: dict[str, str] | None = None) -> Path:
-    released = _released(course_dir, assignment)
+def autograded_text(released: Path, submission: Path, result: dict) -> str:
+    """The autograded notebook of `submission` as written to autograded/ (`autograded_notebook`,
+    its loss-curve plots drawn, written as nbformat.writes writes it)."""
+    return _notebook_text(autograded_notebook(released, Path(submission), result))
+
+
+def write_autograded(course_dir: Path, assignment: Assignment, student: str, text: str) -> Path:
+    """autograded/<student>/<assignment>/<notebook>.ipynb, holding `text` (`autograded_text`)."""
     target = assignment_dir(course_dir, "autograded_directory", assignment.name, student) / assignment.notebook
     target.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(target, _notebook_text(autograded_notebook(released, Path(submission), result, figures)))
+    write_atomically(target, text)
     return target
 
 

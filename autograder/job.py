@@ -9,13 +9,15 @@ or with the worker's preload (`autograder.worker_preload`).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import json
 import multiprocessing.util
 import os
 import shutil
+import stat
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 # The modules every grading imports, imported by a worker before its first job: by the local
@@ -36,17 +38,28 @@ class GradeTask:
     isolation: str
     local_path: str | None = None
     course_dir: str | None = None   # local workers: hidden from the child without bubblewrap
-    figures: bool = False           # draw the loss-curve plots of the autograded notebook on the worker
+    notebook: bool = False          # write the autograded notebook's text on the worker (plots drawn)
     unreadable: str | None = None   # a cluster's: why the command did not read the file (a link, a FIFO)
+    released: str | None = None     # local workers: the released notebook (a cluster's is in the bundle)
 
 
 @dataclass
 class JobResult:
-    """What a worker sends back: the results.json dict (or {"error": reason}) and the loss-curve plots
-    of the autograded notebook, drawn on the worker so that a class's plots are drawn in parallel
-    (test name -> base64 PNG, feedback.loss_curve_png)."""
+    """What a worker sends back: the results.json dict (or {"error": reason}) and what the command
+    stores beside it, made here from the file just graded, so that a class's are made in parallel
+    and the command, which stores every result of the batch, does little per result: which written
+    answers the student wrote (grade_id -> bool) and, when the task asks, the autograded notebook's
+    text (feedback.autograded_text, its loss-curve plots drawn). None: not made here (no file, or a
+    grader error); the command makes them itself."""
     result: dict
-    figures: dict[str, str] = field(default_factory=dict)
+    written: dict[str, bool] | None = None
+    notebook: str | None = None
+
+
+def released_in_bundle(assignment: str, notebook: str) -> str:
+    """Where a `course_bundle` carries the released notebook of `assignment` (beside the course's own
+    files, under a name no course file has)."""
+    return f".released/{assignment}/{notebook}"
 
 
 _UNPACKED: dict[str, Path] = {}
@@ -80,50 +93,73 @@ def _unpack(bundle: dict[str, bytes]) -> Path:
 
 
 def grade_job(course_ref: str | dict, task: GradeTask) -> JobResult:
-    """Runs on a worker (a local process or a Dask worker): one submission -> its JobResult, with the
-    loss-curve plots when `task.figures`. course_ref: the path of course.toml (local workers) or a
-    `course_bundle` (a cluster)."""
-    result = _grade(course_ref, task)
-    figures = {}
-    if task.figures:
-        from .feedback import loss_curve_png
-        figures = {t["name"]: loss_curve_png(t["name"], t["extra_data"]["loss_curve"])
-                   for t in result.get("tests", ()) if (t.get("extra_data") or {}).get("loss_curve")}
-    return JobResult(result, figures)
-
-
-def _grade(course_ref: str | dict, task: GradeTask) -> dict:
-    """One submission -> results.json dict, or {"error": reason} when the grader could not grade it
-    (never stored as the student's grade)."""
+    """Runs on a worker (a local process or a Dask worker): one submission -> its JobResult.
+    course_ref: the path of course.toml (local workers) or a `course_bundle` (a cluster)."""
     from .course import load_course
-    from .grade import GraderError, grade_submission
-    from .results import zero_results
     from .sandbox.launcher import clean_stale_scratch
     clean_stale_scratch()          # folders of a worker killed earlier on this machine
     course_file = course_ref if isinstance(course_ref, str) else _unpack(course_ref)
     assignment = load_course(course_file).assignment(task.assignment)
+    with _submission_file(task) as path:
+        result = _grade(assignment, task, path)
+        if "error" in result or path is None:
+            return JobResult(result)
+        released = Path(task.released) if task.released is not None else \
+            Path(course_file).parent / released_in_bundle(assignment.name, assignment.notebook)
+        return _with_feedback(result, released, path, task.notebook)
+
+
+@contextlib.contextmanager
+def _submission_file(task: GradeTask):
+    """The file to grade: a local worker's path, or the task's bytes in a temporary file (removed
+    after); None when the student's folder held none."""
+    if task.local_path is not None:
+        yield Path(task.local_path)
+    elif task.data is None:
+        yield None
+    else:
+        with tempfile.TemporaryDirectory(prefix=_scratch_prefix("submission")) as folder:
+            path = Path(folder) / (Path(task.filename).name or "submission")
+            path.write_bytes(task.data)
+            yield path
+
+
+def _grade(assignment, task: GradeTask, path: Path | None) -> dict:
+    """One submission -> results.json dict, or {"error": reason} when the grader could not grade it
+    (never stored as the student's grade)."""
+    from .grade import GraderError, grade_submission
+    from .results import zero_results
+    hidden = ()
     if task.local_path is not None:
         if task.course_dir is not None and not Path(task.course_dir).is_dir():
             return {"error": f"the course directory {task.course_dir} is not visible on this worker"}
         if not os.path.lexists(task.local_path):
             return {"error": f"{task.local_path} is not visible on this worker (was it removed, or is the "
                              "course directory on another file system?)"}
-        try:
-            return grade_submission(assignment, task.local_path, isolation=task.isolation, start_next=True,
-                                    hidden=() if task.course_dir is None else (task.course_dir,))
-        except GraderError as err:
-            return {"error": str(err)}
-    if task.unreadable is not None:
+        hidden = () if task.course_dir is None else (task.course_dir,)
+    elif task.unreadable is not None:
         return zero_results(assignment, task.unreadable, "unreadable")
-    if task.data is None:
+    elif path is None:
         return zero_results(assignment, "No submission file was found in your folder.", "unreadable")
-    with tempfile.TemporaryDirectory(prefix=_scratch_prefix("submission")) as folder:
-        path = Path(folder) / (Path(task.filename).name or "submission")
-        path.write_bytes(task.data)
-        try:
-            return grade_submission(assignment, path, isolation=task.isolation, start_next=True)
-        except GraderError as err:
-            return {"error": str(err)}
+    try:
+        return grade_submission(assignment, path, isolation=task.isolation, start_next=True, hidden=hidden)
+    except GraderError as err:
+        return {"error": str(err)}
+
+
+def _with_feedback(result: dict, released: Path, path: Path, notebook: bool) -> JobResult:
+    """`result` with the written answers and (`notebook`) the autograded notebook's text, made from
+    `path` as the command would make them; without them when the file is not a plain one (the
+    command reads none) or they cannot be made (the command tries again, and says what fails)."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode) or not released.is_file():
+            return JobResult(result)
+        from .feedback import autograded_text, written_answers
+        from .text import safe_result
+        return JobResult(result, written_answers(released, path),
+                         autograded_text(released, path, safe_result(result)) if notebook else None)
+    except Exception:  # noqa: BLE001 - made again by the command, whose failure stops only this result
+        return JobResult(result)
 
 
 def worker_check() -> dict:

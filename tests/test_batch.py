@@ -140,3 +140,29 @@ def test_a_batch_started_after_torch_ran_threads_here_finishes(tmp_path, course)
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     assert summary["ada"]["score"] == neuron.max_score
+
+
+def test_a_worker_makes_the_autograded_notebook_the_command_would_make(small_class_dir, course, backprop):
+    """What a worker sends back with a grade, for a cluster's task (the file's bytes, the released
+    notebook in the course bundle) and a local worker's (paths): the written answers and the
+    autograded notebook, as the command makes them of the same file and result."""
+    from autograder.batch import course_bundle, make_task
+    from autograder.feedback import autograded_text, released_path, written_answers
+    from autograder.job import grade_job
+    from autograder.text import safe_result
+    released = released_path(small_class_dir, backprop)
+    for submission in find_submissions(small_class_dir, backprop):
+        for course_ref, task in [
+                (course_bundle(course, backprop, released),
+                 make_task(backprop, submission, "auto", inline=True, notebook=True)),
+                (str(course.root / "course.toml"),
+                 make_task(backprop, submission, "auto", inline=False, course_dir=small_class_dir, notebook=True,
+                           released=released))]:
+            made = grade_job(course_ref, task)
+            assert "error" not in made.result, made.result
+            assert made.notebook == autograded_text(released, submission.path, safe_result(made.result))
+            assert made.written == written_answers(released, submission.path)
+        no_notebook = grade_job(str(course.root / "course.toml"),
+                                make_task(backprop, submission, "auto", inline=False, course_dir=small_class_dir,
+                                          released=released))
+        assert no_notebook.notebook is None and no_notebook.written == made.written

@@ -92,6 +92,8 @@ def test_a_cluster_without_a_shared_disk_grades_like_the_local_run(cluster, tmp_
     assert on_cluster.returncode == 0, on_cluster.stderr[-3000:]
     results = {p.parent.parent.name: json.loads(p.read_text())
                for p in (class_dir / "autograded").glob("*/gradients/results.json")}
+    notebooks = {p.parent.parent.name: p.read_bytes()
+                 for p in (class_dir / "autograded").glob(f"*/gradients/{gradients.notebook}")}
     local = subprocess.run([*base, "--regrade", "--workers", "2"], capture_output=True, text=True, timeout=600)
     assert local.returncode == 0, local.stderr[-3000:]
     again = {p.parent.parent.name: json.loads(p.read_text())
@@ -102,6 +104,11 @@ def test_a_cluster_without_a_shared_disk_grades_like_the_local_run(cluster, tmp_
     assert set(results) == set(again) == students
     assert {s: strip(r) for s, r in results.items()} == {s: strip(r) for s, r in again.items()}
     assert results["ada"]["score"] == gradients.max_score and results["bo"]["score"] == 0
+    # the autograded notebooks, made on the cluster's workers from the bytes they were sent and the
+    # released notebook of the bundle, are the local workers' byte for byte
+    assert set(notebooks) == students
+    assert notebooks == {p.parent.parent.name: p.read_bytes()
+                         for p in (class_dir / "autograded").glob(f"*/gradients/{gradients.notebook}")}
     for name in ("worker-a", "worker-b"):             # the workers wrote no result of their own
         assert not list((tmp_path / name).rglob("results.json"))
 

@@ -112,8 +112,9 @@ def test_class_report_page(sigmoid_class, tmp_path):
 
 def test_autograded_notebooks_are_valid_and_the_same_for_the_same_result(sigmoid_class):
     """Written without nbformat's validation (it only logs), so checked here: each autograded notebook
-    the batch wrote is valid, is byte for byte what nbformat.writes gives, and is written again the
-    same from the same result, grader notes included (no random cell id)."""
+    the batch wrote (made on its worker) is valid, is byte for byte what nbformat.writes gives and
+    what this process makes of the same file and result, and is written again the same from the same
+    result, grader notes included (no random cell id)."""
     from autograder import feedback
     root, sigmoid, results, _ = sigmoid_class
     released = root / "release" / sigmoid.name / sigmoid.notebook
@@ -123,6 +124,7 @@ def test_autograded_notebooks_are_valid_and_the_same_for_the_same_result(sigmoid
         nbformat.validate(nb)
         assert nbformat.writes(nb) == written, student
         submitted = root / "submitted" / student / sigmoid.name / sigmoid.notebook
+        assert written == feedback.autograded_text(released, submitted, result), student
         noted = {**result, "output": "the grader's notes\n<b>not a tag</b>"}
         again = [feedback._notebook_text(feedback.autograded_notebook(released, submitted, noted)) for _ in "ab"]
         assert again[0] == again[1] == nbformat.writes(nbformat.reads(again[0], as_version=4)), student
