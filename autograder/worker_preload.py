@@ -27,3 +27,15 @@ for _name in job.PRELOAD:
 import gc  # noqa: E402
 
 gc.freeze()     # what the preload made lives as long as the worker: no collection walks it again
+
+TICK_SECONDS = 0.5
+
+
+def dask_setup(worker) -> None:
+    """Called by Dask once the worker exists (before it has a task): the worker checks its event
+    loop's health (Dask's "tick", which only warns when the loop was blocked for seconds) every
+    TICK_SECONDS instead of every 20 ms. Waking 50 times a second cost an idle worker about 1% of a
+    core, taken from the gradings beside it on the same machine."""
+    tick = worker.periodic_callbacks.get("tick")
+    if tick is not None:
+        tick.callback_time = TICK_SECONDS * 1000

@@ -1,12 +1,12 @@
 """Batch throughput: this package vs stock `nbgrader autograde`, same class, same machine, one run.
 
-    .venv/bin/python benchmarks/batch_vs_nbgrader.py [--sizes 12 48 192] [--dask-size 48] [--baseline-sizes 12 48]
+    .venv/bin/python benchmarks/batch_vs_nbgrader.py [--sizes 12 48 192] [--dask-sizes 48 192] [--baseline-sizes 12 48]
 
 For each class size N: ours, `autograder grade backprop --no-feedback --no-report` (what `nbgrader
 autograde` does: the grades, the gradebook, each student's autograded notebook), sandboxed by
 bubblewrap (`--isolation bwrap`; the benchmark stops with the reason when bubblewrap cannot run
 here), on 1 local worker and on 2, and the whole job on 2 (with every student's feedback page, by
-nbgrader's generate_feedback, and the class report), printed apart; at `--dask-size`, the same batch
+nbgrader's generate_feedback, and the class report), printed apart; at each of `--dask-sizes`, the same batch
 on a Dask `LocalCluster` of 1 and of 2 worker processes (`--scheduler`), started with the grader
 preloaded as docs/batch.md advises (`--dask-repeat` times each, in turn: medians) and without, with
 the machine's busy and idle CPU meanwhile
@@ -278,7 +278,8 @@ def measure(course, assignment, cases, n: int, tmp: Path, dask: bool, baseline: 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[12, 48, 192], help="class sizes N")
-    parser.add_argument("--dask-size", type=int, default=48, help="the N also graded on a Dask LocalCluster")
+    parser.add_argument("--dask-sizes", type=int, nargs="*", default=[48, 192],
+                        help="the N also graded on a Dask LocalCluster")
     parser.add_argument("--dask-repeat", type=int, default=3,
                         help="preloaded Dask runs of 1 and of 2 workers, in turn; the medians are compared")
     parser.add_argument("--baseline-sizes", type=int, nargs="+", default=None,
@@ -295,7 +296,7 @@ def main():
     runs = {}
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
-            runs[n] = measure(course, assignment, cases, n, Path(tmp), dask=n == args.dask_size,
+            runs[n] = measure(course, assignment, cases, n, Path(tmp), dask=n in args.dask_sizes,
                               baseline=args.baseline_sizes is None or n in args.baseline_sizes,
                               dask_repeat=max(1, args.dask_repeat))
 

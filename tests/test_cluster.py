@@ -114,10 +114,11 @@ def test_a_cluster_without_a_shared_disk_grades_like_the_local_run(cluster, tmp_
 
     # each worker unpacked the course (its case secret included) into a folder named with its pid,
     # removed when it exits (or by the next grading on the machine once it is gone); the preloaded
-    # one runs no profiler of tasks (docs/batch.md)
+    # one runs no profiler of tasks and ticks every 0.5 s (docs/batch.md)
     with Client(address, timeout=60) as client:
-        profiled = client.run(lambda dask_worker: (dask_worker.name, "profile" in dask_worker.periodic_callbacks))
-        assert sorted(profiled.values()) == [("worker-a", False), ("worker-b", True)], profiled
+        profiled = client.run(lambda dask_worker: (dask_worker.name, "profile" in dask_worker.periodic_callbacks,
+                                                   dask_worker.periodic_callbacks["tick"].callback_time))
+        assert sorted(profiled.values()) == [("worker-a", False, 500), ("worker-b", True, 20)], profiled
         unpacked = client.run(lambda: [(os.getpid(), str(p.parent)) for p in __import__("autograder.job")
                                        .job._UNPACKED.values()])
         assert all(unpacked.values()), unpacked
