@@ -39,8 +39,8 @@ from . import gradebook
 from .course import Assignment, Course
 from .coursedir import assignment_dir, course_directory, step_dir, submission_time
 from .job import PRELOAD, GradeTask, JobResult, grade_job, released_in_bundle, worker_check
-from .submission import UnreadableSubmission, read_bytes
-from .text import safe_result, safe_text
+from .submission import MAX_BYTES, UnreadableSubmission, read_bytes
+from .text import NAME_CAP, safe_result, safe_text
 
 RESULTS = "results.json"
 STAMP = ".autograder.json"
@@ -67,15 +67,24 @@ def _regular(path: Path) -> bool:
 
 
 def _sha256(path: Path | None) -> str:
+    """What says a file is the one graded before: the SHA-256 of its bytes, of at most the bytes a
+    grading reads (submission.MAX_BYTES and one more: a larger file is refused unread), with its
+    size for a larger one."""
     if path is None:
         return ""
     if not _regular(path):      # refused when graded (submission.read_bytes); never opened here
         return "not-a-regular-file"
     digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return "not-a-regular-file"
+    with os.fdopen(fd, "rb") as f:
+        size, left = os.fstat(fd).st_size, MAX_BYTES + 1
+        while left > 0 and (block := f.read(min(1 << 20, left))):
             digest.update(block)
-    return digest.hexdigest()
+            left -= len(block)
+    return digest.hexdigest() if size <= MAX_BYTES else f"{digest.hexdigest()}-of-{size}-bytes"
 
 
 def find_submissions(course_dir: Path, assignment: Assignment) -> list[Submission]:
@@ -153,11 +162,17 @@ def course_bundle(course: Course, assignment: Assignment, released: Path | None 
 
 def _store(course: Course, course_dir: Path, assignment: Assignment, submission: Submission, result: dict,
            write_notebook: bool, made: JobResult, record=None) -> None:
-    """One result into results.json, the autograded notebook and the gradebook, then the stamp that
-    says it is stored. made: the worker's JobResult, whose written answers and autograded notebook
-    are used when it made them (else they are made here). record: `gradebook.recorder`'s function
-    (one Gradebook for the batch), else `gradebook.record` opens one for this result."""
+    """One result into the gradebook, then results.json and the autograded notebook, then the stamp
+    that says it is stored: a result the gradebook cannot hold is not shown to the student either.
+    made: the worker's JobResult, whose written answers and autograded notebook are used when it made
+    them (else they are made here). record: `gradebook.recorder`'s function (one Gradebook for the
+    batch), else `gradebook.record` opens one for this result."""
     from .feedback import write_atomically
+    try:
+        submission.student.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("the student's folder name is not valid UTF-8, which nbgrader's gradebook cannot hold: "
+                         "rename the folder and grade again") from None
     cd = course_directory(course_dir)
     folder = step_dir(cd, cd.autograded_directory, submission.student, assignment.name)
     folder.mkdir(parents=True, exist_ok=True)
@@ -165,20 +180,22 @@ def _store(course: Course, course_dir: Path, assignment: Assignment, submission:
         write_atomically(folder / STAMP, json.dumps({"sha256": submission.sha256, "complete": False,
                                                      "error": result["error"]}))
         return
-    write_atomically(folder / RESULTS, json.dumps(result, indent=2))
-    written = {}
+    written, notebook = {}, None
     if submission.path is not None and _regular(submission.path):
-        from .feedback import autograded_text, released_path, write_autograded, written_answers
+        from .feedback import autograded_text, released_path, written_answers
         released = released_path(course_dir, assignment)
         written = made.written if made.written is not None else written_answers(released, submission.path)
         if write_notebook:
-            text = made.notebook if made.notebook is not None else \
+            notebook = made.notebook if made.notebook is not None else \
                 autograded_text(released, submission.path, result)
-            write_autograded(course_dir, assignment, submission.student, text)
-    timestamp = submission_time(cd, step_dir(cd, cd.submitted_directory, submission.student, assignment.name))
+    timestamp = submission_time(step_dir(cd, cd.submitted_directory, submission.student, assignment.name))
     if record is None:
         record = functools.partial(gradebook.record, course_dir, course.id)
     record(assignment, submission.student, result, timestamp, written=written)
+    write_atomically(folder / RESULTS, json.dumps(result, indent=2))
+    if notebook is not None:
+        from .feedback import write_autograded
+        write_autograded(course_dir, assignment, submission.student, notebook)
     write_atomically(folder / STAMP, json.dumps({"sha256": submission.sha256, "complete": True,
                                                  "graded_at": datetime.now(timezone.utc).isoformat()}))
 
@@ -301,8 +318,8 @@ def _run_dask(course_ref, jobs, scheduler, on_result):
 
         def submit(done, key, make):
             attempts[key] += 1
-            future = client.submit(grade_job, bundle, make(), pure=False, retries=0,
-                                   key=f"grade-{key}-{time.time_ns()}")
+            future = client.submit(grade_job, bundle, make(), pure=False, retries=0,   # a key Dask can send:
+                                   key=f"grade-{safe_text(key, NAME_CAP)}-{time.time_ns()}")  # valid UTF-8
             keys[future] = key
             done.add(future)
 

@@ -2,12 +2,14 @@
 
 The instructor's nbgrader_config.py is read (so its `db_url`, `directory_structure`, late-penalty
 and exchange settings hold for us as for plain `nbgrader` commands); paths come from
-`CourseDirectory.format_path`, submission times from `CourseDirectory.get_existing_timestamp`
-(nbgrader's `parse_utc`: `2026-11-20 17:00:00.000000 UTC`, ISO 8601, numeric offsets).
+`CourseDirectory.format_path`, submission times from timestamp.txt as `CourseDirectory.get_existing_timestamp`
+reads it (nbgrader's `parse_utc`: `2026-11-20 17:00:00.000000 UTC`, ISO 8601, numeric offsets), but
+read as a student's file (`submission_time`).
 """
 from __future__ import annotations
 
 import os
+import stat
 from datetime import datetime
 from pathlib import Path
 
@@ -53,10 +55,28 @@ def assignment_dir(course_dir: Path, step: str, assignment: str, student: str = 
     return Path(os.path.normpath(cd.format_path(getattr(cd, step), student, assignment)))
 
 
-def submission_time(coursedir: CourseDirectory, folder: Path) -> datetime | None:
-    """When the student submitted (naive UTC, as nbgrader stores it), from the folder's timestamp.txt;
-    None when there is no readable timestamp (never the grading time)."""
+TIMESTAMP_FILE = "timestamp.txt"
+TIMESTAMP_CAP = 1024        # bytes read of it: `nbgrader collect` writes about 30
+
+
+def submission_time(folder: Path) -> datetime | None:
+    """When the student submitted (naive UTC, as nbgrader stores it), from the folder's timestamp.txt,
+    parsed by nbgrader's `parse_utc` as its `CourseDirectory.get_existing_timestamp` does; None when
+    there is no readable timestamp (never the grading time). The file is the student's: a link is
+    not followed, a FIFO or device not waited on, and at most TIMESTAMP_CAP bytes are read (nbgrader
+    would follow it, block or read it whole)."""
+    from nbgrader.utils import parse_utc
     try:
-        return coursedir.get_existing_timestamp(str(folder))
-    except Exception:  # noqa: BLE001 - nbgrader fails on a garbled timestamp; we record none
+        fd = os.open(Path(folder) / TIMESTAMP_FILE, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                return None
+            text = f.read(TIMESTAMP_CAP + 1)
+        if len(text) > TIMESTAMP_CAP or not text.strip():
+            return None
+        return parse_utc(text.decode("utf-8").strip())
+    except Exception:  # noqa: BLE001 - a garbled timestamp (nbgrader fails on it): we record none
         return None

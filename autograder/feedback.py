@@ -28,7 +28,7 @@ from nbformat.v4.nbjson import BytesEncoder
 from .course import Assignment, Course, function_of_grade_cell
 from .coursedir import assignment_dir
 from .submission import UnreadableSubmission, is_written_answer, read_text
-from .text import safe_text
+from .text import NAME_CAP, safe_text
 
 
 def _answers_from_notebook(path: Path) -> dict[str, str]:
@@ -73,7 +73,8 @@ def _answers_from_module(path: Path) -> dict[str, str]:
     answers = {}
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
-            answers.setdefault(node.name, f"# from {path.name}\n" + (ast.get_source_segment(text, node) or ""))
+            answers.setdefault(node.name, f"# from {safe_text(path.name, NAME_CAP)}\n"
+                               + (ast.get_source_segment(text, node) or ""))
     return answers
 
 
@@ -210,7 +211,8 @@ def _drawn(name: str, problem: str, reference: tuple, student: tuple, note: str)
     axes.set_ylabel("loss")
     axes.set_title(f"{name}: {curve['problem']}", fontsize=9)
     if curve.get("note"):
-        axes.text(0.02, 0.04, curve["note"][:90], transform=axes.transAxes, fontsize=8, color="#d62728")
+        axes.text(0.02, 0.04, curve["note"][:90], transform=axes.transAxes, fontsize=8, color="#d62728",
+                  parse_math=False)       # the note may quote the student's error: "$" is not mathtext
     axes.legend()
     figure.subplots_adjust(left=0.11, right=0.97, bottom=0.14, top=0.9)   # tight_layout, measured once
     buffer = io.BytesIO()
@@ -304,12 +306,74 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def generate_feedback(course: Course, course_dir: Path, assignment: Assignment,
-                      students: list[str] | None = None) -> Path:
-    """nbgrader generate_feedback for every autograded student (or just `students`) -> the feedback/ folder."""
+                      students: list[str] | None = None, failures: dict[str, str] | None = None) -> Path:
+    """nbgrader generate_feedback for every autograded student (or just `students`) -> the feedback/ folder.
+
+    One nbgrader call makes every page when nothing fails (a call costs about 0.1 s of its own, a
+    page about 0.4 s). nbgrader gives up on a student whose notebook it cannot render (a Markdown
+    image of a missing attachment) after the others' pages, so each page the call did not make gets
+    a call of its own, which gives that student's reason. nbgrader cannot address some folder names
+    at all: a line break stops its path pattern before the rest of the class, and *, ? or [ make the
+    name a glob (no page, or other students' pages made again); those students get no call, and the
+    others a call each (the class call is not tried). A student's own call keeps the spaces around
+    the name, which nbgrader would strip. A page that cannot be made leaves the student's grade as
+    recorded and is no failure of the command: it is `failures[student]`, the reason (text from the
+    submission: print it with text.terminal_text); without `failures`, RuntimeError names those
+    students once every other page is made. Ctrl-C during a call raises KeyboardInterrupt."""
+    import glob
+    import re
+
     from .release import nbgrader_api
+    from .text import NAME_CAP, terminal_text
     api = nbgrader_api(course, course_dir)
-    for student in students or [None]:
+    cd = api.coursedir
+    page = f"{Path(assignment.notebook).stem}.html"
+
+    def page_of(student: str) -> Path:
+        return Path(cd.format_path(cd.feedback_directory, student, assignment.name)) / page
+
+    def call(student: str | None) -> dict:
+        if student is not None and student[:1].isspace():
+            student = f"[{student[0]}]{student[1:]}"
+        if student is not None and student[-1:].isspace():
+            student = f"{student[:-1]}[{student[-1]}]"
         outcome = api.generate_feedback(assignment.name, student_id=student)
+        if not outcome.get("success") and (outcome.get("error") or "").rstrip().endswith("KeyboardInterrupt"):
+            raise KeyboardInterrupt
+        return outcome
+
+    def reason(outcome: dict) -> str:
+        for text in (outcome.get("log") or "", outcome.get("error") or ""):
+            raised = re.findall(r"^\s*(?:\w+\.)*([A-Z]\w*): (.+)$", text, flags=re.MULTILINE)
+            if raised:
+                return safe_text(": ".join(raised[-1]), NAME_CAP)
+        return "nbgrader failed without saying why"
+
+    if students is None:
+        found = glob.glob(cd.format_path(cd.autograded_directory, "*", assignment.name))
+        pending = sorted(Path(p).parent.name for p in found if glob.glob(os.path.join(glob.escape(p), "*.ipynb")))
+    else:
+        pending = list(students)
+    failed = {s: "nbgrader cannot make a page for a folder name with a line break (rename the folder)"
+              for s in pending if "\n" in s}
+    failed.update({s: "nbgrader reads a folder name with *, ? or [ as a pattern and cannot make its page "
+                      "(rename the folder)" for s in pending if s not in failed and glob.has_magic(s)})
+    pending = [s for s in pending if s not in failed]
+    for student in pending:          # a page there after a call is one the call made
+        with contextlib.suppress(OSError):
+            page_of(student).unlink(missing_ok=True)
+    if students is None and not failed:
+        call(None)
+        pending = [s for s in pending if not page_of(s).is_file()]
+    for student in pending:
+        outcome = call(student)
         if not outcome.get("success"):
-            raise RuntimeError(f"nbgrader generate_feedback failed:\n{outcome.get('error') or outcome.get('log')}")
+            failed[student] = reason(outcome)
+        elif not page_of(student).is_file():
+            failed[student] = "nbgrader made no page and gave no reason"
+    if failures is not None:
+        failures.update(failed)
+    elif failed:
+        raise RuntimeError("nbgrader generate_feedback made no page for: " + "; ".join(
+            f"{terminal_text(s)} ({terminal_text(why)})" for s, why in sorted(failed.items())))
     return Path(course_dir) / "feedback"

@@ -37,7 +37,9 @@ from .student_cells import with_student_cells
 MAX_BYTES = 20 * 2**20
 DISPLAY_MODULES = ("matplotlib", "IPython", "seaborn")   # draw or display only: inert when graded
 PREAMBLE = Unit("the notebook's setup (import numpy as np)", "import numpy as np\n")
-DEF_PATTERN = re.compile(r"^\s*def\s+([A-Za-z_]\w*)\s*\(", re.MULTILINE)
+# [ \t], not \s, before and inside a definition: \s also matches line ends, which made a search
+# over many blank lines take quadratic time (minutes for a file of a megabyte)
+DEF_PATTERN = re.compile(r"^[ \t]*def[ \t]+([A-Za-z_]\w*)[ \t]*\(", re.MULTILINE)
 
 
 class UnreadableSubmission(ValueError):
@@ -237,13 +239,16 @@ def _source_text(source) -> str | None:
     return source if isinstance(source, str) else None
 
 
-MAGIC = re.compile(r"^\s*[%!]", re.MULTILINE)
+MAGIC = re.compile(r"^[ \t]*[%!]", re.MULTILINE)      # [ \t]: see DEF_PATTERN
+MAX_MAGICS = 50     # magic lines in a cell: IPython's transformer took 5 s for 1,000 of them
 
 
 def _python(source: str) -> str:
     """A cell's source as Python: IPython magics (`%matplotlib inline`, `!ls`) become calls on
-    `get_ipython()`, as IPython runs them; in the sandbox they do nothing."""
-    if not MAGIC.search(source):
+    `get_ipython()`, as IPython runs them; in the sandbox they do nothing. A cell of more than
+    MAX_MAGICS magic lines is left as it is (a syntax error, reported)."""
+    magics = len(MAGIC.findall(source))
+    if not magics or magics > MAX_MAGICS:
         return source
     try:
         from IPython.core.inputtransformer2 import TransformerManager

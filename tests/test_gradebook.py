@@ -9,7 +9,6 @@ from nbgrader.apps import NbGraderAPI
 from autograder import gradebook
 from autograder.batch import grade_class
 from autograder.course import grade_cell_id
-from autograder.coursedir import course_directory
 from autograder.demo import _reference_answers, _student_notebook
 from autograder.exports import nbgrader_csv
 from autograder.release import generate, nbgrader_api
@@ -69,11 +68,33 @@ def test_a_garbled_timestamp_is_no_time_and_no_crash(tmp_path, course):
     released = tmp_path / "release" / "gradients" / gradients.notebook
     folder = submit(tmp_path, gradients, "ada", nbformat.read(released, as_version=4), "next tuesday-ish")
     from autograder.coursedir import submission_time
-    assert submission_time(course_directory(tmp_path), folder) is None
+    assert submission_time(folder) is None
     summary = grade_class(course, gradients, course_dir=tmp_path, workers=1, show_progress=False)
     assert summary["ada"]["score"] == 0
     with Gradebook(gradebook.db_url(tmp_path), course.id) as gb:
         assert gb.find_submission("gradients", "ada").timestamp is None
+
+
+def test_a_timestamp_that_is_a_link_a_fifo_or_too_long_is_no_time(late_class, course):
+    """timestamp.txt is the student's file: a link (to a file with a valid time, or to /dev/zero),
+    a FIFO and a file longer than a timestamp give no time, without waiting or reading on; the
+    batch grades and records everyone, and the on-time student's time is read as before."""
+    import os
+    gradients = course.assignment("gradients")
+    released = late_class / "release" / "gradients" / gradients.notebook
+    right = _student_notebook(released, _reference_answers(gradients))
+    elsewhere = late_class / "a-valid-time.txt"
+    elsewhere.write_text(NBGRADER_TIME)
+    for student, make in (("linker", lambda f: f.symlink_to(elsewhere)), ("zero", lambda f: f.symlink_to("/dev/zero")),
+                          ("piper", os.mkfifo), ("long", lambda f: f.write_text(NBGRADER_TIME + " " * 5000))):
+        make(submit(late_class, gradients, student, right) / "timestamp.txt")
+    summary = grade_class(course, gradients, course_dir=late_class, workers=2, show_progress=False)
+    assert {s: r.get("score") for s, r in summary.items()} == \
+        {s: gradients.max_score for s in ("ada", "lou", "nat", "linker", "zero", "piper", "long")}
+    with Gradebook(gradebook.db_url(late_class), course.id) as gb:
+        times = {s: gb.find_submission("gradients", s).timestamp for s in summary}
+    assert times["ada"] == datetime(2026, 11, 20, 17, 0, 0)
+    assert all(times[s] is None for s in ("linker", "zero", "piper", "long")), times
 
 
 def test_written_answers_reach_the_formgrader_and_the_feedback(tmp_path, course, backprop):

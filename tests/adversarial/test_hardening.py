@@ -29,7 +29,7 @@ from autograder.release import generate
 from autograder.sandbox import launcher
 
 from guarantees import need
-from helpers import AUTOGRADER, by_name, run_cli
+from helpers import AUTOGRADER, by_name, edit_answer, run_cli
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
 SOURCE_NOTEBOOK = load_course().assignment("backprop").source_notebook    # with the reference's answers
@@ -119,6 +119,23 @@ def test_a_hostile_notebook_through_the_command(backprop, tmp_path):
     assert "[bold green]graded: 31/31[/]" in table.stdout
 
 
+def test_text_built_to_make_the_parsers_slow_is_read_in_linear_time(backprop, tmp_path):
+    """Blank lines by the million before the answers (a search for `def` over them took quadratic
+    time: days at the size cap), and a cell of a thousand IPython magic lines (IPython's transformer
+    took 5 s): graded within the command's ordinary time, right answers kept, the magic cell a
+    syntax error of its own function."""
+    blank = tmp_path / "backprop.py"
+    blank.write_bytes(b" \n" * 1_000_000 + reference_bytes())
+    magics = tmp_path / "backprop.ipynb"
+    edit_answer(SOURCE_NOTEBOOK, magics, "relu", lambda source: "%time\n" * 1000 + source)
+    for path in (blank, magics):
+        done = run_cli("grade", "backprop", path, "--json", "--isolation", ISOLATION, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        scores = {t["name"]: t["score"] for t in json.loads(done.stdout)["tests"]}
+        assert scores["relu_grad"] == next(f.points for f in backprop.functions if f.name == "relu_grad"), path.name
+        assert (scores["relu"] == 0) == (path is magics), path.name
+
+
 def test_a_hostile_notebook_in_a_batch_and_its_feedback(released, course, backprop, tmp_path):
     """The batch writes the autograded notebook (valid, not empty) and nbgrader renders feedback
     with no live tag and no forged heading; the honest classmate keeps full marks."""
@@ -177,6 +194,45 @@ def test_links_fifos_and_linked_folders_in_submitted_are_refused(released, backp
         assert not (course_dir / "autograded" / student / "backprop" / "backprop.ipynb").exists() or \
             "walkthrough_params" not in (course_dir / "autograded" / student / "backprop"
                                          / "backprop.ipynb").read_text()
+
+
+@pytest.mark.parametrize("workers", ["local", "dask"])
+def test_names_and_messages_that_broke_the_store_stop_only_their_own_student(released, backprop, tmp_path, workers):
+    """A student folder whose name is not UTF-8 (a Dask key that could not be sent wrecked the whole
+    batch), a file name that is not UTF-8 and an error message that is matplotlib mathtext (neither
+    could be stored), and a 16 GiB sparse file (hashed whole on every run): each student gets what
+    their file earns or a reason, and the others are graded and stored."""
+    header = b"def train(X, Y, params, lr, steps):\n"
+    wrong_train = reference_bytes().replace(header, header + b"    raise ValueError('$\\\\frac{$')\n")
+    course_dir = new_class(released, tmp_path, {"honest": ("backprop.py", reference_bytes()),
+                                                "mathtext": ("backprop.py", wrong_train),
+                                                "sparse": ("backprop.py", b"")})
+    os.truncate(course_dir / "submitted" / "sparse" / "backprop" / "backprop.py", 16 * 2**30)
+    submitted = os.fsencode(course_dir / "submitted")
+    for name, file in ((b"\xffbytes", b"backprop.py"), (b"odd_file", b"\xfe.py")):
+        os.makedirs(submitted + b"/" + name + b"/backprop")
+        with open(submitted + b"/" + name + b"/backprop/" + file, "wb") as f:
+            f.write(reference_bytes())
+    with contextlib.ExitStack() as stack:
+        where = ["--workers", "2"]
+        if workers == "dask":
+            from distributed import LocalCluster
+            cluster = stack.enter_context(LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                                       dashboard_address=None))
+            where = ["--scheduler", cluster.scheduler_address]
+        done = subprocess.run([*AUTOGRADER, "grade", "backprop", "--course-dir", str(course_dir), "--isolation",
+                               ISOLATION, *where, "--no-feedback", "--no-report"], capture_output=True, timeout=300)
+    out = done.stdout.decode("utf-8", "replace")
+    assert done.returncode == 1 and "valid UTF-8, which nbgrader" in out, out[-3000:] + done.stderr.decode()[-2000:]
+    stored = {p.parent.parent.name: json.loads(p.read_text())
+              for p in (course_dir / "autograded").glob("*/backprop/results.json")}
+    assert sorted(stored) == ["honest", "mathtext", "odd_file", "sparse"]      # not the unnamable one
+    assert stored["honest"]["score"] == stored["odd_file"]["score"] == backprop.max_score
+    mathtext = by_name(stored["mathtext"])
+    assert mathtext["train"]["score"] == 0 and "frac" in mathtext["train"]["output"]
+    assert stored["sparse"]["score"] == 0 and "MiB limit" in stored["sparse"]["output"]
+    notebook = (course_dir / "autograded" / "odd_file" / "backprop" / "backprop.ipynb").read_text()
+    assert "# from ?.py" in notebook
 
 
 def _path_without_bwrap(tmp_path) -> str:
