@@ -5,11 +5,14 @@
     -> near-identical submissions (copydetect; the release's own code excluded): similarity.html
 
 The page is one self-contained HTML file (plots embedded as PNG), rendered by Jinja2 with
-autoescaping, so nothing a submission wrote can become markup (docs/class_report.md).
+autoescaping, so nothing a submission wrote can become markup (docs/class_report.md). copydetect's
+similarity.html prints file names as they are: each student's code is compared under a file name
+made only of letters, digits, "_" and "-" (`code_file_name`), read back to the student's name.
 """
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import re
 import statistics
@@ -25,6 +28,7 @@ from .diagnosis import CODES
 
 SIMILARITY_THRESHOLD = 0.8    # copydetect's share of a file's fingerprints found in another
 EXAMPLE_CHARS = 1200
+FILE_NAME_CHARS = 60          # of a student's name kept in their code's file name
 
 PAGE = jinja2.Environment(autoescape=True).from_string("""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{{ name }}: class report</title>
@@ -115,6 +119,16 @@ def _student_code(path: Path, released_sources: set[str]) -> str:
     return "\n\n".join(c.source for c in nb.cells if c.cell_type == "code" and c.source.strip() not in released_sources)
 
 
+def code_file_name(student: str) -> str:
+    """The file name of a student's code for copydetect, which prints it unescaped into HTML: the
+    name's letters, digits, "_" and "-" (anything else an "_", at most FILE_NAME_CHARS), and a hash
+    of the whole name when that changed it (similar_pairs makes a name taken twice unique)."""
+    kept = re.sub(r"[^\w-]", "_", student)[:FILE_NAME_CHARS]
+    if kept != student or not kept:
+        kept += "-" + hashlib.sha256(student.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return f"{kept}.py"
+
+
 def similar_pairs(course_dir: Path, assignment: Assignment, submissions: dict[str, Path], folder: Path) -> list[dict]:
     """Pairs of submissions sharing at least SIMILARITY_THRESHOLD of their code (copydetect), the
     release's code as boilerplate; copydetect's own HTML report goes to folder/similarity.html."""
@@ -129,11 +143,16 @@ def similar_pairs(course_dir: Path, assignment: Assignment, submissions: dict[st
             old.unlink()
     (boilerplate / "release.py").write_text("\n\n".join(release_code), encoding="utf-8")
     unchanged = {s.strip() for s in release_code}
-    for student, path in submissions.items():
+    student_of = {}                 # file name -> student
+    for student, path in sorted(submissions.items()):
+        name = code_file_name(student)
+        while name in student_of:   # a folder named as another's file name would be
+            name = f"{name.removesuffix('.py')}-{len(student_of)}.py"
         try:
-            (code / f"{student}.py").write_text(_student_code(path, unchanged), encoding="utf-8")
+            (code / name).write_text(_student_code(path, unchanged), encoding="utf-8")
         except Exception:  # noqa: BLE001 - an unreadable submission has no code to compare
             continue
+        student_of[name] = student
     detector = CopyDetector(test_dirs=[str(code)], ref_dirs=[str(code)], boilerplate_dirs=[str(boilerplate)],
                             extensions=["py"], display_t=SIMILARITY_THRESHOLD, autoopen=False, silent=True,
                             out_file=str(folder / "similarity.html"))
@@ -141,7 +160,7 @@ def similar_pairs(course_dir: Path, assignment: Assignment, submissions: dict[st
     detector.generate_html_report()
     pairs = {}
     for share_a, share_b, a, b, *_ in detector.get_copied_code_list():
-        key = tuple(sorted((Path(a).stem, Path(b).stem)))
+        key = tuple(sorted((student_of[Path(a).name], student_of[Path(b).name])))
         pairs[key] = max(pairs.get(key, 0.0), share_a, share_b)
     return [{"a": a, "b": b, "share": share} for (a, b), share in sorted(pairs.items(), key=lambda kv: -kv[1])]
 

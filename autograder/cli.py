@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 from .course import COURSE_FILE, CourseError, load_course
+from .text import MESSAGE_CAP, terminal_text
 
 
 def _course(args):
@@ -43,6 +44,14 @@ def cmd_generate(args) -> int:
 
 
 def cmd_grade(args) -> int:
+    """One submission, or every submission in submitted/ then the feedback pages and the class report.
+
+    Exit status of a batch: 0 when every submission was graded and recorded, even if nbgrader could
+    not make some student's feedback page (a page is not a grade: the students concerned are named
+    on stderr with the reason, everyone else gets theirs, the report is written); 1 when a
+    submission could not be graded (the grader's failure, not recorded as a grade); 2 when the batch
+    could not start; 130 on Ctrl-C. Every name and message from a submission reaches the console
+    through `text.terminal_text` (no control character of theirs is printed)."""
     course = _course(args)
     assignment = course.assignment(args.assignment)
     if args.path:
@@ -52,7 +61,8 @@ def cmd_grade(args) -> int:
             result = grade_submission(assignment, args.path, isolation=args.isolation,
                                       hidden=(Path(args.course_dir).resolve(),))
         except GraderError as err:
-            print(f"autograder: could not grade {args.path}: {err}", file=sys.stderr)
+            print(f"autograder: could not grade {terminal_text(args.path, MESSAGE_CAP)}: "
+                  f"{terminal_text(err, MESSAGE_CAP, lines=True)}", file=sys.stderr)
             return 2
         _instructor_notice(isolation_notice(assignment, args.isolation))
         if args.json:
@@ -72,7 +82,7 @@ def cmd_grade(args) -> int:
                               workers=args.workers, scheduler=args.scheduler, regrade=args.regrade,
                               students=args.student)
     except BatchError as err:
-        print(f"autograder: {err}", file=sys.stderr)
+        print(f"autograder: {terminal_text(err, MESSAGE_CAP, lines=True)}", file=sys.stderr)
         return 2
     except Interrupted as stop:
         print(f"autograder: {stop}", file=sys.stderr)
@@ -81,8 +91,10 @@ def cmd_grade(args) -> int:
     _instructor_notice(isolation_notice(assignment, args.isolation))
     if args.feedback and (summary.graded or args.student):
         from .feedback import generate_feedback
-        folder = generate_feedback(course, course_dir, assignment, students=args.student)
+        unmade: dict[str, str] = {}
+        folder = generate_feedback(course, course_dir, assignment, students=args.student, failures=unmade)
         print(f"feedback: {folder}/<student>/{assignment.name}/")
+        _no_feedback_notice(unmade)
     if args.report and not args.student:
         from .batch import find_submissions
         from .class_report import write_class_report
@@ -93,10 +105,20 @@ def cmd_grade(args) -> int:
     failed = sorted(student for student, result in summary.items() if "error" in result)
     if failed:       # the grader's failures: reported here, never stored as the students' grades
         print(f"autograder: {len(failed)} submission(s) could not be graded and were not recorded "
-              f"({', '.join(failed[:20])}{', ...' if len(failed) > 20 else ''}); the reasons are in the "
-              "table above. Fix the cause and run the same command again.", file=sys.stderr)
+              f"({', '.join(map(terminal_text, failed[:20]))}{', ...' if len(failed) > 20 else ''}); the reasons "
+              "are in the table above. Fix the cause and run the same command again.", file=sys.stderr)
         return 1
     return 0
+
+
+def _no_feedback_notice(unmade: dict[str, str]) -> None:
+    """The students nbgrader could make no feedback page for, each with the reason (on stderr)."""
+    if not unmade:
+        return
+    print(f"autograder: no feedback page for {len(unmade)} student(s); their grades are recorded all the same, "
+          "and every other graded student has their page:", file=sys.stderr)
+    for student, reason in sorted(unmade.items()):
+        print(f"  {terminal_text(student)}: {terminal_text(reason, MESSAGE_CAP)}", file=sys.stderr)
 
 
 def cmd_export(args) -> int:

@@ -1,7 +1,8 @@
 """What a person reads in the terminal: one result, or a class's grade table (rich).
 
-Every cell is a `rich.text.Text`, never markup: a student's string (a file name, a message, an
-error) is shown as the characters it holds, so it cannot forge a colour or a score, nor raise
+Every cell is a `rich.text.Text` of `text.terminal_text`, never markup: a student's string (a
+folder or file name, a message, an error) is shown as the characters it holds, its control
+characters as escapes (ESC as `\x1b`), so it cannot forge a colour, a score or a line, nor raise
 rich's MarkupError.
 """
 from __future__ import annotations
@@ -11,11 +12,12 @@ from rich.table import Table
 from rich.text import Text
 
 from .course import Assignment
-from .text import NAME_CAP, safe_text
+from .text import NAME_CAP, terminal_text
 
 
-def _cell(value, style: str = "", limit: int = NAME_CAP) -> Text:
-    return Text(safe_text(value, limit), style=style)
+def _cell(value, style: str = "", limit: int = NAME_CAP, *, lines: bool = False) -> Text:
+    """A student's string as a terminal shows it; lines: a message, its newlines and tabs kept."""
+    return Text(terminal_text(value, limit, lines=lines), style=style)
 
 
 def print_result(result: dict, *, title: str, console: Console | None = None) -> None:
@@ -32,9 +34,9 @@ def print_result(result: dict, *, title: str, console: Console | None = None) ->
                   highlight=False, markup=False)
     for test in result["tests"]:
         if test["status"] != "passed":
-            console.print(_cell(f"{test['name']}: {test['output']}", limit=10_000), highlight=False)
+            console.print(_cell(f"{test['name']}: {test['output']}", limit=10_000, lines=True), highlight=False)
     if result.get("output"):
-        console.print(_cell(result["output"], limit=20_000), highlight=False)
+        console.print(_cell(result["output"], limit=20_000, lines=True), highlight=False)
 
 
 def print_grade_table(summary, assignment: Assignment, console: Console | None = None) -> None:
@@ -47,7 +49,7 @@ def print_grade_table(summary, assignment: Assignment, console: Console | None =
     table.add_column("diagnosis")
     for student, result in sorted(summary.items()):
         if "error" in result:
-            table.add_row(_cell(student), "-", "-", _cell(f"not graded: {result['error']}", "red", 1000))
+            table.add_row(_cell(student), "-", "-", _cell(f"not graded: {result['error']}", "red", 1000, lines=True))
             continue
         passed = sum(t["status"] == "passed" for t in result["tests"])
         tags = sorted({tag for t in result["tests"] for tag in t["tags"]})
@@ -64,8 +66,8 @@ def print_batch_summary(summary, assignment: Assignment, console: Console | None
     console.print(f"{assignment.name}: {len(summary.graded)} graded now, {len(summary.reused)} reused, "
                   f"{len(summary.failed)} failed", highlight=False, soft_wrap=True)
     if summary.failed:
-        console.print(f"not graded (rerun to retry): {', '.join(sorted(summary.failed))}", highlight=False,
-                      markup=False)
+        console.print(_cell(f"not graded (rerun to retry): {', '.join(sorted(summary.failed))}", limit=20_000),
+                      highlight=False)
     if not graded:
         return
     table = Table(title=f"{assignment.name}: mean score per function over {len(graded)} submissions")

@@ -220,10 +220,10 @@ def test_names_and_messages_that_broke_the_store_stop_only_their_own_student(rel
             cluster = stack.enter_context(LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
                                                        dashboard_address=None))
             where = ["--scheduler", cluster.scheduler_address]
-        done = subprocess.run([*AUTOGRADER, "grade", "backprop", "--course-dir", str(course_dir), "--isolation",
-                               ISOLATION, *where, "--no-feedback", "--no-report"], capture_output=True, timeout=300)
-    out = done.stdout.decode("utf-8", "replace")
-    assert done.returncode == 1 and "valid UTF-8, which nbgrader" in out, out[-3000:] + done.stderr.decode()[-2000:]
+        done = run_cli("grade", "backprop", "--course-dir", course_dir, "--isolation", ISOLATION, *where,
+                       timeout=300)       # its output is valid UTF-8 too (the terminal's)
+    assert done.returncode == 1 and "valid UTF-8, which nbgrader" in done.stdout, done.stdout[-3000:] + done.stderr
+    assert (course_dir / "reports" / "backprop" / "index.html").exists()
     stored = {p.parent.parent.name: json.loads(p.read_text())
               for p in (course_dir / "autograded").glob("*/backprop/results.json")}
     assert sorted(stored) == ["honest", "mathtext", "odd_file", "sparse"]      # not the unnamable one
