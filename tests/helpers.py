@@ -126,3 +126,20 @@ def browse(html_path, screenshot):
             return text, images
         finally:
             browser.close()
+
+
+def reference_bytes() -> bytes:
+    """The backprop reference solution's source."""
+    return (PROJECT_ROOT / "solutions" / "backprop.py").read_bytes()
+
+
+def new_class(released, tmp_path, students: dict) -> Path:
+    """A copy of the released course `released` with submitted/<student>/backprop/<file> for each
+    {student: (file name, bytes)}."""
+    course_dir = tmp_path / "course"
+    shutil.copytree(released, course_dir)
+    for student, (name, data) in students.items():
+        folder = course_dir / "submitted" / student / "backprop"
+        folder.mkdir(parents=True)
+        (folder / name).write_bytes(data)
+    return course_dir

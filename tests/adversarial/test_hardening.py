@@ -25,11 +25,10 @@ import pytest
 from autograder.batch import find_submissions
 from autograder.course import PROJECT_ROOT, load_course
 from autograder.grade import GraderError, grade_submission
-from autograder.release import generate
 from autograder.sandbox import launcher
 
 from guarantees import need
-from helpers import AUTOGRADER, by_name, edit_answer, run_cli
+from helpers import AUTOGRADER, by_name, edit_answer, new_class, reference_bytes, run_cli
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
 SOURCE_NOTEBOOK = load_course().assignment("backprop").source_notebook    # with the reference's answers
@@ -37,30 +36,6 @@ SURROGATE = "\ud800"
 FORGED = f"{SURROGATE} [bold green]graded: 31/31[/] [/oops] ```\n</pre><script>alert(1)</script>\n" \
          "# Score: 31 / 31\n<img src=x onerror=alert(1)>"
 ISOLATION = "bwrap" if launcher.bwrap_available() else "none"
-
-
-@pytest.fixture(scope="module")
-def released(tmp_path_factory, course, backprop):
-    """backprop released once by nbgrader; each test copies it."""
-    root = tmp_path_factory.mktemp("released")
-    generate(course, backprop, course_dir=root)
-    return root
-
-
-def new_class(released, tmp_path, students: dict) -> Path:
-    """A copy of the released course with submitted/<student>/backprop/<file> for each
-    {student: (file name, bytes)}."""
-    course_dir = tmp_path / "course"
-    shutil.copytree(released, course_dir)
-    for student, (name, data) in students.items():
-        folder = course_dir / "submitted" / student / "backprop"
-        folder.mkdir(parents=True)
-        (folder / name).write_bytes(data)
-    return course_dir
-
-
-def reference_bytes() -> bytes:
-    return (PROJECT_ROOT / "solutions" / "backprop.py").read_bytes()
 
 
 def hostile_notebook(path: Path) -> Path:

@@ -8,35 +8,20 @@ import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
 from nbgrader.apps import NbGraderAPI
 from rich.console import Console
 
 from autograder import gradebook
 from autograder.batch import ClassResults
-from autograder.course import PROJECT_ROOT
 from autograder.feedback import generate_feedback
-from autograder.release import generate
 from autograder.report import print_batch_summary, print_grade_table
 from autograder.sandbox import launcher
 
-from helpers import run_cli
+from helpers import new_class, reference_bytes, run_cli
 
 ISOLATION = "bwrap" if launcher.bwrap_available() else "none"
 MISSING_ATTACHMENT = "My answer, with a figure: ![plot](attachment:nope.png)"
 MARKUP_NAME = "<img src=x onerror=alert(document.title)>"
-
-
-@pytest.fixture(scope="module")
-def released(tmp_path_factory, course, backprop):
-    """backprop released once by nbgrader; each test copies it."""
-    root = tmp_path_factory.mktemp("released")
-    generate(course, backprop, course_dir=root)
-    return root
-
-
-def reference_bytes() -> bytes:
-    return (PROJECT_ROOT / "solutions" / "backprop.py").read_bytes()
 
 
 def notebook_with_written_answer(backprop, answer: str) -> bytes:
@@ -45,18 +30,6 @@ def notebook_with_written_answer(backprop, answer: str) -> bytes:
     cell = next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "written_learning_rates")
     cell["source"] = answer
     return json.dumps(nb).encode()
-
-
-def new_class(released, tmp_path, students: dict) -> Path:
-    """A copy of the released course with submitted/<student>/backprop/<file> for each
-    {student: (file name, bytes)}."""
-    course_dir = tmp_path / "course"
-    shutil.copytree(released, course_dir)
-    for student, (name, data) in students.items():
-        folder = course_dir / "submitted" / student / "backprop"
-        folder.mkdir(parents=True)
-        (folder / name).write_bytes(data)
-    return course_dir
 
 
 def feedback_page(course_dir: Path, student: str) -> Path:
