@@ -80,6 +80,8 @@ def _sha256(path: Path | None) -> str:
     except OSError:
         return "not-a-regular-file"
     with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):      # swapped since it was listed
+            return "not-a-regular-file"
         size, left = os.fstat(fd).st_size, MAX_BYTES + 1
         while left > 0 and (block := f.read(min(1 << 20, left))):
             digest.update(block)
