@@ -20,7 +20,6 @@ import contextlib
 import functools
 import gc
 import glob
-import hashlib
 import json
 import multiprocessing
 import os
@@ -39,7 +38,7 @@ from . import gradebook
 from .course import Assignment, Course
 from .coursedir import assignment_dir, course_directory, step_dir, submission_time
 from .job import PRELOAD, GradeTask, JobResult, grade_job, released_in_bundle, worker_check
-from .submission import MAX_BYTES, UnreadableSubmission, read_bytes
+from .submission import UNREADABLE, UnreadableSubmission, file_fingerprint, read_bytes
 from .text import NAME_CAP, safe_result, safe_text
 
 RESULTS = "results.json"
@@ -66,29 +65,6 @@ def _regular(path: Path) -> bool:
         return False
 
 
-def _sha256(path: Path | None) -> str:
-    """What says a file is the one graded before: the SHA-256 of its bytes, of at most the bytes a
-    grading reads (submission.MAX_BYTES and one more: a larger file is refused unread), with its
-    size for a larger one."""
-    if path is None:
-        return ""
-    if not _regular(path):      # refused when graded (submission.read_bytes); never opened here
-        return "not-a-regular-file"
-    digest = hashlib.sha256()
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return "not-a-regular-file"
-    with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):      # swapped since it was listed
-            return "not-a-regular-file"
-        size, left = os.fstat(fd).st_size, MAX_BYTES + 1
-        while left > 0 and (block := f.read(min(1 << 20, left))):
-            digest.update(block)
-            left -= len(block)
-    return digest.hexdigest() if size <= MAX_BYTES else f"{digest.hexdigest()}-of-{size}-bytes"
-
-
 def find_submissions(course_dir: Path, assignment: Assignment) -> list[Submission]:
     """submitted/<student>/<assignment>/: the notebook, else <assignment>.py, else any .ipynb or .py."""
     cd = course_directory(course_dir)
@@ -97,7 +73,7 @@ def find_submissions(course_dir: Path, assignment: Assignment) -> list[Submissio
         if folder.is_symlink() or folder.parent.is_symlink():
             # a linked folder is never followed; its link is "the submission", refused with a reason
             found.append(Submission(folder.parent.name, folder if folder.is_symlink() else folder.parent,
-                                    "not-a-regular-file"))
+                                    UNREADABLE))
             continue
         if not folder.is_dir():
             continue
@@ -105,7 +81,7 @@ def find_submissions(course_dir: Path, assignment: Assignment) -> list[Submissio
                       *sorted(folder.glob("*.ipynb")), *sorted(folder.glob("*.py"))]
         path = next((c for c in candidates if _regular(c)), None) or \
             next((c for c in candidates if os.path.lexists(c)), None)
-        found.append(Submission(folder.parent.name, path, _sha256(path)))
+        found.append(Submission(folder.parent.name, path, file_fingerprint(path)))
     return found
 
 
@@ -182,14 +158,19 @@ def _store(course: Course, course_dir: Path, assignment: Assignment, submission:
         write_atomically(folder / STAMP, json.dumps({"sha256": submission.sha256, "complete": False,
                                                      "error": result["error"]}))
         return
-    written, notebook = {}, None
-    if submission.path is not None and _regular(submission.path):
+    # the file graded: the worker's fingerprint of the bytes it read (the student's file may have
+    # changed since it was listed), else the listing's
+    graded = made.fingerprint if made.fingerprint is not None else submission.sha256
+    written = made.written if made.written is not None else {}
+    notebook = made.notebook if write_notebook else None
+    if (made.written is None or (write_notebook and notebook is None)) and submission.path is not None \
+            and _regular(submission.path):      # not made by the worker: made here, from the file
         from .feedback import autograded_text, released_path, written_answers
         released = released_path(course_dir, assignment)
-        written = made.written if made.written is not None else written_answers(released, submission.path)
-        if write_notebook:
-            notebook = made.notebook if made.notebook is not None else \
-                autograded_text(released, submission.path, result)
+        if made.written is None:
+            written = written_answers(released, submission.path)
+        if write_notebook and notebook is None:
+            notebook = autograded_text(released, submission.path, result)
     timestamp = submission_time(step_dir(cd, cd.submitted_directory, submission.student, assignment.name))
     if record is None:
         record = functools.partial(gradebook.record, course_dir, course.id)
@@ -198,7 +179,7 @@ def _store(course: Course, course_dir: Path, assignment: Assignment, submission:
     if notebook is not None:
         from .feedback import write_autograded
         write_autograded(course_dir, assignment, submission.student, notebook)
-    write_atomically(folder / STAMP, json.dumps({"sha256": submission.sha256, "complete": True,
+    write_atomically(folder / STAMP, json.dumps({"sha256": graded, "complete": True,
                                                  "graded_at": datetime.now(timezone.utc).isoformat()}))
 
 

@@ -15,7 +15,6 @@ import json
 import multiprocessing.util
 import os
 import shutil
-import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,10 +49,12 @@ class JobResult:
     and the command, which stores every result of the batch, does little per result: which written
     answers the student wrote (grade_id -> bool) and, when the task asks, the autograded notebook's
     text (feedback.autograded_text, its loss-curve plots drawn). None: not made here (no file, or a
-    grader error); the command makes them itself."""
+    grader error); the command makes them itself. `fingerprint` is what the command stamps as the
+    file graded: that of the bytes this grading read, whatever the file holds by then."""
     result: dict
     written: dict[str, bool] | None = None
     notebook: str | None = None
+    fingerprint: str | None = None   # submission.fingerprint of the bytes graded (UNREADABLE: refused)
 
 
 def released_in_bundle(assignment: str, notebook: str) -> str:
@@ -100,66 +101,86 @@ def grade_job(course_ref: str | dict, task: GradeTask) -> JobResult:
     clean_stale_scratch()          # folders of a worker killed earlier on this machine
     course_file = course_ref if isinstance(course_ref, str) else _unpack(course_ref)
     assignment = load_course(course_file).assignment(task.assignment)
-    with _submission_file(task) as path:
-        result = _grade(assignment, task, path)
+    missing = _not_visible(task)
+    if missing is not None:
+        return JobResult({"error": missing})
+    with _submission_file(task) as (path, fingerprint, unreadable):
+        result = _grade(assignment, task, path, unreadable)
         if "error" in result or path is None:
-            return JobResult(result)
+            return JobResult(result, fingerprint=fingerprint)
         released = Path(task.released) if task.released is not None else \
             Path(course_file).parent / released_in_bundle(assignment.name, assignment.notebook)
-        return _with_feedback(result, released, path, task.notebook)
+        return _with_feedback(result, released, path, task.notebook, fingerprint)
+
+
+def _not_visible(task: GradeTask) -> str | None:
+    """Why a local worker cannot see what the task names (the grader's error, not the student's), or None."""
+    if task.local_path is None:
+        return None
+    if task.course_dir is not None and not Path(task.course_dir).is_dir():
+        return f"the course directory {task.course_dir} is not visible on this worker"
+    if not os.path.lexists(task.local_path):
+        return (f"{task.local_path} is not visible on this worker (was it removed, or is the "
+                "course directory on another file system?)")
+    return None
 
 
 @contextlib.contextmanager
 def _submission_file(task: GradeTask):
-    """The file to grade: a local worker's path, or the task's bytes in a temporary file (removed
-    after); None when the student's folder held none."""
+    """(path, fingerprint, unreadable): the file to grade as this worker's own copy, removed after,
+    so that the grading, the written answers and the autograded notebook read the same bytes, and
+    `submission.fingerprint` of those bytes. The bytes are the task's (a cluster: read by the
+    command) or read once here from a local worker's path, as `submission.read_bytes` reads (no link
+    followed, no FIFO opened). (None, UNREADABLE, why) for a file that cannot be read; (None, None,
+    None) when the student's folder held none."""
+    from .submission import UNREADABLE, UnreadableSubmission, fingerprint, read_bytes
+    data, unreadable = task.data, task.unreadable
     if task.local_path is not None:
-        yield Path(task.local_path)
-    elif task.data is None:
-        yield None
+        try:
+            data = read_bytes(Path(task.local_path))
+        except UnreadableSubmission as err:
+            unreadable = str(err)
+    if unreadable is not None:
+        yield None, UNREADABLE, unreadable
+    elif data is None:
+        yield None, None, None
     else:
         with tempfile.TemporaryDirectory(prefix=_scratch_prefix("submission")) as folder:
-            path = Path(folder) / (Path(task.filename).name or "submission")
-            path.write_bytes(task.data)
-            yield path
+            path = Path(folder) / (Path(task.filename or "").name or "submission")
+            path.write_bytes(data)
+            yield path, fingerprint(data), None
 
 
-def _grade(assignment, task: GradeTask, path: Path | None) -> dict:
+def _grade(assignment, task: GradeTask, path: Path | None, unreadable: str | None) -> dict:
     """One submission -> results.json dict, or {"error": reason} when the grader could not grade it
     (never stored as the student's grade)."""
     from .grade import GraderError, grade_submission
     from .results import zero_results
-    hidden = ()
-    if task.local_path is not None:
-        if task.course_dir is not None and not Path(task.course_dir).is_dir():
-            return {"error": f"the course directory {task.course_dir} is not visible on this worker"}
-        if not os.path.lexists(task.local_path):
-            return {"error": f"{task.local_path} is not visible on this worker (was it removed, or is the "
-                             "course directory on another file system?)"}
-        hidden = () if task.course_dir is None else (task.course_dir,)
-    elif task.unreadable is not None:
-        return zero_results(assignment, task.unreadable, "unreadable")
-    elif path is None:
+    if unreadable is not None:
+        return zero_results(assignment, unreadable, "unreadable")
+    if path is None:
         return zero_results(assignment, "No submission file was found in your folder.", "unreadable")
+    hidden = () if task.course_dir is None else (task.course_dir,)
     try:
         return grade_submission(assignment, path, isolation=task.isolation, start_next=True, hidden=hidden)
     except GraderError as err:
         return {"error": str(err)}
 
 
-def _with_feedback(result: dict, released: Path, path: Path, notebook: bool) -> JobResult:
+def _with_feedback(result: dict, released: Path, path: Path, notebook: bool, fingerprint: str) -> JobResult:
     """`result` with the written answers and (`notebook`) the autograded notebook's text, made from
-    `path` as the command would make them; without them when the file is not a plain one (the
-    command reads none) or they cannot be made (the command tries again, and says what fails)."""
+    `path` (the worker's copy) as the command would make them; without them when they cannot be made
+    (the command tries again, and says what fails)."""
     try:
-        if not stat.S_ISREG(os.lstat(path).st_mode) or not released.is_file():
-            return JobResult(result)
+        if not released.is_file():
+            return JobResult(result, fingerprint=fingerprint)
         from .feedback import autograded_text, written_answers
         from .text import safe_result
         return JobResult(result, written_answers(released, path),
-                         autograded_text(released, path, safe_result(result)) if notebook else None)
+                         autograded_text(released, path, safe_result(result)) if notebook else None,
+                         fingerprint)
     except Exception:  # noqa: BLE001 - made again by the command, whose failure stops only this result
-        return JobResult(result)
+        return JobResult(result, fingerprint=fingerprint)
 
 
 def worker_check() -> dict:

@@ -126,6 +126,26 @@ def read_bytes(path: Path) -> bytes:
         return f.read(MAX_BYTES + 1)
 
 
+UNREADABLE = "not-a-regular-file"         # the fingerprint of a file `read_bytes` refuses
+TOO_LARGE = "over-the-size-limit"         # ... and of one over MAX_BYTES, refused unread by read_text
+
+
+def fingerprint(data: bytes) -> str:
+    """What says a file is the one graded before (a batch's stamp): the SHA-256 of `data` as
+    `read_bytes` gave it, or TOO_LARGE past MAX_BYTES (every such file gets the same zero)."""
+    return hashlib.sha256(data).hexdigest() if len(data) <= MAX_BYTES else TOO_LARGE
+
+
+def file_fingerprint(path: Path | None) -> str:
+    """`fingerprint` of the file as a grading reads it ("" for no file, UNREADABLE for one refused)."""
+    if path is None:
+        return ""
+    try:
+        return fingerprint(read_bytes(path))
+    except UnreadableSubmission:
+        return UNREADABLE
+
+
 def read_text(path: Path) -> str:
     data = read_bytes(path)
     if not data.strip():

@@ -7,6 +7,7 @@ non-zero, stated, for what the grader could not do), a results.json for everyone
 classmates' grades unchanged. Expected scores come from grading the reference."""
 import contextlib
 import dataclasses
+import functools
 import json
 import os
 import re
@@ -169,6 +170,46 @@ def test_links_fifos_and_linked_folders_in_submitted_are_refused(released, backp
         assert not (course_dir / "autograded" / student / "backprop" / "backprop.ipynb").exists() or \
             "walkthrough_params" not in (course_dir / "autograded" / student / "backprop"
                                          / "backprop.ipynb").read_text()
+
+
+@pytest.mark.parametrize("workers", ["local", "dask"])
+def test_a_file_changed_after_it_was_listed_is_stamped_as_the_bytes_graded(released, course, backprop, tmp_path,
+                                                                            monkeypatch, workers):
+    """A file replaced between the listing and its grading (the listing hashes every file first):
+    the grade and the stamp are both the new bytes', so a later run that finds the old file again
+    grades it again rather than handing it the other file's grade."""
+    import autograder.batch as batch
+    from autograder.submission import fingerprint
+    wrong = reference_bytes().replace(b"np.maximum(0.0, z)", b"np.maximum(0.0, -z)")
+    assert wrong != reference_bytes()
+    course_dir = new_class(released, tmp_path, {"swapper": ("backprop.py", wrong)})
+    file = course_dir / "submitted" / "swapper" / "backprop" / "backprop.py"
+    listed = batch.find_submissions
+
+    def listed_then_replaced(*args):
+        found = listed(*args)
+        file.write_bytes(reference_bytes())
+        return found
+
+    with contextlib.ExitStack() as stack:
+        where = {"workers": 1}
+        if workers == "dask":
+            from distributed import LocalCluster
+            cluster = stack.enter_context(LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                                       dashboard_address=None))
+            where = {"scheduler": cluster.scheduler_address}
+        grade = functools.partial(batch.grade_class, course, backprop, course_dir=course_dir,
+                                  isolation=ISOLATION, show_progress=False, **where)
+        with monkeypatch.context() as patched:
+            patched.setattr(batch, "find_submissions", listed_then_replaced)
+            first = grade()
+        stamp = json.loads((course_dir / "autograded" / "swapper" / "backprop" / batch.STAMP).read_text())
+        assert first["swapper"]["score"] == backprop.max_score       # the bytes graded: the reference's
+        assert stamp["sha256"] == fingerprint(reference_bytes())
+        file.write_bytes(wrong)                                      # the listed file, back again
+        again = grade()
+    assert again.graded == ["swapper"] and again.reused == []
+    assert again["swapper"]["score"] < backprop.max_score
 
 
 @pytest.mark.parametrize("workers", ["local", "dask"])
