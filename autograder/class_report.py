@@ -4,10 +4,9 @@
     -> the most common diagnoses, with counts and one anonymised example each
     -> near-identical submissions (copydetect; the release's own code excluded): similarity.html
 
-The page is one self-contained HTML file (plots embedded as PNG), rendered by Jinja2 with
-autoescaping, so nothing a submission wrote can become markup (docs/class_report.md). copydetect's
-similarity.html prints file names as they are: each student's code is compared under a file name
-made only of letters, digits, "_" and "-" (`code_file_name`), read back to the student's name.
+Both pages (index.html and similarity.html) are self-contained HTML files that load nothing from
+the network, rendered by Jinja2 with autoescaping, so nothing a submission wrote can become markup
+(docs/class_report.md says how).
 """
 from __future__ import annotations
 
@@ -17,6 +16,7 @@ import io
 import re
 import statistics
 from collections import Counter
+from html.parser import HTMLParser
 from pathlib import Path
 
 import jinja2
@@ -25,6 +25,7 @@ import nbformat
 from .course import Assignment
 from .coursedir import assignment_dir
 from .diagnosis import CODES
+from .text import NAME_CAP, safe_text
 
 SIMILARITY_THRESHOLD = 0.8    # copydetect's share of a file's fingerprints found in another
 EXAMPLE_CHARS = 1200
@@ -62,7 +63,38 @@ mean score {{ "%.2f"|format(mean) }} / {{ "%g"|format(max_score) }}, median {{ "
 {% endfor %}</table>{% else %}
 <p id="similar">No pair above {{ "%.0f"|format(100 * threshold) }}% shared code.</p>{% endif %}
 <p>Code the release provides is left out of the comparison.
-Details: <a href="similarity.html">copydetect's report</a>.</p>
+Each pair's code side by side: <a href="similarity.html">similarity.html</a>.</p>
+</body></html>
+""")
+
+SIMILARITY_PAGE = jinja2.Environment(autoescape=True).from_string("""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ name }}: near-identical code</title>
+<style>
+body { font-family: sans-serif; max-width: 1400px; margin: 2em auto; padding: 0 1em; color: #222; }
+img { max-width: 48%; } .file { color: #666; font-family: monospace; } summary { cursor: pointer; color: #0645ad; }
+.pair { border-top: 1px solid #ccc; padding: .5em 0; }
+.side { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1em; }
+pre { background: #f7f7f7; padding: 8px; margin: .3em 0; overflow-x: auto; font-size: small; }
+.highlight-red { background: #f2b6b6; } .highlight-green { background: #b6f2b6; }
+</style></head><body>
+<h1>{{ name }}: near-identical code</h1>
+<p id="overview">{{ files|length }} submissions compared by copydetect {{ version }}, the release's code left out.
+Pairs where more than {{ "%.0f"|format(100 * threshold) }}% of one side's code is in the other: {{ pairs|length }}.</p>
+{% if matrix_png %}<img alt="similarity matrix" src="data:image/png;base64,{{ matrix_png }}">
+<img alt="similarity distribution" src="data:image/png;base64,{{ histogram_png }}">{% endif %}
+<details><summary>Submissions compared (their index in the matrix)</summary><ol start="0">
+{% for f in files %}<li>{{ f.student }} <span class="file">code/{{ f.file }}</span></li>
+{% endfor %}</ol></details>
+<h2>Matched code</h2>
+{% for p in pairs %}<section class="pair">
+{% for side in p.sides %}<p><b>{{ side.student }}</b> <span class="file">code/{{ side.file }}</span>:
+{{ "%.0f"|format(100 * side.share) }}% of its code is in the other's</p>
+{% endfor %}<details><summary>Matched code side by side ({{ p.overlap }} tokens in common)</summary><div class="side">
+{% for side in p.sides %}<pre><code>
+{%- for text, mark in side.code %}{% if mark %}<span class="{{ mark }}">{{ text }}</span>{% else %}{{ text }}{% endif %}
+{%- endfor %}</code></pre>
+{% endfor %}</div></details></section>
+{% else %}<p>No pair above the threshold.</p>{% endfor %}
 </body></html>
 """)
 
@@ -120,18 +152,96 @@ def _student_code(path: Path, released_sources: set[str]) -> str:
 
 
 def code_file_name(student: str) -> str:
-    """The file name of a student's code for copydetect, which prints it unescaped into HTML: the
-    name's letters, digits, "_" and "-" (anything else an "_", at most FILE_NAME_CHARS), and a hash
-    of the whole name when that changed it (similar_pairs makes a name taken twice unique)."""
+    """The file name of a student's code for copydetect: the name's letters, digits, "_" and "-"
+    (anything else an "_", at most FILE_NAME_CHARS), and a hash of the whole name when that changed
+    it (similar_pairs makes a name taken twice unique)."""
     kept = re.sub(r"[^\w-]", "_", student)[:FILE_NAME_CHARS]
     if kept != student or not kept:
         kept += "-" + hashlib.sha256(student.encode("utf-8", "surrogatepass")).hexdigest()[:12]
     return f"{kept}.py"
 
 
+class _Highlighted(HTMLParser):
+    """copydetect's highlighted code (the code escaped, copied parts in <span class="highlight-...">)
+    read back as [(text, mark)]: only those spans become marks, any other markup stays text."""
+    MARKS = ("highlight-red", "highlight-green")
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.segments: list[tuple[str, str]] = []
+        self._mark = ""
+        self.feed(html)
+        self.close()
+
+    def handle_data(self, data):
+        if self.segments and self.segments[-1][1] == self._mark:
+            self.segments[-1] = (self.segments[-1][0] + data, self._mark)
+        elif data:
+            self.segments.append((data, self._mark))
+
+    def handle_starttag(self, tag, attrs):
+        mark = dict(attrs).get("class")
+        if tag == "span" and mark in self.MARKS and not self._mark:
+            self._mark = mark
+        else:
+            self.handle_data(self.get_starttag_text())
+
+    def handle_endtag(self, tag):
+        if tag == "span" and self._mark:
+            self._mark = ""
+        else:
+            self.handle_data(f"</{tag}>")
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_data(self.get_starttag_text())
+
+    def handle_comment(self, data):
+        self.handle_data(f"<!--{data}-->")
+
+    def handle_decl(self, decl):
+        self.handle_data(f"<!{decl}>")
+
+    def unknown_decl(self, data):
+        self.handle_data(f"<![{data}]>")
+
+    def handle_pi(self, data):
+        self.handle_data(f"<?{data}>")
+
+
+def _similarity_page(name: str, detector, matches: list, student_of: dict[str, str]) -> str:
+    """similarity.html from copydetect's results: its matrix and score histogram as embedded PNG,
+    then each pair above the threshold with both codes side by side in a <details> (no script)."""
+    from copydetect import __version__
+    shown = {file: safe_text(student, NAME_CAP) for file, student in student_of.items()}   # a name may not be UTF-8
+    files = [{"student": shown[Path(f).name], "file": Path(f).name} for f in detector.test_files]
+    matrix_png = histogram_png = None
+    if len(detector.similarity_matrix):
+        import numpy as np
+        from matplotlib.ticker import MaxNLocator
+        shares = detector.similarity_matrix[:, :, 0]
+        figure = _figure(5.0, 4.0)
+        axes = figure.subplots()
+        figure.colorbar(axes.imshow(np.where(shares == -1, np.nan, shares), vmin=0, vmax=1))
+        axes.set_title("share of the row's code in the column's")
+        for axis in (axes.xaxis, axes.yaxis):
+            axis.set_major_locator(MaxNLocator(integer=True))
+        matrix_png = _png(figure)
+        figure = _figure(5.0, 4.0)
+        axes = figure.subplots()
+        axes.hist(shares[shares != -1], bins=20, range=(0, 1))
+        axes.set_xlabel("share of a file's code found in another")
+        histogram_png = _png(figure)
+    pairs = [{"overlap": int(overlap), "sides": [
+        {"student": shown[Path(path).name], "file": Path(path).name, "share": share,
+         "code": _Highlighted(code).segments} for share, path, code in ((share_a, a, code_a), (share_b, b, code_b))]}
+        for share_a, share_b, a, b, code_a, code_b, overlap in matches]
+    return SIMILARITY_PAGE.render(name=name, version=__version__, files=files, pairs=pairs,
+                                  threshold=SIMILARITY_THRESHOLD, matrix_png=matrix_png, histogram_png=histogram_png)
+
+
 def similar_pairs(course_dir: Path, assignment: Assignment, submissions: dict[str, Path], folder: Path) -> list[dict]:
     """Pairs of submissions sharing at least SIMILARITY_THRESHOLD of their code (copydetect), the
-    release's code as boilerplate; copydetect's own HTML report goes to folder/similarity.html."""
+    release's code as boilerplate; the pairs with their code go to folder/similarity.html."""
     from copydetect import CopyDetector
     released = nbformat.read(assignment_dir(course_dir, "release_directory", assignment.name) / assignment.notebook,
                              as_version=4)
@@ -151,15 +261,17 @@ def similar_pairs(course_dir: Path, assignment: Assignment, submissions: dict[st
         try:
             (code / name).write_text(_student_code(path, unchanged), encoding="utf-8")
         except Exception:  # noqa: BLE001 - an unreadable submission has no code to compare
+            (code / name).unlink(missing_ok=True)
             continue
         student_of[name] = student
     detector = CopyDetector(test_dirs=[str(code)], ref_dirs=[str(code)], boilerplate_dirs=[str(boilerplate)],
-                            extensions=["py"], display_t=SIMILARITY_THRESHOLD, autoopen=False, silent=True,
-                            out_file=str(folder / "similarity.html"))
+                            extensions=["py"], display_t=SIMILARITY_THRESHOLD, autoopen=False, silent=True)
     detector.run()
-    detector.generate_html_report()
+    matches = detector.get_copied_code_list() if len(detector.similarity_matrix) else []
+    (folder / "similarity.html").write_text(_similarity_page(assignment.name, detector, matches, student_of),
+                                           encoding="utf-8")
     pairs = {}
-    for share_a, share_b, a, b, *_ in detector.get_copied_code_list():
+    for share_a, share_b, a, b, *_ in matches:
         key = tuple(sorted((student_of[Path(a).name], student_of[Path(b).name])))
         pairs[key] = max(pairs.get(key, 0.0), share_a, share_b)
     return [{"a": a, "b": b, "share": share} for (a, b), share in sorted(pairs.items(), key=lambda kv: -kv[1])]

@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -17,7 +18,8 @@ from autograder.demo import _reference_answers, _student_notebook
 from autograder.diagnosis import CODES
 from autograder.release import generate
 
-from helpers import ARTIFACTS, AUTOGRADER, browse
+from guarantees import CHROMIUM
+from helpers import ARTIFACTS, AUTOGRADER, CHROMIUM_ARGS, browse
 
 LR_IGNORED = ("params = sgd_step(params, backward(Y, params, cache), lr)",
               "params = sgd_step(params, backward(Y, params, cache), 0.5)")
@@ -107,7 +109,48 @@ def test_class_report_page(sigmoid_class, tmp_path):
     pairs = {tuple(sorted(p[:2])) for p in similar}
     assert ("ada", "ugo") in pairs                      # renamed variables are still the same code
     assert not any("bo" in pair for pair in pairs)      # the release's own code is not similarity
-    assert (root / "reports" / sigmoid.name / "similarity.html").exists()
+
+    similarity = root / "reports" / sigmoid.name / "similarity.html"
+    screenshot = tmp_path / "similarity.png"
+    requested, closed, opened, boxes = offline_view(similarity, screenshot)
+    keep(screenshot, "class-report-similarity.png")
+    assert requested == []                              # nothing but the page itself, not even a font
+    code = {s: (similarity.parent / "code" / f"{s}.py").read_text() for s in ("ada", "ugo")}
+    lines = {line.strip() for text in code.values() for line in text.splitlines()} - {""}
+    assert "theta" in code["ugo"] and not any(line in closed for line in lines if "theta" in line)
+    assert all(line in opened for line in lines)       # each side's code, once its <details> is opened
+    assert boxes[0]["y"] == boxes[1]["y"] and boxes[0]["x"] + boxes[0]["width"] <= boxes[1]["x"]   # side by side
+
+
+def offline_view(html_path, screenshot):
+    """A page in headless Chromium that may load only itself and data: URLs (anything else is
+    recorded and refused): (what else it requested, its visible text, its visible text once every
+    <summary> is clicked, the boxes of its first two <pre> in a <details>); a screenshot of those."""
+    from playwright.sync_api import sync_playwright
+    uri = Path(html_path).resolve().as_uri()
+
+    def own(url):
+        return url == uri or url.startswith("data:")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            requested = []
+            page.on("request", lambda request: own(request.url) or requested.append(request.url))
+            page.route("**/*", lambda route: route.continue_() if own(route.request.url) else route.abort())
+            page.goto(uri)
+            page.wait_for_load_state("networkidle")
+            closed = page.inner_text("body")
+            for summary in page.locator("summary").all():
+                summary.click()
+            opened = page.inner_text("body")
+            codes = page.locator("details pre")
+            boxes = [codes.nth(i).bounding_box() for i in range(2)]
+            page.locator(".pair").first.evaluate("pair => pair.scrollIntoView()")
+            page.screenshot(path=str(screenshot))
+            return requested, closed, opened, boxes
+        finally:
+            browser.close()
 
 
 def test_autograded_notebooks_are_valid_and_the_same_for_the_same_result(sigmoid_class):
