@@ -8,9 +8,11 @@ too, unless `allow_threads`; NumPy runs single-threaded with OPENBLAS_NUM_THREAD
 filter refuses kill/tgkill & co. (without bubblewrap, children of different students share the
 unprivileged uid), ptrace and process_vm_*, io_uring (which would bypass the filter) and every
 socket(), AF_UNIX included (no network even without a network namespace, and no abstract or
-filesystem UNIX socket of the host or of another child). `setpriority` and `ioprio_set` reach
-one process only (PRIO_PROCESS, IOPRIO_WHO_PROCESS): a group or a user could hold the grader's
-other processes (e.g. a batch worker's template and the next student's child).
+filesystem UNIX socket of the host or of another child), and memory the address-space limit does
+not count: memfds, SysV shared memory, message queues and semaphores, POSIX message queues.
+`setpriority` and `ioprio_set` reach one process only (PRIO_PROCESS, IOPRIO_WHO_PROCESS): a group
+or a user could hold the grader's other processes (e.g. a batch worker's template and the next
+student's child).
 
 The filter is a classic-BPF program built here, on the trusted side: bubblewrap loads it with
 `--seccomp FD`; without bubblewrap, `install()` loads it in the forked child just before exec.
@@ -48,6 +50,11 @@ DENIED = {
     "setsid": 112, "setpgid": 109, "unshare": 272, "setns": 308, "mount": 165,
     "keyctl": 250, "add_key": 248, "request_key": 249, "bpf": 321, "perf_event_open": 298,
     "userfaultfd": 323,
+    # memory the address-space limit does not count (written to a memfd, or in SysV IPC objects,
+    # which without bubblewrap's IPC namespace outlive the child)
+    "memfd_create": 319, "memfd_secret": 447, "shmget": 29, "shmat": 30, "shmctl": 31, "shmdt": 67,
+    "msgget": 68, "msgsnd": 69, "msgrcv": 70, "msgctl": 71, "semget": 64, "semop": 65, "semctl": 66,
+    "semtimedop": 220, "mq_open": 240,
 }
 
 

@@ -121,6 +121,13 @@ EXPECTED = {
          "mse_loss": (0.0, ["not_array"]), "backward": (2.0, ["calls_wrong_part"])},
         note="(M, 1, 1) arrays are refused by shape before any arithmetic; backward is right (graded with the "
              "reference parts lent) and its note's run with its own parts compares shapes first"),
+    "memory_outside_limit": Expect(
+        {"relu": (1.0, []), "relu_grad": (1.0, [])},
+        output_has=("MEMFD REFUSED", "SHM REFUSED", "MSGGET REFUSED", "SEMGET REFUSED"),
+        output_lacks=("HELD", "MADE"),
+        note="memfds and SysV shared memory (message queues and semaphores too) hold memory the "
+             "address-space limit does not count, and a SysV segment outlives its process without "
+             "bubblewrap's IPC namespace: seccomp refuses to create any"),
     "fill_disk": Expect(
         {"relu": (1.0, [])}, checks=("nothing_left",),
         note="the child's folder and temporary folders are size-limited tmpfs that end with the child"),
