@@ -30,6 +30,8 @@ from .coursedir import assignment_dir
 from .submission import UnreadableSubmission, is_written_answer, read_text
 from .text import NAME_CAP, safe_text
 
+ANSWER_CAP = 200_000     # characters of one answer cell kept in the autograded notebook
+
 
 def _answers_from_notebook(path: Path) -> dict[str, str]:
     """grade_id -> source of the first code cell carrying that grade_id (the copy the grader
@@ -59,7 +61,7 @@ def _notebook_answers(path: str, mtime_ns: int, size: int) -> dict[str, str]:
             source = cell.get("source", "")
             if isinstance(source, list):
                 source = "".join(s for s in source if isinstance(s, str))
-            found[cell["cell_type"]].setdefault(meta["grade_id"], safe_text(source, 200_000)
+            found[cell["cell_type"]].setdefault(meta["grade_id"], safe_text(source, ANSWER_CAP)
                                                 if isinstance(source, str) else "# (this cell's source is not text)\n")
     return {**found["markdown"], **found["code"]}
 
@@ -323,9 +325,11 @@ def generate_feedback(course: Course, course_dir: Path, assignment: Assignment,
     import glob
     import re
 
+    from .feedback_limits import with_shortened_answers
     from .release import nbgrader_api
     from .text import NAME_CAP, terminal_text
     api = nbgrader_api(course, course_dir)
+    with_shortened_answers(api)         # a page renders in bounded time, whatever the answers hold
     cd = api.coursedir
     page = f"{Path(assignment.notebook).stem}.html"
 
