@@ -30,6 +30,7 @@ from .text import NAME_CAP, safe_text
 SIMILARITY_THRESHOLD = 0.8    # copydetect's share of a file's fingerprints found in another
 EXAMPLE_CHARS = 1200
 FILE_NAME_CHARS = 60          # of a student's name kept in their code's file name
+CODE_CAP = 500_000            # characters of a submission's code compared (a whole solution: 3,000-12,000)
 
 PAGE = jinja2.Environment(autoescape=True).from_string("""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{{ name }}: class report</title>
@@ -142,13 +143,17 @@ def diagnoses(graded: dict[str, dict], top: int = 10) -> list[dict]:
 
 def _student_code(path: Path, released_sources: set[str]) -> str:
     """A submission's code as one Python text: a .py as is, a notebook's code cells (those the
-    release ships unchanged left out)."""
+    release ships unchanged left out), without its blank lines (nothing to compare, and pygments,
+    which copydetect tokenizes with, takes time growing with the square of a run of them: 15 s for
+    20,000 lines holding a space), and at most CODE_CAP characters of it (pygments takes about
+    10 µs a character: a 20 MiB file would hold the report for minutes)."""
     from .submission import read_text
     text = read_text(path)
-    if path.suffix != ".ipynb":
-        return text
-    nb = nbformat.reads(text, as_version=4)
-    return "\n\n".join(c.source for c in nb.cells if c.cell_type == "code" and c.source.strip() not in released_sources)
+    if path.suffix == ".ipynb":
+        nb = nbformat.reads(text, as_version=4)
+        text = "\n\n".join(c.source for c in nb.cells
+                            if c.cell_type == "code" and c.source.strip() not in released_sources)
+    return "".join(line for line in text.splitlines(keepends=True) if line.strip())[:CODE_CAP]
 
 
 def code_file_name(student: str) -> str:

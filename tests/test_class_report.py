@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from autograder.class_report import _Highlighted, write_class_report
+from autograder.class_report import CODE_CAP, _Highlighted, _student_code, write_class_report
 from autograder.release import generate
 
 from helpers import new_class, reference_bytes
@@ -99,3 +99,13 @@ def test_only_copydetect_highlights_become_markup():
         ("a <b> ", ""), ("x & y", "highlight-red"), ("\n", "")]
     raw = '</span><script src="https://x/y.js">alert(1)</script><img src=//x/p.png/><!-- c --><span class=other>'
     assert _Highlighted(raw).segments == [(raw, "")]
+
+
+def test_the_code_compared_leaves_out_blank_lines_and_stops_at_its_cap(tmp_path):
+    """What copydetect tokenizes: a run of blank lines (pygments takes time growing with its square)
+    is left out, and a file of any size gives at most CODE_CAP characters; the code itself is kept."""
+    padded = tmp_path / "padded.py"
+    padded.write_bytes(reference_bytes() + b" \n" * 200_000 + b"\t\n\f\n\n" + b"x = 1\n" * 200_000)
+    code = _student_code(padded, set())
+    assert code.startswith("\n".join(line for line in reference_bytes().decode().splitlines() if line.strip()))
+    assert all(line.strip() for line in code.splitlines()) and len(code) == CODE_CAP
