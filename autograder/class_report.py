@@ -16,7 +16,6 @@ import io
 import re
 import statistics
 from collections import Counter
-from html.parser import HTMLParser
 from pathlib import Path
 
 import jinja2
@@ -166,51 +165,26 @@ def code_file_name(student: str) -> str:
     return f"{kept}.py"
 
 
-class _Highlighted(HTMLParser):
-    """copydetect's highlighted code (the code escaped, copied parts in <span class="highlight-...">)
-    read back as [(text, mark)]: only those spans become marks, any other markup stays text."""
-    MARKS = ("highlight-red", "highlight-green")
+def marked(code: str, slices, mark: str) -> list[tuple[str, str]]:
+    """`code` as [(text, mark)], `mark` on copydetect's copied slices of it ([starts, ends]) and ""
+    elsewhere: made from copydetect's positions, never from its HTML (which is read back in time
+    growing with the square of some code, and which copydetect leaves unescaped in one case)."""
+    segments, at = [], 0
+    for start, end in zip(*slices):
+        segments += [(code[at:start], ""), (code[start:end], mark)]
+        at = end
+    segments.append((code[at:], ""))
+    return [(text, kind) for text, kind in segments if text]
 
-    def __init__(self, html: str):
-        super().__init__(convert_charrefs=True)
-        self.segments: list[tuple[str, str]] = []
-        self._mark = ""
-        self.feed(html)
-        self.close()
 
-    def handle_data(self, data):
-        if self.segments and self.segments[-1][1] == self._mark:
-            self.segments[-1] = (self.segments[-1][0] + data, self._mark)
-        elif data:
-            self.segments.append((data, self._mark))
-
-    def handle_starttag(self, tag, attrs):
-        mark = dict(attrs).get("class")
-        if tag == "span" and mark in self.MARKS and not self._mark:
-            self._mark = mark
-        else:
-            self.handle_data(self.get_starttag_text())
-
-    def handle_endtag(self, tag):
-        if tag == "span" and self._mark:
-            self._mark = ""
-        else:
-            self.handle_data(f"</{tag}>")
-
-    def handle_startendtag(self, tag, attrs):
-        self.handle_data(self.get_starttag_text())
-
-    def handle_comment(self, data):
-        self.handle_data(f"<!--{data}-->")
-
-    def handle_decl(self, decl):
-        self.handle_data(f"<!{decl}>")
-
-    def unknown_decl(self, data):
-        self.handle_data(f"<![{data}]>")
-
-    def handle_pi(self, data):
-        self.handle_data(f"<?{data}>")
+def _pair_code(detector, a: str, b: str) -> tuple[list, list]:
+    """The code of files `a` and `b` of a pair copydetect found, each with its copied parts marked."""
+    if (a, b) in detector.slice_matrix:
+        slices_a, slices_b = detector.slice_matrix[(a, b)]
+    else:
+        slices_b, slices_a = detector.slice_matrix[(b, a)]
+    return (marked(detector.file_data[a].raw_code, slices_a, "highlight-red"),
+            marked(detector.file_data[b].raw_code, slices_b, "highlight-green"))
 
 
 def _similarity_page(name: str, detector, matches: list, student_of: dict[str, str]) -> str:
@@ -236,10 +210,12 @@ def _similarity_page(name: str, detector, matches: list, student_of: dict[str, s
         axes.hist(shares[shares != -1], bins=20, range=(0, 1))
         axes.set_xlabel("share of a file's code found in another")
         histogram_png = _png(figure)
-    pairs = [{"overlap": int(overlap), "sides": [
-        {"student": shown[Path(path).name], "file": Path(path).name, "share": share,
-         "code": _Highlighted(code).segments} for share, path, code in ((share_a, a, code_a), (share_b, b, code_b))]}
-        for share_a, share_b, a, b, code_a, code_b, overlap in matches]
+    pairs = []
+    for share_a, share_b, a, b, _, _, overlap in matches:
+        code_a, code_b = _pair_code(detector, a, b)
+        pairs.append({"overlap": int(overlap), "sides": [
+            {"student": shown[Path(path).name], "file": Path(path).name, "share": share, "code": code}
+            for share, path, code in ((share_a, a, code_a), (share_b, b, code_b))]})
     return SIMILARITY_PAGE.render(name=name, version=__version__, files=files, pairs=pairs,
                                   threshold=SIMILARITY_THRESHOLD, matrix_png=matrix_png, histogram_png=histogram_png)
 

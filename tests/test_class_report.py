@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from autograder.class_report import CODE_CAP, _Highlighted, _student_code, write_class_report
+from autograder.class_report import CODE_CAP, _student_code, marked, write_class_report
 from autograder.release import generate
 
 from helpers import new_class, reference_bytes
@@ -92,13 +92,16 @@ def test_the_pages_load_nothing_and_similarity_shows_each_pair_code(released, ba
     assert {"ada", "ugo"} <= set(re.findall(r"<b>(\w+)</b>", (folder / "similarity.html").read_text()))
 
 
-def test_only_copydetect_highlights_become_markup():
-    """copydetect's code view read back: its escaped text and highlight spans kept, any other tag
-    (were copydetect ever to leave code unescaped) kept as text, to be escaped again."""
-    assert _Highlighted("a &lt;b&gt; <span class='highlight-red'>x &amp; y</span>\n").segments == [
-        ("a <b> ", ""), ("x & y", "highlight-red"), ("\n", "")]
-    raw = '</span><script src="https://x/y.js">alert(1)</script><img src=//x/p.png/><!-- c --><span class=other>'
-    assert _Highlighted(raw).segments == [(raw, "")]
+def test_the_code_view_marks_copydetect_slices_and_keeps_every_character():
+    """A pair's code is cut at copydetect's copied slices ([starts, ends]) only: every character of
+    it kept as text, tags included, for the page to escape."""
+    import numpy as np
+    code = "<a <a b='<!-- x &lt; y\n" * 3
+    slices = np.array([[2, 30], [9, 40]])
+    segments = marked(code, slices, "highlight-red")
+    assert "".join(text for text, _ in segments) == code
+    assert [text for text, mark in segments if mark] == [code[2:9], code[30:40]]
+    assert marked(code, np.zeros((2, 0), dtype=int), "highlight-red") == [(code, "")]
 
 
 def test_the_code_compared_leaves_out_blank_lines_and_stops_at_its_cap(tmp_path):
