@@ -3,6 +3,7 @@ bubblewrap, chromium and postgresql with apt-get when root and missing, and othe
 run. Run here with a PATH of our own (a fake `id`, with or without a fake `apt-get`)."""
 import os
 import subprocess
+import sys
 
 import pytest
 
@@ -89,3 +90,12 @@ def test_ci_requires_every_guarantee():
     assert "export CI=1" in ci and "scripts/system_packages.sh" in ci
     assert ci.index("bwrap --unshare-all") < ci.index("make test")
     assert os.access(PROJECT_ROOT / ".ci" / "run", os.X_OK)
+
+
+def test_reading_a_notebook_builds_no_parsers_at_import():
+    """A process that reads notebooks and opens the gradebook (every worker, a cold `autograder grade`)
+    does not import rfc3987_syntax, whose import builds Earley parsers for seconds (pyproject.toml)."""
+    code = "import sys, nbformat, nbgrader.api; print('rfc3987_syntax' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
