@@ -50,6 +50,7 @@ from autograder.sandbox import launcher  # noqa: E402 - after ROOT is put on sys
 from autograder.sandbox.proxy import LocalStudent  # noqa: E402 - after ROOT is put on sys.path (run as a script)
 from autograder.suite import run_suite  # noqa: E402 - after ROOT is put on sys.path (run as a script)
 from solutions import backprop as ref  # noqa: E402 - after ROOT is put on sys.path (run as a script)
+from machine_speed import describe, loop_seconds  # noqa: E402 - beside this script
 
 
 def literal(value) -> str:
@@ -297,12 +298,14 @@ def main():
     cases = hidden_cases(assignment)
     sizes = sorted(set(args.sizes))
     runs = {}
+    speed = loop_seconds()        # before and after: the machine's speed meanwhile
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
             runs[n] = measure(course, assignment, cases, n, Path(tmp), dask=n in args.dask_sizes,
                               baseline=args.baseline_sizes is None or n in args.baseline_sizes,
                               dask_repeat=max(1, args.dask_repeat))
 
+    print(describe(speed + loop_seconds()))
     print(f"backprop submissions (right, untouched, a syntax error and the demo's mistakes, cycled), this machine "
           f"({os.cpu_count()} cores); {sum(cases.values())} hidden cases per submission "
           f"({min(cases.values())}-{max(cases.values())} per function) in every grader.")

@@ -17,6 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from machine_speed import describe, loop_seconds  # noqa: E402 - beside this script
+
 
 def main():
     parser = argparse.ArgumentParser()
@@ -28,6 +30,7 @@ def main():
     assignment = load_course().assignment(args.assignment)
     path = ROOT / (assignment.solution.replace(".", "/") + ".py")
 
+    speed = loop_seconds()        # before and after: the machine's speed meanwhile
     cold = []
     for _ in range(args.repeat):
         started = time.perf_counter()
@@ -42,6 +45,7 @@ def main():
         result = grade_submission(assignment, path, start_next=True)
         warm.append(time.perf_counter() - started)
         assert result["score"] == result["max_score"]
+    print(describe(speed + loop_seconds()))
     print(f"grading the {assignment.name} reference ({args.repeat} runs, median):")
     print(f"  new process (CLI --json): {statistics.median(cold):6.2f} s")
     print(f"  warm process (batch):     {statistics.median(warm):6.2f} s")
