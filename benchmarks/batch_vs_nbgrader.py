@@ -30,6 +30,7 @@ import argparse
 import collections
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -338,6 +339,10 @@ def main():
                   f"medians of {len(seconds['dask1-each'])} runs each, in turn: 1 worker {each[1]} s, "
                   f"2 workers {each[2]} s), "
                   f"{seconds['dask1-cold'] / seconds['dask2-cold']:4.2f}x not preloaded")
+            # each 2-worker run beside the 1-worker run just before it, nearest in the machine's speed
+            pairs = [one / two for one, two in zip(seconds["dask1-each"], seconds["dask2-each"])]
+            print(f"    run by run: {', '.join(f'{r:.2f}' for r in pairs)}x "
+                  f"(median {statistics.median(pairs):.2f}x)")
             for key in ("dask1", "dask2", "dask1-cold", "dask2-cold"):
                 busy, idle = seconds[f"{key}-cpu"]
                 print(f"    {names[key]:48s} machine CPU busy {busy:5.1f} s, idle {idle:5.1f} s")
