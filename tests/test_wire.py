@@ -40,6 +40,38 @@ def test_what_is_not_plain_numbers_crosses_as_opaque(value):
     assert isinstance(wire.decode(wire.encode({"x": value}))["x"], wire.Opaque)
 
 
+def test_subclasses_cross_as_their_base_type_read_by_its_own_methods():
+    """A namedtuple, a defaultdict or a list subclass is a tuple, a dict or a list under the type
+    rule; what the subclass overrides (items, __iter__, __getitem__) never runs on the wire."""
+    import collections
+
+    class Hostile(dict):
+        def items(self):
+            raise RuntimeError("never called")
+
+        def __iter__(self):
+            raise RuntimeError("never called")
+
+    class Loud(list):
+        def __iter__(self):
+            raise RuntimeError("never called")
+
+    pair = collections.namedtuple("Pair", "z p")(np.zeros(2), 1.5)
+    sent = {"pair": pair, "counts": collections.defaultdict(float, {"W1": np.ones(1)}),
+            "hostile": Hostile(W2=2.0), "loud": Loud([1, (2, 3)])}
+    back = wire.decode(wire.encode(sent))
+    assert type(back["pair"]) is tuple and np.array_equal(back["pair"][0], np.zeros(2)) and back["pair"][1] == 1.5
+    assert type(back["counts"]) is dict and np.array_equal(back["counts"]["W1"], np.ones(1))
+    assert back["hostile"] == {"W2": 2.0} and type(back["loud"]) is list and back["loud"] == [1, (2, 3)]
+
+
+def test_an_object_claiming_to_be_a_dict_crosses_as_opaque():
+    class Liar:
+        __class__ = property(lambda self: dict)
+    assert isinstance(Liar(), dict)
+    assert isinstance(wire.decode(wire.encode({"x": Liar()}))["x"], wire.Opaque)
+
+
 def forged(node, blob):
     header = json.dumps({"d": {"x": node}}).encode()
     return struct.pack(">I", len(header)) + header + struct.pack(">Q", len(blob)) + blob

@@ -115,6 +115,14 @@ class _Encoder:
             if not all(type(k) is str for k in value):
                 return self.opaque(value)
             return {"d": {k: self.encode(v, depth + 1) for k, v in value.items()}}
+        # a subclass (a namedtuple, a defaultdict, ...) goes as its base type, read by the base type's
+        # own methods: nothing the subclass overrides runs here (type(): a faked __class__ is not believed)
+        if issubclass(type(value), list):
+            return self.encode(list(list.__iter__(value)), depth)
+        if issubclass(type(value), tuple):
+            return self.encode(tuple(tuple.__iter__(value)), depth)
+        if issubclass(type(value), dict):
+            return self.encode(dict(dict.items(value)), depth)
         if type(value) is _ndarray or isinstance(value, _generic):
             array = _asarray(value)
             code = array.dtype.str

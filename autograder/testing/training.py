@@ -12,13 +12,15 @@ import numpy as np
 from ..diagnosis import Failure
 from .compare import assert_close
 from .mistakes import Mistake
-from .types import as_pair
+from .types import as_number, as_pair
 
 
 def params_and_losses(result, steps):
     """train's `result` -> (new params, losses as a float64 array); Failure unless it is a pair
     whose losses are a list of numbers (steps: the number of updates asked for)."""
     new_params, losses = as_pair(result, "train", "(params, losses)")
+    if isinstance(losses, (list, tuple)):       # each a number under the type rule (a 0-d array too)
+        losses = [as_number(v) for v in losses]
     if not isinstance(losses, (list, tuple, np.ndarray)) or not all(
             isinstance(v, (float, int, np.floating)) for v in np.asarray(losses, dtype=object).ravel()):
         raise Failure(f"losses should be a list of {steps + 1} floats, got {type(losses).__name__}.", ("not_array",))

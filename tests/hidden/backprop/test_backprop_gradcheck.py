@@ -10,6 +10,7 @@ from autograder.testing.calls import CallCase
 from autograder.testing.composite import with_parts
 from autograder.testing.counted import Counted
 from autograder.testing.strategies import either_side_of_the_kinks, matrices, random_network, vectors
+from autograder.testing.types import as_number
 
 
 
@@ -114,7 +115,7 @@ KEYS = ("W1", "b1", "W2", "b2")
 def _errors_agree(actual, expected) -> bool:
     """Relative errors agree: the same size where the reference's is visible, tiny where it is tiny."""
     for key, want in expected.items():
-        got = actual.get(key)
+        got = as_number(actual.get(key))
         if not isinstance(got, (float, int, np.floating)) or not np.isfinite(got) or got < 0:
             return False
         if want > 1e-7 and abs(got - want) > 1e-3 * want or want <= 1e-7 and got > 1e-6:
