@@ -12,6 +12,13 @@ from guarantees import CHROMIUM
 from autograder.grade import grade_submission
 
 AUTOGRADER = [sys.executable, "-m", "autograder"]
+# The command as a terminal starts it, Ctrl-C at its default action whatever this test process got:
+# a process started in the background by a non-interactive shell (`cmd &`) has SIGINT ignored, its
+# children inherit that, and Python then never raises KeyboardInterrupt, so a Ctrl-C test would see
+# the batch run to its end.
+AUTOGRADER_AT_A_TERMINAL = [sys.executable, "-c", "import os, signal, sys; signal.signal(signal.SIGINT, "
+                            "signal.SIG_DFL); os.execv(sys.executable, [sys.executable, *sys.argv[1:]])",
+                            "-m", "autograder"]
 
 
 def grade(assignment, path, **kwargs):

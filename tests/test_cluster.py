@@ -23,7 +23,7 @@ from autograder.course import load_course
 from autograder.demo import make_demo_class
 from autograder.release import generate
 
-from helpers import AUTOGRADER, copy_course
+from helpers import AUTOGRADER, AUTOGRADER_AT_A_TERMINAL, copy_course
 
 DASK = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
 WORKER = [sys.executable, "-m", "distributed.cli.dask_worker"]
@@ -151,7 +151,7 @@ def _class_on(cluster_dirs, name="gradients"):
     assignment = course.assignment(name)
     generate(course, assignment, course_dir=class_dir)
     make_demo_class(class_dir, assignment)
-    base = [*AUTOGRADER, "--course-file", str(course_file), "grade", name, "--course-dir", str(class_dir)]
+    base = [*AUTOGRADER_AT_A_TERMINAL, "--course-file", str(course_file), "grade", name, "--course-dir", str(class_dir)]
     return class_dir, assignment, base
 
 

@@ -29,7 +29,7 @@ from autograder.grade import GraderError, grade_submission
 from autograder.sandbox import launcher
 
 from guarantees import need
-from helpers import AUTOGRADER, by_name, edit_answer, new_class, reference_bytes, run_cli
+from helpers import AUTOGRADER, AUTOGRADER_AT_A_TERMINAL, by_name, edit_answer, new_class, reference_bytes, run_cli
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
 SOURCE_NOTEBOOK = load_course().assignment("backprop").source_notebook    # with the reference's answers
@@ -376,7 +376,7 @@ def test_ctrl_c_and_sigkill_keep_results_and_leave_nothing(released, backprop, t
     tmpdir = Path(tempfile.mkdtemp(prefix="ag-"))
     mark = f"AUTOGRADER_TEST_MARK_{uuid.uuid4().hex}"
     env = {**os.environ, "TMPDIR": str(tmpdir), mark: "1"}
-    command = [*AUTOGRADER, "grade", "backprop", "--course-dir", str(course_dir), "--workers", "1",
+    command = [*AUTOGRADER_AT_A_TERMINAL, "grade", "backprop", "--course-dir", str(course_dir), "--workers", "1",
                "--isolation", ISOLATION]
     stamps = lambda: [p for p in (course_dir / "autograded").glob("*/backprop/.autograder.json")
                       if json.loads(p.read_text()).get("complete")]
