@@ -18,7 +18,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import functools
-import gc
 import glob
 import json
 import multiprocessing
@@ -37,7 +36,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from . import gradebook
 from .course import Assignment, Course
 from .coursedir import assignment_dir, course_directory, step_dir, submission_time
-from .job import PRELOAD, GradeTask, JobResult, grade_job, released_in_bundle, worker_check
+from .job import PRELOAD, GradeTask, JobResult, grade_job, local_worker_init, released_in_bundle, worker_check
 from .submission import UNREADABLE, UnreadableSubmission, file_fingerprint, read_bytes
 from .text import NAME_CAP, safe_result, safe_text
 
@@ -188,16 +187,6 @@ def _store(course: Course, course_dir: Path, assignment: Assignment, submission:
 # threads torch's OpenMP pool had started there, and hang in its first parallel torch call. Torch
 # is not among them: a grading that replays a recorded case set reads the oracle's answers
 # (docs/cases.md), and a worker imports torch only for a question the recording did not ask.
-def _worker_init() -> None:
-    """One intra-op thread per worker if it imports torch: the batch is parallel across workers,
-    tensors are tiny. The worker dies with the fork server, and leaves Ctrl-C to the command."""
-    from . import lifeline
-    lifeline.die_with_parent()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.environ["OMP_NUM_THREADS"] = "1"      # read by torch when (and if) it is imported
-    gc.freeze()      # the preloaded modules live as long as the worker: no collection walks them again
-
-
 def _pool(workers: int) -> ProcessPoolExecutor:
     # After Ctrl-C the command ends at once (cli._exit_now) and multiprocessing's resource tracker
     # removes the pool's semaphores itself; its warning about doing so is not for the instructor.
@@ -206,7 +195,7 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     expect_children()              # the fork server checks that this command is still its parent
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=local_worker_init)
 
 
 def _stop_pool(pool: ProcessPoolExecutor) -> None:

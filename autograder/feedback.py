@@ -26,7 +26,6 @@ import nbformat
 from nbformat.v4.nbjson import BytesEncoder
 
 from .course import Assignment, Course, function_of_grade_cell
-from .coursedir import assignment_dir
 from .submission import UnreadableSubmission, is_written_answer, read_text
 from .text import NAME_CAP, safe_text
 
@@ -82,6 +81,7 @@ def _answers_from_module(path: Path) -> dict[str, str]:
 
 def released_path(course_dir: Path, assignment: Assignment) -> Path:
     """The released notebook of `assignment` in `course_dir` (nbgrader's release/)."""
+    from .coursedir import assignment_dir    # nbgrader: 0.7 s of imports a grading worker never needs
     return assignment_dir(course_dir, "release_directory", assignment.name) / assignment.notebook
 
 
@@ -230,6 +230,7 @@ def autograded_text(released: Path, submission: Path, result: dict) -> str:
 
 def write_autograded(course_dir: Path, assignment: Assignment, student: str, text: str) -> Path:
     """autograded/<student>/<assignment>/<notebook>.ipynb, holding `text` (`autograded_text`)."""
+    from .coursedir import assignment_dir
     target = assignment_dir(course_dir, "autograded_directory", assignment.name, student) / assignment.notebook
     target.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(target, text)

@@ -22,7 +22,7 @@ from pathlib import Path
 # The modules every grading imports, imported by a worker before its first job: by the local
 # workers' fork server (batch._pool) and by a Dask worker's preload (autograder.worker_preload).
 # autograder.lifeline first: the fork server dies with the command that started it (a SIGKILLed
-# command leaves no process behind), and so do the workers it forks (batch._worker_init);
+# command leaves no process behind), and so do the workers it forks (local_worker_init);
 # autograder.warm last: it draws a plot as the autograded notebook's are drawn.
 PRELOAD = ["autograder.lifeline", "numpy", "hypothesis", "pytest", "autograder.grade", "autograder.warm"]
 
@@ -91,6 +91,21 @@ def _unpack(bundle: dict[str, bytes]) -> Path:
             target.chmod(0o600)
         _UNPACKED[digest] = folder / "course.toml"
     return _UNPACKED[digest]
+
+
+def local_worker_init() -> None:
+    """A local worker's start (batch._pool): one intra-op thread if it imports torch (the batch is
+    parallel across workers, tensors are tiny); it dies with the fork server and leaves Ctrl-C to the
+    command. Here, not in batch.py: a worker imports the module of its initializer, and batch.py
+    imports nbgrader (0.8 s), which a worker never needs."""
+    import gc
+    import signal
+
+    from . import lifeline
+    lifeline.die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ["OMP_NUM_THREADS"] = "1"      # read by torch when (and if) it is imported
+    gc.freeze()      # the preloaded modules live as long as the worker: no collection walks them again
 
 
 def grade_job(course_ref: str | dict, task: GradeTask) -> JobResult:

@@ -19,12 +19,10 @@ from traitlets.config.loader import PyFileConfigLoader
 from .checklist import missing_pieces, required
 from .course import Assignment, Course, function_of_grade_cell, grade_cell_id
 from .coursedir import CONFIG_FILE, assignment_dir, load_config
-from .student_cells import with_student_cells
+from .student_cells import RELEASED_FILES, SHARED_FILES, with_student_cells
 from .submission import is_written_answer
 
 SECRET_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "autograder.hidden", "run_hidden")
-RELEASED_FILES = ("public_checks.py", "public_base.py", "test_public.py")   # besides the notebook
-SHARED_FILES = ("public_base.py", "test_public.py")   # one copy in assignments/, the same for every assignment
 
 
 class ReleaseError(RuntimeError):

@@ -17,6 +17,8 @@ import nbformat
 from .course import Assignment
 
 MARK = "student_cell"        # cell metadata key: which of the two cells this is
+RELEASED_FILES = ("public_checks.py", "public_base.py", "test_public.py")   # beside the notebook, for its checks
+SHARED_FILES = ("public_base.py", "test_public.py")   # one copy in assignments/, the same for every assignment
 
 GUARD = '''\
 # The check cells need public_checks.py and public_base.py beside this notebook (the first cell
@@ -48,7 +50,6 @@ report(CHECKS, globals(), points={POINTS})
 
 
 def guard_cell():
-    from .release import RELEASED_FILES     # release.py imports this module
     source = GUARD.replace("{FILES}", ", ".join(RELEASED_FILES[:-1]) + f" and {RELEASED_FILES[-1]}")
     return nbformat.v4.new_code_cell(source, metadata={MARK: "guard"})
 

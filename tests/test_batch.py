@@ -3,6 +3,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 
 import nbformat
@@ -166,3 +167,34 @@ def test_a_worker_makes_the_autograded_notebook_the_command_would_make(small_cla
                                 make_task(backprop, submission, "auto", inline=False, course_dir=small_class_dir,
                                           released=released))
         assert no_notebook.notebook is None and no_notebook.written == made.written
+
+
+WORKER_IMPORTS = """
+import importlib, pickle, sys
+from autograder.job import PRELOAD, grade_job
+for name in PRELOAD:                     # what the local workers' fork server imports
+    importlib.import_module(name)
+preloaded = 'nbgrader' in sys.modules
+course_file, task_file = sys.argv[1:]
+with open(task_file, "rb") as f:
+    task = pickle.load(f)
+made = grade_job(course_file, task)
+print(preloaded, made.notebook is not None and made.result.get("score"), 'nbgrader' in sys.modules)
+"""
+
+
+def test_a_grading_worker_never_imports_nbgrader(small_class_dir, course, backprop, tmp_path):
+    """A local worker's fork server imports what a grading needs, and a worker grades a notebook and
+    makes its autograded notebook, without nbgrader (whose package imports its Jupyter server
+    extensions: 0.7 s at the start of every batch); only the command, which writes the gradebook, needs it."""
+    import pickle
+    from autograder.batch import make_task
+    from autograder.feedback import released_path
+    ada = next(s for s in find_submissions(small_class_dir, backprop) if s.student == "ada")
+    task = make_task(backprop, ada, "auto", inline=False, course_dir=small_class_dir, notebook=True,
+                     released=released_path(small_class_dir, backprop))
+    (tmp_path / "task.pickle").write_bytes(pickle.dumps(task))
+    done = subprocess.run([sys.executable, "-c", WORKER_IMPORTS, str(course.root / "course.toml"),
+                           str(tmp_path / "task.pickle")], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", str(backprop.max_score), "False"]
