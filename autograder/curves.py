@@ -7,6 +7,7 @@ submitted value: a list of at most MAX_POINTS finite floats, else no curve and a
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import math
 
@@ -51,6 +52,13 @@ def _losses(value) -> list[float]:
     return out
 
 
+@functools.lru_cache(maxsize=16)
+def _reference_losses(reference, assignment: str, name: str) -> tuple[float, ...]:
+    """The reference module's curve on the problem, computed once per process (the same for every submission)."""
+    args, _ = PROBLEMS[(assignment, name)](reference)
+    return tuple(_losses(getattr(reference, name)(*args)))
+
+
 def record(assignment: Assignment, student, only=None) -> dict[str, dict]:
     """{function: {"student": [...] or None, "reference": [...], "problem": str, "note": str}} for
     each training function of the assignment (only: those among these)."""
@@ -60,8 +68,8 @@ def record(assignment: Assignment, student, only=None) -> dict[str, dict]:
             continue
         reference = importlib.import_module(assignment.solution)
         args, problem = PROBLEMS[(assignment.name, name)](reference)
-        curve = {"reference": _losses(getattr(reference, name)(*args)), "student": None, "problem": problem,
-                 "note": ""}
+        curve = {"reference": list(_reference_losses(reference, assignment.name, name)), "student": None,
+                 "problem": problem, "note": ""}
         own = getattr(student, "call_with_own_parts", None)    # the student's code throughout, as they run it
         try:
             curve["student"] = _losses((own(name, args, {}) if own else student.call(name, *args)).value)

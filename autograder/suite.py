@@ -26,9 +26,10 @@ from .testing.compare import EXACT_OVERRIDE, SHOW_EXPECTED
 from .testing.graded import AuthoringError, Graded, spec_of
 
 # pytest's own plugins a grading run does not use; unraisableexception alone costs 0.25 s a run (its
-# gc.collect() calls at the end of a session), and a warning never changes a grade (`-W ignore`).
-UNUSED_PLUGINS = ("unraisableexception", "threadexception", "faulthandler", "logging", "pastebin", "junitxml",
-                  "doctest", "setuponly", "setupplan", "stepwise", "debugging", "subtests")
+# gc.collect() calls at the end of a session), a warning never changes a grade (`-W ignore`), and the
+# terminal's report would keep every test's report of every submission of a long-lived worker.
+UNUSED_PLUGINS = ("terminal", "unraisableexception", "threadexception", "faulthandler", "logging", "pastebin",
+                  "junitxml", "doctest", "setuponly", "setupplan", "stepwise", "debugging", "subtests")
 STUDENT = pytest.StashKey()   # config.stash[STUDENT]: the student under grading
 SOLUTION = pytest.StashKey()  # config.stash[SOLUTION]: the importable module of the reference solution
 
@@ -67,21 +68,29 @@ def _failure_in(exc: BaseException) -> Failure | None:
 class GradingPlugin:
     """Supplies `student` to the suite and records outcomes per graded function."""
 
-    def __init__(self, student, functions, only=None, order=None, seed=None, replay=None, record=None):
+    def __init__(self, functions, order=None, solution=None):
+        self.functions = list(functions)
+        self.order = dict(order or {})    # function -> depth: parts are graded before composites
+        self.solution: str | None = solution   # the reference's module, for the suite's `reference` fixture
+        self.specs: dict[str, Graded] = {}   # test node id -> its checked @graded options
+        self.errors: list[str] = []          # what is wrong with the suite (collection) or a run
+        self.config = None
+        self.start(None)
+
+    def start(self, student, only=None, seed=None, replay=None, record=None, tolerances=None):
+        """What one run (one submission) is graded with; its outcomes start empty."""
         self.student = student
         self.replay = replay      # test key -> recorded examples: run instead of hypothesis (case_pool.py)
         self.record = record      # a dict to fill with each randomized test's examples (case_pool.py)
-        self.solution: str | None = None   # the reference's module, for the suite's `reference` fixture
-        self.order = dict(order or {})    # function -> depth: parts are graded before composites
         self.seed = seed          # the submission's case seed; None: hypothesis's derandomized cases
         self.only = None if only is None else ({only} if isinstance(only, str) else set(only))
-        self.functions = list(functions)
-        self.tolerances: dict = {}
+        self.tolerances: dict = dict(tolerances or {})
         self.outcomes: list[TestOutcome] = []
-        self.errors: list[str] = []
-        self.specs: dict[str, Graded] = {}   # test node id -> its checked @graded options
+        if self.config is not None:
+            self.config.stash[STUDENT] = student
 
     def pytest_configure(self, config):
+        self.config = config
         config.stash[STUDENT] = self.student
         if self.solution is not None:
             config.stash[SOLUTION] = self.solution
@@ -102,7 +111,7 @@ class GradingPlugin:
                 self.errors.append(f"{item.nodeid} has no @graded(function) mark")
             elif spec.function not in self.functions:
                 self.errors.append(f"{item.nodeid} grades {spec.function!r}, which course.toml does not list")
-            elif self.only is None or spec.function in self.only:
+            else:
                 self.specs[item.nodeid] = spec
                 keep.append(item)
         if len(keep) != len(items):
@@ -197,17 +206,82 @@ def run_suite(assignment: Assignment, student, only=None, seed: int | None = Non
     only: run just the tests of this graded function (a name) or of these functions (a collection).
     seed: the submission's case seed (autograder/cases.py); None keeps the derandomized cases.
     replay: recorded examples to run randomized tests on (case_pool.examples), instead of drawing;
-    record: a dict filled with the examples each randomized test is given (case_pool.py)."""
+    record: a dict filled with the examples each randomized test is given (case_pool.py).
+    The suite is collected once per process (`CollectedSuite`) and run again for each submission."""
     suite = assignment.suite_dir
     if not suite.is_dir():
         raise SuiteError(f"no hidden suite for {assignment.name!r} at {suite}")
+    collected = _collected(assignment)
+    plugin = collected.plugin
+    plugin.start(student, only, seed=seed, replay=replay, record=record,
+                 tolerances={f.name: f.tolerance for f in assignment.functions})
+    plugin_only = plugin.only
+    items = [item for item in collected.items
+             if plugin_only is None or plugin.specs[item.nodeid].function in plugin_only]
+    sink = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            for item, nextitem in zip(items, [*items[1:], None]):
+                item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+    except BaseException as err:
+        _discard(collected)          # fixtures may be left set up: the next run collects afresh
+        if not isinstance(err, Exception):
+            raise
+        raise SuiteError(f"the hidden suite did not run ({type(err).__name__}: {err}):\n"
+                         f"{sink.getvalue()[-2000:]}") from None
+    finally:
+        outcomes, errors = plugin.outcomes, plugin.errors
+        plugin.errors = []
+        plugin.start(None)           # nothing of this submission stays with the suite
+    if errors:
+        raise SuiteError("the hidden suite is broken: " + "; ".join(errors))
+    if not outcomes:
+        raise SuiteError(f"the hidden suite did not run: no test of {assignment.name} ran"
+                         + (f" for {', '.join(sorted(plugin_only))}" if only is not None else ""))
+    return outcomes
+
+
+@dataclass
+class CollectedSuite:
+    """A hidden suite collected by pytest, kept for the life of the process: each grading runs its
+    items again (pytest's own run protocol, as for `pytest-rerunfailures`), so that the configuration
+    and collection (about 50 ms) are paid once per worker, not once per submission. Everything of a
+    submission lives in the plugin's per-run state and the fixtures, all torn down after its last test."""
+    key: tuple
+    config: object
+    session: object
+    plugin: GradingPlugin
+    items: list
+
+
+_COLLECTED: dict[tuple, CollectedSuite] = {}
+KEPT_SUITES = 8          # a process rarely grades more assignments than this
+
+
+def _suite_key(assignment: Assignment) -> tuple:
+    """What the collection depends on: the suite's files (and the conftest.py beside them), the
+    graded functions, their order, the reference."""
+    suite = assignment.suite_dir.resolve()
+    files = []
+    for path in sorted([*suite.rglob("*.py"), *suite.parent.glob("conftest.py")]):
+        info = path.stat()
+        files.append((str(path), info.st_mtime_ns, info.st_size))
     graph, _ = parts.plan(assignment)
-    plugin = GradingPlugin(student, [f.name for f in assignment.functions], only, parts.grading_order(graph),
-                           seed=seed, replay=replay, record=record)
-    plugin.tolerances = {f.name: f.tolerance for f in assignment.functions}
-    plugin.solution = assignment.solution
-    args = [str(suite), "-q", "--no-header", "-p", "no:cacheprovider", "-p", "no:randomly",
-            "-o", "addopts=", "-o", "console_output_style=classic", "--tb=no", "-s",
+    return (str(suite), tuple(files), tuple(f.name for f in assignment.functions),
+            tuple(sorted(parts.grading_order(graph).items())), assignment.solution)
+
+
+def _collected(assignment: Assignment) -> CollectedSuite:
+    key = _suite_key(assignment)
+    collected = _COLLECTED.get(key)
+    if collected is not None:
+        return collected
+    from _pytest.config import _prepareconfig
+    from _pytest.main import Session
+    suite = assignment.suite_dir
+    graph, _ = parts.plan(assignment)
+    plugin = GradingPlugin([f.name for f in assignment.functions], parts.grading_order(graph), assignment.solution)
+    args = [str(suite), "-p", "no:cacheprovider", "-p", "no:randomly", "-o", "addopts=", "-s",
             "--import-mode=importlib", "--rootdir", str(suite.parent), "--confcutdir", str(suite.parent),
             "-W", "ignore", *(f"-p no:{name}" for name in UNUSED_PLUGINS)]
     sink = io.StringIO()
@@ -215,14 +289,37 @@ def run_suite(assignment: Assignment, student, only=None, seed: int | None = Non
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"   # no third-party plugins: 1.5 s less per run
     try:
         with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-            code = pytest.main(args, plugins=[plugin])
+            config = _prepareconfig(args, plugins=[plugin])
+            try:
+                config._do_configure()
+                session = Session.from_config(config)
+                config.hook.pytest_sessionstart(session=session)
+                session.perform_collect()
+            except BaseException:
+                config._ensure_unconfigure()
+                raise
+    except pytest.UsageError as err:
+        raise SuiteError(f"the hidden suite did not run: {err}") from None
     finally:
         if autoload is None:
             del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
         else:
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = autoload
-    if plugin.errors:
-        raise SuiteError("the hidden suite is broken: " + "; ".join(plugin.errors))
-    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not plugin.outcomes:
-        raise SuiteError(f"the hidden suite did not run (pytest exit code {int(code)}):\n{sink.getvalue()[-2000:]}")
-    return plugin.outcomes
+    if plugin.errors or session.testsfailed:
+        config._ensure_unconfigure()
+        if plugin.errors:
+            raise SuiteError("the hidden suite is broken: " + "; ".join(plugin.errors))
+        raise SuiteError(f"the hidden suite did not collect:\n{sink.getvalue()[-2000:]}")
+    collected = CollectedSuite(key, config, session, plugin, list(session.items))
+    while len(_COLLECTED) >= KEPT_SUITES:
+        _discard(next(iter(_COLLECTED.values())))
+    _COLLECTED[key] = collected
+    return collected
+
+
+def _discard(collected: CollectedSuite) -> None:
+    if _COLLECTED.get(collected.key) is collected:
+        del _COLLECTED[collected.key]
+    with contextlib.suppress(Exception), contextlib.redirect_stdout(io.StringIO()), \
+            contextlib.redirect_stderr(io.StringIO()):
+        collected.config._ensure_unconfigure()
