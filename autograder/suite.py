@@ -13,7 +13,9 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from hypothesis.internal.detection import is_hypothesis_test
@@ -279,6 +281,7 @@ def _collected(assignment: Assignment) -> CollectedSuite:
     from _pytest.config import _prepareconfig
     from _pytest.main import Session
     suite = assignment.suite_dir
+    _forget_modules_of(suite)
     graph, _ = parts.plan(assignment)
     plugin = GradingPlugin([f.name for f in assignment.functions], parts.grading_order(graph), assignment.solution)
     args = [str(suite), "-p", "no:cacheprovider", "-p", "no:randomly", "-o", "addopts=", "-s",
@@ -315,6 +318,21 @@ def _collected(assignment: Assignment) -> CollectedSuite:
         _discard(next(iter(_COLLECTED.values())))
     _COLLECTED[key] = collected
     return collected
+
+
+def _forget_modules_of(suite) -> None:
+    """Drop the suite's test modules from sys.modules before collecting it: pytest imports a test file
+    under a name made from its folder (`backprop.test_backprop_forward`) and reuses a module of that
+    name, so a worker that graded before an erratum (or another course's suite of the same name) would
+    otherwise run the old tests."""
+    prefix = f"{suite.name}."
+    for name, module in list(sys.modules.items()):
+        if name != suite.name and not name.startswith(prefix):
+            continue
+        file = getattr(module, "__file__", None)
+        folders = [Path(file).parent] if file else [Path(p) for p in getattr(module, "__path__", ())]
+        if any(f.name == suite.name and f.parent.name == suite.parent.name for f in folders):
+            del sys.modules[name]      # a hidden suite's module (never e.g. numpy, for a suite named numpy)
 
 
 def _discard(collected: CollectedSuite) -> None:

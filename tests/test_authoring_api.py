@@ -99,3 +99,27 @@ def test_a_mistake_takes_only_diagnosis_codes():
         Mistake("bias_not_sumed", 1.0)
     with pytest.raises(ValueError, match="diagnosis codes"):
         Mistake((), 1.0)
+
+
+def test_a_suite_edited_between_two_gradings_of_one_process_is_collected_again(tmp_path):
+    """A worker collects a suite once and keeps it (autograder/suite.py); an edited suite (an erratum,
+    then a regrade on the same Dask workers) is collected again, its edited module imported afresh."""
+    course = load_course()
+    suite = tmp_path / "tests" / "hidden" / "backprop"
+    suite.mkdir(parents=True)
+    shutil.copy(ROOT / "tests" / "hidden" / "conftest.py", suite.parent)
+    test_file = suite / "test_relu.py"
+    header = "import numpy as np\nfrom autograder.testing import assert_close, graded\n\n\n"
+    body = ("def {name}(student, reference):\n    z = np.array([[-1.0, 0.5]])\n"
+            "    assert_close(student.relu(z), reference.relu(z) * {factor}, what='relu')\n")
+    test_file.write_text(header + "@graded('relu')\n" + body.format(name="test_relu", factor=1), encoding="utf-8")
+    assignment = course.assignment("backprop")
+    moved = type(assignment)(**{**assignment.__dict__, "root": tmp_path})
+    first = run_suite(moved, LocalStudent(reference), only="relu")
+    test_file.write_text(header + "@graded('relu', weight=3)\n" + body.format(name="test_relu", factor=2)
+                         + "\n\n@graded('relu')\n" + body.format(name="test_relu_again", factor=1), encoding="utf-8")
+    second = run_suite(moved, LocalStudent(reference), only="relu")
+    assert [(o.test, o.weight, o.passed) for o in first] == [("test_relu", 1.0, True)]
+    assert [(o.test, o.weight, o.passed) for o in second] == [("test_relu", 3.0, False), ("test_relu_again", 1.0, True)]
+    real = run_suite(course.assignment("backprop"), LocalStudent(reference), only="relu")   # the course's own
+    assert real and all(o.passed for o in real) and "test_relu_again" not in [o.test for o in real]
