@@ -293,6 +293,9 @@ def _collected(assignment: Assignment) -> CollectedSuite:
     try:
         with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
             config = _prepareconfig(args, plugins=[plugin])
+            # `--tb=no -q`, options of the terminal plugin (off): a failure's traceback is never
+            # formatted (0.05 s a failed test), and assertion messages are as terse as ever
+            config.option.tbstyle, config.option.verbose = "no", -1
             try:
                 config._do_configure()
                 session = Session.from_config(config)
