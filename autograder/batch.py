@@ -20,13 +20,10 @@ import contextlib
 import functools
 import glob
 import json
-import multiprocessing
 import os
 import signal
 import stat
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -36,7 +33,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from . import gradebook
 from .course import Assignment, Course
 from .coursedir import assignment_dir, course_directory, step_dir, submission_time
-from .job import PRELOAD, GradeTask, JobResult, grade_job, local_worker_init, released_in_bundle, worker_check
+from .job import GradeTask, JobResult, grade_job, released_in_bundle, worker_check
+from .local_workers import run_local
 from .submission import UNREADABLE, UnreadableSubmission, file_fingerprint, read_bytes
 from .text import NAME_CAP, safe_result, safe_text
 
@@ -180,69 +178,6 @@ def _store(course: Course, course_dir: Path, assignment: Assignment, submission:
         write_autograded(course_dir, assignment, submission.student, notebook)
     write_atomically(folder / STAMP, json.dumps({"sha256": graded, "complete": True,
                                                  "graded_at": datetime.now(timezone.utc).isoformat()}))
-
-
-# Local workers are forked from a fork server that has imported the modules every grading needs
-# (job.PRELOAD) but run nothing: a worker forked from the caller itself would inherit whatever
-# threads torch's OpenMP pool had started there, and hang in its first parallel torch call. Torch
-# is not among them: a grading that replays a recorded case set reads the oracle's answers
-# (docs/cases.md), and a worker imports torch only for a question the recording did not ask.
-def _pool(workers: int) -> ProcessPoolExecutor:
-    # After Ctrl-C the command ends at once (cli._exit_now) and multiprocessing's resource tracker
-    # removes the pool's semaphores itself; its warning about doing so is not for the instructor.
-    os.environ.setdefault("PYTHONWARNINGS", "ignore:resource_tracker:UserWarning")
-    from .lifeline import expect_children
-    expect_children()              # the fork server checks that this command is still its parent
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=local_worker_init)
-
-
-def _stop_pool(pool: ProcessPoolExecutor) -> None:
-    """Stop at once: pending jobs cancelled, workers killed (their sandbox children die with them, the
-    spare started for a next grading too), and the workers' scratch folders removed."""
-    from .sandbox.launcher import clean_stale_scratch
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)     # a second Ctrl-C must not interrupt this
-    try:
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        for process in processes:
-            with contextlib.suppress(Exception):
-                process.kill()
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            with contextlib.suppress(Exception):
-                process.join(timeout=5)
-        clean_stale_scratch()
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-def _run_local(course_ref, jobs, workers, on_result):
-    """Local worker processes; a broken pool is rebuilt and the unfinished jobs sent again, once."""
-    pending = dict(jobs)
-    for attempt in range(2):
-        if not pending:
-            return
-        pool = _pool(workers)
-        with contextlib.ExitStack() as stack:
-            stack.callback(_stop_pool, pool)
-            futures = {pool.submit(grade_job, course_ref, task): key for key, task in pending.items()}
-            try:
-                for future in as_completed(futures):
-                    key = futures[future]
-                    try:
-                        result = future.result()
-                    except BrokenProcessPool:
-                        raise
-                    except Exception as err:  # noqa: BLE001 - one job's failure is that job's
-                        result = JobResult({"error": f"{type(err).__name__}: {err}"})
-                    pending.pop(key, None)
-                    on_result(key, result)
-            except BrokenProcessPool:
-                if attempt == 1:
-                    for key in list(pending):
-                        on_result(key, JobResult({"error": "the grading worker died twice on this submission"}))
-                    return
 
 
 def _connect(scheduler: str, timeout: float = 10.0, workers_timeout: float = 60.0):
@@ -405,7 +340,7 @@ def grade_class(course: Course, assignment: Assignment, *, course_dir: Path, iso
             elif jobs:
                 tasks = {k: make_task(assignment, s, isolation, inline=False, course_dir=course_dir,
                                       notebook=write_notebooks, released=released) for k, s in jobs.items()}
-                _run_local(str(Path(course.root).resolve() / "course.toml"), tasks,
+                run_local(str(Path(course.root).resolve() / "course.toml"), tasks,
                            workers or max(1, (os.cpu_count() or 2)), on_result)
         except KeyboardInterrupt:
             raise Interrupted(len(summary), len(submissions)) from None

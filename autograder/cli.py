@@ -52,6 +52,9 @@ def cmd_grade(args) -> int:
     submission could not be graded (the grader's failure, not recorded as a grade); 2 when the batch
     could not start; 130 on Ctrl-C. Every name and message from a submission reaches the console
     through `text.terminal_text` (no control character of theirs is printed)."""
+    if not args.path and not args.scheduler:
+        from .local_workers import start_fork_server
+        start_fork_server()       # it imports the grader while this process reads the course
     course = _course(args)
     assignment = course.assignment(args.assignment)
     if args.path:
