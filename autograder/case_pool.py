@@ -29,6 +29,8 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .testing.copies import fresh
+
 SLOTS = 16                 # case sets per assignment: a submission meets one, chosen by its case seed
 POOL_DIR = Path(".autograder") / "case-pool"   # relative to the course root, beside the case secret
 FORMAT = b"autograder-case-pool-v2"
@@ -52,10 +54,10 @@ class Example:
     draws: dict[str, list] = field(default_factory=dict)   # argument name -> values drawn from it
 
     def arguments(self) -> dict:
-        fresh = copy.deepcopy(self.drawn)
+        made = fresh(self.drawn)
         for name, values in self.draws.items():
-            fresh[name] = ReplayedData(copy.deepcopy(values))
-        return fresh
+            made[name] = ReplayedData(fresh(values))
+        return made
 
 
 @dataclass

@@ -143,3 +143,50 @@ def test_the_reference_scores_full_marks_on_every_case_set(course, name, tmp_pat
         result = grade(assignment, path)
         lost = {t["name"]: t["output"][:500] for t in result["tests"] if t["score"] < t["max_score"]}
         assert not lost, f"case set {slot}: {lost}"
+
+
+def _same_copy(made, expected) -> bool:
+    """The same structure, types, values, dtypes and memory order, and nothing shared with the original."""
+    import numpy as np
+    if type(made) is not type(expected):
+        return False
+    if isinstance(made, np.ndarray):
+        return (made.dtype == expected.dtype and made.shape == expected.shape and made.strides == expected.strides
+                and made.tobytes() == expected.tobytes() and made.flags.writeable == expected.flags.writeable)
+    if isinstance(made, (list, tuple)):
+        return len(made) == len(expected) and all(_same_copy(a, b) for a, b in zip(made, expected))
+    if isinstance(made, dict):
+        return list(made) == list(expected) and all(_same_copy(made[k], expected[k]) for k in made)
+    return made == expected or (made != made and expected != expected)
+
+
+def test_a_case_is_copied_as_deepcopy_copies_it():
+    """A recorded case and a remembered torch answer are given to each test as a copy made by
+    `testing.copies.fresh`, which must make what copy.deepcopy makes: same structure, types, dtypes,
+    memory order and aliasing, sharing nothing mutable with the original."""
+    import copy
+
+    import numpy as np
+    from hypothesis import given, settings, strategies as st
+    from hypothesis.extra import numpy as hnp
+
+    from autograder.testing.copies import fresh
+    arrays = hnp.arrays(st.sampled_from([np.float64, np.float32, np.int64, np.bool_]),
+                        hnp.array_shapes(min_dims=0, max_dims=3, max_side=3))
+    orders = arrays.flatmap(lambda a: st.sampled_from([a, np.asfortranarray(a), a.T, a[..., ::-1] if a.ndim else a]))
+    atoms = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=3), orders,
+                      st.just(np.float64(1.5)), st.just(np.int32(3)))
+    values = st.recursive(atoms, lambda inner: st.one_of(st.lists(inner, max_size=3), st.tuples(inner, inner),
+                                                         st.dictionaries(st.text(max_size=2), inner, max_size=3)),
+                          max_leaves=8)
+
+    @settings(max_examples=300, deadline=None)
+    @given(values)
+    def check(value):
+        assert _same_copy(fresh(value), copy.deepcopy(value))
+        shared = np.zeros(2)
+        wrapped = [value, (value, shared), {"a": shared, "b": [shared]}]
+        made = fresh(wrapped)
+        assert _same_copy(made, copy.deepcopy(wrapped))
+        assert made[2]["a"] is made[2]["b"][0] is made[1][1] and made[2]["a"] is not shared   # aliasing kept
+    check()

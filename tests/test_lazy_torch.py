@@ -80,3 +80,59 @@ def test_a_cold_grading_of_a_recorded_set_does_not_import_torch(backprop):
     assert done.returncode == 0, done.stderr
     score, max_score, imported = json.loads(done.stdout.strip().splitlines()[-1])
     assert score == max_score and not imported
+
+
+REFERENCE_SOURCE = '''
+import numpy as np
+CALLS = []
+
+def part(x):
+    return 2 * x
+
+def composite(x, steps):
+    CALLS.append("composite")
+    return [part(x) * k for k in range(steps)]
+
+def in_place(x):
+    CALLS.append("in_place")
+    x += part(x)
+    return x
+'''
+
+
+def test_the_reference_answers_a_composite_once_and_never_shares_an_answer(tmp_path, monkeypatch):
+    """The hidden suites' `reference` (autograder/testing/reference.py): a composite asked the same
+    question answers from the store of remembered answers, a copy each time; a call that changed
+    its arguments is never kept; another version of the module never meets the first's answers."""
+    import importlib
+
+    from autograder.testing.reference import remembering
+    monkeypatch.setattr(lazy_torch, "ANSWERS", {})
+    monkeypatch.setattr("autograder.testing.reference.ANSWERS", lazy_torch.ANSWERS)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "fake_reference.py").write_text(REFERENCE_SOURCE, encoding="utf-8")
+    module = importlib.import_module("fake_reference")
+    reference = remembering(module)
+    assert reference.part is module.part and reference.CALLS is module.CALLS    # not a composite: itself
+    x = np.array([1.0, 2.0])
+    first = reference.composite(x, 3)
+    first[1][0] = 99.0                                    # the caller's copy, not the kept answer
+    second = reference.composite(x.copy(), 3)
+    assert module.CALLS == ["composite"]
+    np.testing.assert_array_equal(second[1], [2.0, 4.0])
+    assert len(reference.composite(x, 2)) == 2 and module.CALLS == ["composite"] * 2    # another question
+    for _ in range(2):
+        np.testing.assert_array_equal(reference.in_place(np.array([1.0])), [3.0])
+    assert module.CALLS.count("in_place") == 2            # it changed its argument: asked again each time
+
+    (tmp_path / "fake_reference.py").write_text(REFERENCE_SOURCE.replace("2 * x", "3 * x"), encoding="utf-8")
+    del sys.modules["fake_reference"]
+    edited = remembering(importlib.import_module("fake_reference"))
+    np.testing.assert_array_equal(edited.composite(x, 3)[1], [3.0, 6.0])
+    recorded = set()
+    lazy_torch.USED.append(recorded)
+    try:
+        edited.composite(x, 3)
+    finally:
+        lazy_torch.USED.remove(recorded)
+    assert len(recorded) == 1 and recorded <= set(lazy_torch.ANSWERS)    # kept with a case set being recorded

@@ -299,6 +299,14 @@ class _Exchange:
         return MAX_CREDIT * self.limit
 
 
+def _unchanged(before: np.ndarray, now) -> bool:
+    """Whether an input array came back as it was sent (NaN equal to NaN): the same bytes settle it
+    at once, and array_equal the rest (e.g. -0.0 written over 0.0 is no change)."""
+    if type(now) is not np.ndarray or now.shape != before.shape or now.dtype != before.dtype:
+        return False
+    return now.tobytes() == before.tobytes() or bool(np.array_equal(now, before, equal_nan=True))
+
+
 def _oversized(inputs, cap) -> str | None:
     """Why a callback's arrays are too large for the trusted side (before any arithmetic), or None."""
     total = 0
@@ -686,9 +694,7 @@ class SandboxedStudent(_Functions):
             after = reply.get("inputs_after")
             if not isinstance(after, list) or len(after) != len(sent):
                 raise ProtocolError("the inputs were not sent back")
-            mutated = [path for (path, before), now in zip(sent, after)
-                       if type(now) is not np.ndarray or now.shape != before.shape or now.dtype != before.dtype
-                       or not np.array_equal(now, before, equal_nan=True)]
+            mutated = [path for (path, before), now in zip(sent, after) if not _unchanged(before, now)]
             changed = {path: now for (path, _), now in zip(sent, after) if path in mutated and type(now) is np.ndarray}
             return Call(reply.get("value"), mutated, _strings(reply.get("aliased")), changed)
         if op == "missing":

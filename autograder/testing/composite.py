@@ -18,7 +18,9 @@ from .compare import TOLERANCES, float_pair
 
 def with_parts(function, module, parts: dict):
     """`function` (defined in `module`) re-bound so that the names in `parts` resolve to the given
-    implementations instead of the module's own. Nothing global is changed."""
+    implementations instead of the module's own. Nothing global is changed. (The `reference` fixture's
+    functions and module, which remember answers, are unwrapped first: testing/reference.py.)"""
+    function, module = getattr(function, "__wrapped__", function), getattr(module, "__wrapped__", module)
     namespace = {**vars(module), **parts}
     return types.FunctionType(function.__code__, namespace, function.__name__, function.__defaults__,
                               function.__closure__)

@@ -23,6 +23,8 @@ import types
 
 import numpy as np
 
+from .copies import fresh
+
 ANSWERS: dict[bytes, object] = {}
 USED: list[set] = []      # while a case set is recorded: the keys its tests asked for (case_pool.py)
 
@@ -118,5 +120,5 @@ def remembered(function):
             ANSWERS[key] = copy.deepcopy(function(*args, **kwargs))
         for used in USED:
             used.add(key)
-        return copy.deepcopy(ANSWERS[key])
+        return fresh(ANSWERS[key])
     return answer

@@ -15,6 +15,7 @@ from autograder.course import load_course
 from autograder.sandbox.proxy import LocalStudent
 from autograder.suite import SOLUTION, STUDENT
 from autograder.testing.calls import Cases
+from autograder.testing.reference import remembering
 from autograder.testing import strategies  # noqa: F401  (registers the grading profile)
 
 def pytest_configure(config):
@@ -28,13 +29,14 @@ def _assignment_name(request) -> str:
 @pytest.fixture(scope="module")
 def reference(request):
     solution = request.config.stash.get(SOLUTION, None)     # set by the grader, else read course.toml
-    return importlib.import_module(solution or load_course().assignment(_assignment_name(request)).solution)
+    module = importlib.import_module(solution or load_course().assignment(_assignment_name(request)).solution)
+    return remembering(module)       # its composites' answers kept with the case sets (testing/reference.py)
 
 
 @pytest.fixture
 def student(request, reference):
     graded = request.config.stash.get(STUDENT, None)
-    return graded if graded is not None else LocalStudent(reference)
+    return graded if graded is not None else LocalStudent(reference.__wrapped__)
 
 
 @pytest.fixture
