@@ -87,14 +87,20 @@ def _key(value, out: list) -> None:
         raise Unkeyable(type(value).__name__)
 
 
+_CODE_PARTS: dict[types.CodeType, list] = {}    # a code object is immutable: described once
+
+
 def _code(code: types.CodeType, out: list) -> None:
-    out.append(code.co_code)
-    out.append(repr(code.co_names))
-    for constant in code.co_consts:
-        if isinstance(constant, types.CodeType):
-            _code(constant, out)
-        else:
-            out.append(f"{type(constant).__name__}:{constant!r}")
+    parts = _CODE_PARTS.get(code)
+    if parts is None:
+        parts = [code.co_code, repr(code.co_names)]
+        for constant in code.co_consts:
+            if isinstance(constant, types.CodeType):
+                _code(constant, parts)
+            else:
+                parts.append(f"{type(constant).__name__}:{constant!r}")
+        _CODE_PARTS[code] = parts
+    out.extend(parts)
 
 
 def key_of(function, args, kwargs) -> bytes:

@@ -2,8 +2,9 @@
 
     reference = remembering(module)    # reference.train(...) as module.train(...), answered once
 
-A composite of the reference (a function of the module that calls another of its functions:
-train, lr_sweep, gradient_check, ...) asked the same question again answers from
+A composite of the reference built on another composite (a function of the module that calls
+one that calls another: train, lr_sweep, gradient_check, backward; a cheaper one such as forward
+costs less to compute than to look up) asked the same question again answers from
 `lazy_torch.ANSWERS`, where the torch oracle's answers are kept: a recorded case set keeps every
 answer its tests asked for (case_pool.py), so a grading that replays a set reads the reference's
 answers on its cases instead of training the reference network again (about 70 ms of a backprop
@@ -18,7 +19,7 @@ import hashlib
 import inspect
 import types
 
-from ..parts import part_graph
+from ..parts import grading_order, part_graph
 from .copies import fresh
 from .lazy_torch import ANSWERS, USED, Unkeyable, key_of
 
@@ -30,7 +31,8 @@ class RememberingReference:
         self.__wrapped__ = module
         own = [name for name, value in vars(module).items()
                if isinstance(value, types.FunctionType) and value.__module__ == module.__name__]
-        self._composites = {name for name, parts in part_graph(module, own).items() if parts}
+        depth = grading_order(part_graph(module, own))
+        self._composites = {name for name, d in depth.items() if d >= 2}   # built on a composite
         try:
             source = inspect.getsource(module).encode("utf-8")
         except (OSError, TypeError):
