@@ -96,8 +96,9 @@ CODES: dict[str, str] = {
     "rounding_not_clipped": "Predictions are rounded but not clipped to [0, 1] before they are compared.",
     # composites
     "calls_wrong_part": "Information, not a deduction: a composite (forward, backward, train, ...) gives another "
-                        "result with the student's own parts than with the reference's, and those parts lost "
-                        "points of their own; the message names them. Fix them first.",
+                        "result with the student's own parts than with the reference's: those parts lost "
+                        "points of their own, or kept them but fail as the composite uses them (a one-element "
+                        "array where it builds a vector). The message names them. Fix them first.",
     "reference_part_misused": "The code called a reference part the grader lent to a composite outside that "
                               "composite's call (kept it, or called it from another function); nothing it gave "
                               "was used.",

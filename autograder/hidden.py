@@ -29,3 +29,5 @@ def run_hidden(assignment: str, function: str, namespace: dict) -> None:
         details = "\n".join(f"- {o.test}: {o.message} [{', '.join(o.tags)}]" for o in failed)
         raise AssertionError(f"{function}: {len(failed)} of {len(outcomes)} hidden tests failed\n{details}")
     print(f"{function}: all {len(outcomes)} hidden tests passed")
+    for note in dict.fromkeys(o.message for o in outcomes if o.message):   # passed with the reference's parts
+        print(note)

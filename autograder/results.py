@@ -1,9 +1,10 @@
 """Test outcomes -> the Gradescope-style results.json of the grading contract.
 
 `function_score` is the partial-credit rule of docs/scoring.md (section 1), the one statement of it;
-`note_wrong_parts` adds the error-carried-forward note (section 2). Diagnosis tags: the union of the
-failed tests' tags, except that `wrong_values` is dropped when another failed test found a more
-specific cause; the message shown is that of the failure with the most specific diagnosis.
+`note_wrong_parts` adds the error-carried-forward note (section 2), as does a check passed only with
+the reference's parts (suite.py). Diagnosis tags: the union of the failed tests' tags, except that
+`wrong_values` is dropped when another failed test found a more specific cause; the message shown
+is that of the failure with the most specific diagnosis.
 """
 from __future__ import annotations
 
@@ -69,6 +70,11 @@ def score_functions(assignment: Assignment, outcomes: list[TestOutcome],
             output = f"All {len(mine)} checks passed."
         else:
             output = f"{passed} of {len(mine)} checks passed.\n{failures[0].message}"
+        carried = [o for o in mine if o.passed and o.message]     # passed with the reference's parts
+        if carried:
+            more = len(carried) - 1
+            output += f"\n{carried[0].message}" + (f" ({more} more of its checks likewise.)" if more else "")
+            tags += [t for t in carried[0].tags if t not in tags]
         results.append(FunctionResult(function.name, score, function.points, passed, len(mine), output, tags))
     return results
 

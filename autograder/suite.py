@@ -11,6 +11,7 @@ tests leave out the expected values (docs/cases.md).
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import os
 import sys
@@ -88,6 +89,8 @@ class GradingPlugin:
         self.only = None if only is None else ({only} if isinstance(only, str) else set(only))
         self.tolerances: dict = dict(tolerances or {})
         self.outcomes: list[TestOutcome] = []
+        self.carried: dict[str, tuple] = {}      # test node id -> the failure with the student's own parts
+        self.lent_again: dict[str, list] = {}    # test node id -> the parts lent when it was run again
         if self.config is not None:
             self.config.stash[STUDENT] = student
 
@@ -145,6 +148,11 @@ class GradingPlugin:
                 inner, frozenset(item._fixtureinfo.argnames), self.record.setdefault(seed_key(item), []))
         try:
             return (yield)
+        except Exception as failure:
+            if not self._passes_with_reference_parts(item, spec.function):
+                raise
+            self.carried[item.nodeid] = _failure_text(failure)
+            return None
         finally:
             EXACT_OVERRIDE.reset(token)
             SHOW_EXPECTED.reset(shown)
@@ -175,25 +183,72 @@ class GradingPlugin:
             self._record(self.specs[item.nodeid], item.name, report, call)
         return report
 
+    def _passes_with_reference_parts(self, item, function) -> bool:
+        """Error carried forward for parts that lost no points: a composite's check that failed is
+        run again with all its parts lent by the reference; True when it passes then, so that the
+        composite's own logic is right and what failed was a part of the student's as this
+        composite uses it (a legal one-element array making a (n, 1) gradient, a part wrong only on
+        the composite's inputs). The part is named in a note; the composite loses nothing."""
+        unlent = getattr(self.student, "unlent_parts", None)
+        parts = unlent(function) if unlent is not None else []
+        if not parts:
+            return False
+        self.lent_again[item.nodeid] = parts
+        try:
+            with self.student.lending(parts):
+                item.runtest()
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:   # noqa: BLE001 - pytest.fail too: the composite fails on its own, the first failure stands
+            return False
+        return True
+
+    def _named_parts(self, function, lent) -> list[str]:
+        """Of the parts lent to `function`, those its reference calls itself (train: forward, backward,
+        ..., not relu inside forward), or all when it calls none of them directly."""
+        direct = parts.callees(getattr(importlib.import_module(self.solution), function), lent) \
+            if self.solution is not None else []
+        return direct or lent
+
     def _record(self, spec: Graded, name: str, report, call) -> None:
         """One TestOutcome for a test that ran (or whose setup failed), with the failure's message and tags."""
         if report.passed:
-            self.outcomes.append(TestOutcome(name, spec.function, spec.weight, True, core=spec.core))
+            carried = self.carried.get(report.nodeid)
+            note = "" if carried is None else carried_note(
+                spec.function, self._named_parts(spec.function, self.lent_again[report.nodeid]), carried)
+            self.outcomes.append(TestOutcome(name, spec.function, spec.weight, True, note,
+                                             ("calls_wrong_part",) if note else (), core=spec.core))
             return
-        failure = _failure_in(call.excinfo.value) if call.excinfo else None
-        if failure is not None:
-            message, tags = failure.message, failure.tags
-        elif call.excinfo and call.excinfo.errisinstance(AssertionError):
-            message, tags = str(call.excinfo.value) or "a check failed", (GENERIC,)
-        else:
-            error = call.excinfo.value if call.excinfo else None
-            message = (f"The grader could not check this result ({type(error).__name__}: {error}); "
-                       "it is probably of an unexpected type or shape.")
-            tags = (GENERIC,)
+        message, tags = _failure_text(call.excinfo.value if call.excinfo else None)
         self.outcomes.append(TestOutcome(name, spec.function, spec.weight, False, message, tuple(tags), spec.core))
         broken = getattr(self.student, "broken_parts", None)
         if broken is not None:      # error carried forward: lend this function's reference to composites
             broken.add(spec.function)
+
+
+def _failure_text(error: BaseException | None) -> tuple[str, tuple[str, ...]]:
+    """The student-facing message and tags of the exception that ended a test."""
+    failure = _failure_in(error) if error is not None else None
+    if failure is not None:
+        return failure.message, tuple(failure.tags)
+    if isinstance(error, AssertionError):
+        return str(error) or "a check failed", (GENERIC,)
+    return (f"The grader could not check this result ({type(error).__name__}: {error}); "
+            "it is probably of an unexpected type or shape.", (GENERIC,))
+
+
+def carried_note(function: str, parts: list[str], failure: tuple[str, tuple[str, ...]]) -> str:
+    """What a student reads when `function` failed a check with their own `parts` (which lost no
+    points) and passed it with the reference's."""
+    names = " and ".join(f"`{p}`" for p in parts) if len(parts) <= 2 else \
+        ", ".join(f"`{p}`" for p in parts[:-1]) + f" and `{parts[-1]}`"
+    one = len(parts) == 1
+    message = failure[0] if len(failure[0]) <= 600 else failure[0][:600] + " [...]"
+    return (f"Note: with your own {names}, your `{function}` fails one of its checks:\n{message}\n"
+            f"With the reference's {names} in {'its' if one else 'their'} place it passes, so `{function}` "
+            f"itself loses nothing for this. Your {names} {'passes its' if one else 'pass their'} own checks "
+            f"but not as `{function}` uses {'it' if one else 'them'} (a result of another shape or type, an "
+            f"input {'it does' if one else 'they do'} not handle): fix {'it' if one else 'them'} first.")
 
 
 def seed_key(item) -> str:

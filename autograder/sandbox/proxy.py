@@ -11,6 +11,7 @@ solution), for the project's own tests and the instructor's source notebook.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import multiprocessing.util
 import os
 import secrets
@@ -50,7 +51,33 @@ class LoadReport:
 
 
 class _Functions:
-    """`student.name(...)` -> the value of `student.call(name, ...)`."""
+    """`student.name(...)` -> the value of `student.call(name, ...)`.
+
+    `broken_parts`: the functions that lost points so far; a composite is lent the reference's
+    version of those of its parts (error carried forward). `extra_lent`: parts lent besides them
+    while a failed check of a composite is tried again with the reference parts (suite.py); such
+    calls never stick and are not kept for `call_with_own_parts`."""
+
+    _parts: dict
+    broken_parts: set
+    extra_lent: frozenset = frozenset()
+
+    def unlent_parts(self, name) -> list[str]:
+        """The parts of composite `name` that it runs as the student's own (they lost no points)."""
+        return [p for p in self._parts.get(name, {}) if p not in self.broken_parts]
+
+    @contextlib.contextmanager
+    def lending(self, parts):
+        """Meanwhile, composites are lent `parts` too."""
+        self.extra_lent = frozenset(parts)
+        try:
+            yield
+        finally:
+            self.extra_lent = frozenset()
+
+    def _offered(self, name) -> dict:
+        lent = self.broken_parts | self.extra_lent
+        return {p: f for p, f in self._parts.get(name, {}).items() if p in lent}
 
     def __getattr__(self, name):
         if name.startswith("_"):
@@ -169,9 +196,9 @@ class LocalStudent(_Functions):
         function = self._functions.get(name)
         if not callable(function):
             raise StudentFailure(f"`{name}` is not defined.", ("not_defined",))
-        lent = {p: f for p, f in self._parts.get(name, {}).items() if p in self.broken_parts}
+        lent = self._offered(name)
         call = self._call(function, name, args, kwargs, lent)
-        if lent and len(self.composite_calls.setdefault(name, [])) < KEPT_CALLS:
+        if lent and not self.extra_lent and len(self.composite_calls.setdefault(name, [])) < KEPT_CALLS:
             self.composite_calls[name].append((args, kwargs, call.value))
         return call
 
@@ -559,11 +586,12 @@ class SandboxedStudent(_Functions):
             raise StudentFailure(message, (tag,))
         if name in self._sticky:
             raise self._sticky[name]
-        offered = {p: f for p, f in self._parts.get(name, {}).items() if p in self.broken_parts}
-        outcome = self._call(name, args, kwargs, offered, stick=True)
+        offered = self._offered(name)
+        outcome = self._call(name, args, kwargs, offered, stick=not self.extra_lent)
         # kept only when a lent part was called: a case that never reaches the parts (no training
         # step, an empty list) cannot show what the student's own parts would change
-        if offered and outcome.callbacks and len(self.composite_calls.setdefault(name, [])) < KEPT_CALLS:
+        if offered and not self.extra_lent and outcome.callbacks and \
+                len(self.composite_calls.setdefault(name, [])) < KEPT_CALLS:
             self.composite_calls[name].append((args, kwargs, outcome.value))
         return outcome
 
