@@ -56,6 +56,27 @@ def test_an_answer_is_computed_once_and_handed_out_as_a_copy(monkeypatch):
     assert unkeyable(Opaque()) == 1.0 and len(lazy_torch.ANSWERS) == 2          # computed, not kept
 
 
+def test_a_long_lived_worker_forgets_its_oldest_answers_but_not_a_set_being_recorded(monkeypatch):
+    """Questions asked on students' own values are new with each submission: past MAX_ANSWERS the
+    oldest tenth is forgotten (asked again, it is computed again), except what a case set being
+    recorded has asked for."""
+    monkeypatch.setattr(lazy_torch, "ANSWERS", {})
+    monkeypatch.setattr(lazy_torch, "MAX_ANSWERS", 50)
+    recording = set()
+    monkeypatch.setattr(lazy_torch, "USED", [recording])
+    CALLS.clear()
+    for x in range(3):
+        oracle(float(x))
+    lazy_torch.USED.clear()
+    for x in range(3, 60):
+        oracle(float(x))
+    assert len(lazy_torch.ANSWERS) <= 50 and len(recording) == 3
+    assert recording <= set(lazy_torch.ANSWERS)              # kept while it was being recorded
+    calls = len(CALLS)
+    oracle(3.0)                                                 # forgotten: computed again, the same
+    assert len(CALLS) == calls + 1 and oracle(59.0).tolist() == [59.0, 118.0] and len(CALLS) == calls + 1
+
+
 def test_remembered_answers_are_torch_answers():
     import torch as real_torch
     z = np.array([[-1.0, 0.25], [2.0, -0.5]])

@@ -19,6 +19,7 @@ import copy
 import functools
 import hashlib
 import importlib
+import itertools
 import types
 
 import numpy as np
@@ -27,6 +28,24 @@ from .copies import fresh
 
 ANSWERS: dict[bytes, object] = {}
 USED: list[set] = []      # while a case set is recorded: the keys its tests asked for (case_pool.py)
+# A long-lived worker also meets questions asked on a student's own values, new with each
+# submission: past this many answers the oldest are forgotten. A case set's answers (about 250, 90 kB,
+# for backprop) are made known again each time the set is replayed, so nothing is lost but time.
+MAX_ANSWERS = 20_000
+
+
+def keep(key: bytes, answer) -> None:
+    """ANSWERS[key] = answer; past MAX_ANSWERS the oldest tenth is forgotten, except what a case set
+    being recorded has asked for."""
+    ANSWERS[key] = answer
+    if len(ANSWERS) > MAX_ANSWERS:
+        recording = set().union(*USED)
+        oldest = [k for k in itertools.islice(ANSWERS, MAX_ANSWERS // 10) if k not in recording and k != key]
+        for k in oldest:
+            del ANSWERS[k]
+
+
+_NONE = object()
 
 
 class _Lazy(types.ModuleType):
@@ -122,9 +141,11 @@ def remembered(function):
             key = key_of(function, args, kwargs)
         except Unkeyable:
             return function(*args, **kwargs)
-        if key not in ANSWERS:
-            ANSWERS[key] = copy.deepcopy(function(*args, **kwargs))
+        answer = ANSWERS.get(key, _NONE)
+        if answer is _NONE:
+            answer = copy.deepcopy(function(*args, **kwargs))
+            keep(key, answer)
         for used in USED:
             used.add(key)
-        return fresh(ANSWERS[key])
+        return fresh(answer)
     return answer

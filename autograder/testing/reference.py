@@ -21,7 +21,9 @@ import types
 
 from ..parts import grading_order, part_graph
 from .copies import fresh
-from .lazy_torch import ANSWERS, USED, Unkeyable, key_of
+from .lazy_torch import ANSWERS, USED, Unkeyable, keep, key_of
+
+_NONE = object()
 
 
 class RememberingReference:
@@ -57,15 +59,17 @@ def _remembered(function, salt: str):
             key = key_of(function, (salt, args), kwargs)
         except Unkeyable:
             return function(*args, **kwargs)
-        if key not in ANSWERS:
+        kept = ANSWERS.get(key, _NONE)
+        if kept is _NONE:
             before = [(a, a.tobytes()) for a in _arrays((args, kwargs))]
             value = function(*args, **kwargs)
             if not all(a.tobytes() == b for a, b in before):     # a call that changed its inputs is not kept
                 return value
-            ANSWERS[key] = fresh(value)
+            kept = fresh(value)
+            keep(key, kept)
         for used in USED:               # a case set being recorded keeps the answer (case_pool.py)
             used.add(key)
-        return fresh(ANSWERS[key])
+        return fresh(kept)
     answer.__wrapped__ = function
     answer.__name__ = function.__name__
     return answer
