@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..diagnosis import Failure
 from .compare import assert_close
-from .types import as_pair
+from .types import as_pair, type_name
 
 
 def check_forward(student, reference, X, params, *, cache_keys, y_mistakes, cache_mistakes):
@@ -21,7 +21,7 @@ def check_forward(student, reference, X, params, *, cache_keys, y_mistakes, cach
     assert_close(Y_hat, expected, what="Y_hat", inputs=inputs, mistakes=y_mistakes)
     if not isinstance(cache, dict) or not set(cache_keys) <= set(cache):
         raise Failure(f"cache should be a dict with keys {', '.join(map(repr, cache_keys))}; got "
-                      f"{type(cache).__name__}{' with keys ' + str(sorted(cache)) if isinstance(cache, dict) else ''}.",
+                      f"{type_name(cache)}{' with keys ' + str(sorted(cache)) if isinstance(cache, dict) else ''}.",
                       ("wrong_keys",))
     for key in cache_keys:
         assert_close(cache[key], expected_cache[key], what=f"cache[{key!r}]", inputs=inputs,

@@ -12,7 +12,7 @@ import numpy as np
 from ..diagnosis import Failure
 from .compare import assert_close
 from .mistakes import Mistake
-from .types import as_number, as_pair
+from .types import as_number, as_pair, type_name
 
 
 def params_and_losses(result, steps):
@@ -23,7 +23,7 @@ def params_and_losses(result, steps):
         losses = [as_number(v) for v in losses]
     if not isinstance(losses, (list, tuple, np.ndarray)) or not all(
             isinstance(v, (float, int, np.floating)) for v in np.asarray(losses, dtype=object).ravel()):
-        raise Failure(f"losses should be a list of {steps + 1} floats, got {type(losses).__name__}.", ("not_array",))
+        raise Failure(f"losses should be a list of {steps + 1} floats, got {type_name(losses)}.", ("not_array",))
     return new_params, np.asarray(losses, dtype=np.float64)
 
 

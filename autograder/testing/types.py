@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..diagnosis import Failure
+from ..sandbox.wire import Opaque
 
 
 def as_number(value):
@@ -27,6 +28,22 @@ def as_number(value):
         return float(value.reshape(())[()])
     if isinstance(value, np.generic) and value.dtype.kind in "fiu":
         return float(value)
+    return value
+
+
+def type_name(value) -> str:
+    """The name of a result's type, for a message: for a value that left the sandbox as opaque (a
+    set, an object of the student's class), the student's own type's name, not the wire's."""
+    return value.type_name if isinstance(value, Opaque) else type(value).__name__
+
+
+def as_count(value):
+    """A value that counts as an int under the rule (an int, a NumPy integer, or an integer array of
+    one element with at most one axis; never a bool) -> a Python int; anything else unchanged."""
+    if isinstance(value, np.ndarray) and value.size == 1 and value.ndim <= 1 and value.dtype.kind in "iu":
+        return int(value.reshape(())[()])
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return int(value)
     return value
 
 
@@ -43,5 +60,5 @@ def as_pair(result, what: str, names: str) -> tuple:
     what: e.g. "forward(X, params)"; names: e.g. "(Y_hat, cache)"."""
     if isinstance(result, (tuple, list)) and len(result) == 2:
         return tuple(result)
-    got = f"a {type(result).__name__}" + (f" of {len(result)}" if isinstance(result, (tuple, list)) else "")
+    got = f"a {type_name(result)}" + (f" of {len(result)}" if isinstance(result, (tuple, list)) else "")
     raise Failure(f"{what} should return a pair {names}, got {got}.", ("not_array",))

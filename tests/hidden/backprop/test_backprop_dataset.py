@@ -6,6 +6,7 @@ from autograder.testing import GENERIC, Failure, Mistake, assert_no_mutation, gr
 from autograder.testing.compare import expected_shown
 from autograder.testing.datasets import check_dataset
 from autograder.testing.strategies import matrices
+from autograder.testing.types import as_count, type_name
 
 
 @graded("make_dataset", weight=2, core=True, answer_shown=False)
@@ -29,9 +30,9 @@ def accuracy_mistakes(Y_hat, Y):
 def _check_accuracy(student, reference, Y_hat, Y):
     call = student.call("accuracy", Y_hat, Y)
     assert_no_mutation(call, "accuracy", inputs={"Y_hat": Y_hat, "Y": Y})
-    actual = call.value
-    if isinstance(actual, (bool, np.bool_)) or not isinstance(actual, (int, np.integer)):
-        raise Failure(f"accuracy should return an int (a count of rows), got {type(actual).__name__}: {actual!r}.",
+    actual = as_count(call.value)
+    if type(actual) is not int:
+        raise Failure(f"accuracy should return an int (a count of rows), got {type_name(actual)}: {actual!r}.",
                       ("not_array",))
     expected = reference.accuracy(Y_hat, Y)
     if actual == expected:

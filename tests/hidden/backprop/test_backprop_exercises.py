@@ -10,6 +10,7 @@ from autograder.testing.compare import expected_shown
 from autograder.testing.datasets import check_dataset
 from autograder.testing.oracle import train_losses
 from autograder.testing.strategies import decimals, networks, random_network, settles
+from autograder.testing.types import as_count, type_name
 
 WALK_X = np.array([[1.0, 0.0, 1.0, 1.0]])
 WALK_Y = np.array([[1.0, 1.0, 0.0, 1.0]])
@@ -44,7 +45,7 @@ def _check_sweep(run: CallCase):
     what = f"lr_sweep(X, Y, params, lrs={list(lrs)}, steps={steps})"
     if isinstance(value, (list, tuple)):
         raise Failure(f"{what} should return one 2-D NumPy array of shape {expected.shape} (row i: the losses "
-                      f"for lrs[i]), got a {type(value).__name__}; wrap it with np.array(...).", ("not_array",))
+                      f"for lrs[i]), got a {type_name(value)}; wrap it with np.array(...).", ("not_array",))
     assert_close(value, expected, tol="training", what=what, mistakes=sweep_mistakes(run))
     assert_no_mutation(call, "lr_sweep")
     return value
@@ -103,13 +104,13 @@ def steps_mistakes(losses, threshold, expected):
 
 def _check_steps(student, reference, losses, threshold):
     call = student.call("steps_to_reach", losses, threshold)
-    actual = call.value
+    actual = as_count(call.value)
     expected = reference.steps_to_reach(losses, threshold)
     shown = f"\nInput: losses = {np.round(np.asarray(losses, dtype=float), 6).tolist()}, threshold = {threshold}"
-    is_int = isinstance(actual, (int, np.integer)) and not isinstance(actual, (bool, np.bool_))
-    tag = steps_mistakes(losses, threshold, expected).get(int(actual) if is_int else actual if actual is None else "")
+    is_int = type(actual) is int
+    tag = steps_mistakes(losses, threshold, expected).get(actual if is_int else actual if actual is None else "")
     if not is_int:
-        raise Failure(f"steps_to_reach should return an int, got {type(actual).__name__}: {actual!r}.{shown}"
+        raise Failure(f"steps_to_reach should return an int, got {type_name(actual)}: {actual!r}.{shown}"
                       + (f"\nLikely cause: {CODES[tag]}" if tag else ""), (tag, "not_array") if tag else ("not_array",))
     if actual != expected:
         raise Failure(f"steps_to_reach(losses, threshold={threshold}) is {actual}"

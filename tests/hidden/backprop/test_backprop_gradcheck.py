@@ -10,7 +10,7 @@ from autograder.testing.calls import CallCase
 from autograder.testing.composite import with_parts
 from autograder.testing.counted import Counted
 from autograder.testing.strategies import either_side_of_the_kinks, matrices, random_network, vectors
-from autograder.testing.types import as_number
+from autograder.testing.types import as_number, type_name
 
 
 
@@ -101,8 +101,8 @@ def test_rel_error_where_both_are_zero(student, reference):
     b = np.array([0.0, 0.0, 0.5])
     call = student.call("rel_error", a, b)
     assert_no_mutation(call, "rel_error", inputs={"a": a, "b": b})
-    actual = call.value
-    if isinstance(actual, (float, np.floating)) and not np.isfinite(actual):
+    actual = as_number(call.value)
+    if isinstance(actual, float) and not np.isfinite(actual):
         raise Failure(f"rel_error gave {actual} where a and b are both 0: guard the denominator with "
                       "max(1e-8, |a| + |b|).", ("rel_error_zero_guard",))
     assert_close(actual, reference.rel_error(a, b), what="rel_error(a, b) with zeros", inputs={"a": a, "b": b},
@@ -141,7 +141,7 @@ def _check_gradient_check(run: CallCase, *, what):
     X, Y, params, h = run.args
     reference, call, errors = run.reference, run.call, run.value
     if not isinstance(errors, dict):
-        raise Failure(f"gradient_check should return a dict with keys W1, b1, W2, b2, got {type(errors).__name__}.",
+        raise Failure(f"gradient_check should return a dict with keys W1, b1, W2, b2, got {type_name(errors)}.",
                       ("not_array",))
     if set(errors) != set(KEYS):
         raise Failure(f"gradient_check should return a dict with keys W1, b1, W2, b2, got {sorted(map(str, errors))}.",

@@ -6,7 +6,7 @@ trusted side): the wrong points, the wrong sign, h ignored, h not divided by, `/
 import numpy as np
 from hypothesis import given
 
-from autograder.testing import GENERIC, Failure, Mistake, assert_close, graded
+from autograder.testing import Mistake, assert_close, graded
 from autograder.testing.mistakes import distinct
 from autograder.testing.types import as_number
 from autograder.testing.strategies import decimals, step_sizes
@@ -35,22 +35,16 @@ def central_mistakes(f, x, h):
             Mistake("step_size_ignored", (f(x + 1e-5) - f(x - 1e-5)) / 2e-5)]
 
 
-DIFFERENCES = {      # graded function -> (its known mistakes, the formula that calls f exactly twice)
-    "forward_difference": (forward_mistakes, "(f(x + h) - f(x)) / h"),
-    "central_difference": (central_mistakes, "(f(x + h) - f(x - h)) / (2h)"),
-}
+MISTAKES = {"forward_difference": forward_mistakes, "central_difference": central_mistakes}
 
 
 def _check_difference(student, reference, name, x, h):
-    """`name`(f, x, h) on the wavy f against the reference's, with its known mistakes named, then f
-    called exactly twice, as its formula needs."""
-    mistakes, formula = DIFFERENCES[name]
-    f = Counted(wavy)
-    actual = as_number(getattr(student, name)(f, x, h))
+    """`name`(f, x, h) on the wavy f against the reference's, with its known mistakes named. How
+    many times it calls f is its own business: the average of the two one-sided differences (four
+    calls) is the central difference too."""
+    actual = as_number(getattr(student, name)(Counted(wavy), x, h))
     assert_close(actual, getattr(reference, name)(wavy, x, h), what=f"{name}(f, x={x}, h={h})",
-                 inputs={"f": WAVY}, mistakes=mistakes(wavy, x, h))
-    if f.calls != 2:
-        raise Failure(f"{name} called f {f.calls} times; {formula} needs exactly 2.", (GENERIC,))
+                 inputs={"f": WAVY}, mistakes=MISTAKES[name](wavy, x, h))
 
 
 @graded("forward_difference", weight=2, core=True)
