@@ -11,7 +11,6 @@ tests leave out the expected values (docs/cases.md).
 from __future__ import annotations
 
 import contextlib
-import importlib
 import io
 import os
 import sys
@@ -90,7 +89,7 @@ class GradingPlugin:
         self.tolerances: dict = dict(tolerances or {})
         self.outcomes: list[TestOutcome] = []
         self.carried: dict[str, tuple] = {}      # test node id -> the failure with the student's own parts
-        self.lent_again: dict[str, list] = {}    # test node id -> the parts lent when it was run again
+        self.to_fix: dict[str, list] = {}        # composite -> the student's parts that failed it (named)
         if self.config is not None:
             self.config.stash[STUDENT] = student
 
@@ -191,31 +190,39 @@ class GradingPlugin:
         the composite's inputs). The part is named in a note; the composite loses nothing."""
         unlent = getattr(self.student, "unlent_parts", None)
         parts = unlent(function) if unlent is not None else []
-        if not parts:
+        if not parts or not self._passes_lent(item, parts):
             return False
-        self.lent_again[item.nodeid] = parts
+        if function not in self.to_fix:
+            self.to_fix[function] = self._culprits(item, parts)
+        return True
+
+    def _passes_lent(self, item, parts) -> bool:
+        """Whether `item` passes while its composite is lent the reference's `parts` too."""
         try:
             with self.student.lending(parts):
                 item.runtest()
         except (KeyboardInterrupt, SystemExit):
             raise
-        except BaseException:   # noqa: BLE001 - pytest.fail too: the composite fails on its own, the first failure stands
+        except BaseException:   # noqa: BLE001 - pytest.fail too: it fails with them lent
             return False
         return True
 
-    def _named_parts(self, function, lent) -> list[str]:
-        """Of the parts lent to `function`, those its reference calls itself (train: forward, backward,
-        ..., not relu inside forward), or all when it calls none of them directly."""
-        direct = parts.callees(getattr(importlib.import_module(self.solution), function), lent) \
-            if self.solution is not None else []
-        return direct or lent
+    def _culprits(self, item, parts) -> list[str]:
+        """The part to name: the first of `parts` (parts before the composites that call them) whose
+        reference alone makes `item` pass; all of them when none does alone. Run only for the
+        first such check of a composite, so a student whose parts are right never pays for it."""
+        if len(parts) > 1:
+            for part in parts:
+                if self._passes_lent(item, [part]):
+                    return [part]
+        return list(parts)
 
     def _record(self, spec: Graded, name: str, report, call) -> None:
         """One TestOutcome for a test that ran (or whose setup failed), with the failure's message and tags."""
         if report.passed:
             carried = self.carried.get(report.nodeid)
             note = "" if carried is None else carried_note(
-                spec.function, self._named_parts(spec.function, self.lent_again[report.nodeid]), carried)
+                spec.function, self.to_fix[spec.function], carried)
             self.outcomes.append(TestOutcome(name, spec.function, spec.weight, True, note,
                                              ("calls_wrong_part",) if note else (), core=spec.core))
             return
