@@ -11,9 +11,11 @@ tests leave out the expected values (docs/cases.md).
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import os
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +34,8 @@ from .testing.graded import AuthoringError, Graded, spec_of
 # terminal's report would keep every test's report of every submission of a long-lived worker.
 UNUSED_PLUGINS = ("terminal", "unraisableexception", "threadexception", "faulthandler", "logging", "pastebin",
                   "junitxml", "doctest", "setuponly", "setupplan", "stepwise", "debugging", "subtests")
+FORM_TAGS = frozenset({"shape", "not_array", "dtype", "crashed"})   # failures a part's form can cause
+PROBE_SECONDS = 2.0           # at least this long to find which part failed a composite (suite.py)
 STUDENT = pytest.StashKey()   # config.stash[STUDENT]: the student under grading
 SOLUTION = pytest.StashKey()  # config.stash[SOLUTION]: the importable module of the reference solution
 
@@ -148,7 +152,7 @@ class GradingPlugin:
         try:
             return (yield)
         except Exception as failure:
-            if not self._passes_with_reference_parts(item, spec.function):
+            if not self._passes_with_reference_parts(item, spec.function, failure):
                 raise
             self.carried[item.nodeid] = _failure_text(failure)
             return None
@@ -182,24 +186,31 @@ class GradingPlugin:
             self._record(self.specs[item.nodeid], item.name, report, call)
         return report
 
-    def _passes_with_reference_parts(self, item, function) -> bool:
-        """Error carried forward for parts that lost no points: a composite's check that failed is
-        run again with all its parts lent by the reference; True when it passes then, so that the
-        composite's own logic is right and what failed was a part of the student's as this
-        composite uses it (a legal one-element array making a (n, 1) gradient, a part wrong only on
-        the composite's inputs). The part is named in a note; the composite loses nothing."""
+    def _passes_with_reference_parts(self, item, function, failure) -> bool:
+        """Error carried forward for parts that kept their points: a composite's check that failed
+        on the form of a result (a shape, a type, a dtype, a crash: what a part's legal one-element
+        array does to a composite that builds a vector of them) is run again with all its parts lent
+        by the reference; True when it passes then, so that the composite's own logic is right. The
+        part is named in a note; the composite loses nothing. A failure of values is not run again:
+        a part whose values are wrong only as the composite uses it (state kept between calls) is a
+        mistake, and the composite's check carries it, as before."""
         unlent = getattr(self.student, "unlent_parts", None)
-        parts = unlent(function) if unlent is not None else []
-        if not parts or not self._passes_lent(item, parts):
+        own = unlent(function) if unlent is not None else []
+        if not own or not _of_form(failure):
+            return False
+        started = time.monotonic()
+        if not self._passes_lent(item, own):
             return False
         if function not in self.to_fix:
-            self.to_fix[function] = self._culprits(item, parts)
+            allowance = max(PROBE_SECONDS, 2 * (time.monotonic() - started))
+            self.to_fix[function] = self._culprits(item, own, time.monotonic() + allowance)
         return True
 
-    def _passes_lent(self, item, parts) -> bool:
-        """Whether `item` passes while its composite is lent the reference's `parts` too."""
+    def _passes_lent(self, item, lent, time_cap=None) -> bool:
+        """Whether `item` passes while its composite is lent the reference's `lent` too (each call
+        limited to `time_cap` seconds, if given)."""
         try:
-            with self.student.lending(parts):
+            with self.student.lending(lent, time_cap):
                 item.runtest()
         except (KeyboardInterrupt, SystemExit):
             raise
@@ -207,15 +218,22 @@ class GradingPlugin:
             return False
         return True
 
-    def _culprits(self, item, parts) -> list[str]:
-        """The part to name: the first of `parts` (parts before the composites that call them) whose
-        reference alone makes `item` pass; all of them when none does alone. Run only for the
-        first such check of a composite, so a student whose parts are right never pays for it."""
-        if len(parts) > 1:
-            for part in parts:
-                if self._passes_lent(item, [part]):
+    def _culprits(self, item, own, deadline) -> list[str]:
+        """The part to name: the first of `own` (parts before the composites that call them) whose
+        reference alone makes `item` pass, tried until `deadline`; when none does alone (or time
+        runs out), the composite's direct parts among them. Run only for the first such check of a
+        composite, so a student whose parts are right never pays for it."""
+        if len(own) > 1:
+            for part in own:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                if self._passes_lent(item, [part], time_cap=left):
                     return [part]
-        return list(parts)
+        function = self.specs[item.nodeid].function
+        direct = parts.callees(getattr(importlib.import_module(self.solution), function), own) \
+            if self.solution is not None else []
+        return direct or list(own)
 
     def _record(self, spec: Graded, name: str, report, call) -> None:
         """One TestOutcome for a test that ran (or whose setup failed), with the failure's message and tags."""
@@ -231,6 +249,15 @@ class GradingPlugin:
         broken = getattr(self.student, "broken_parts", None)
         if broken is not None:      # error carried forward: lend this function's reference to composites
             broken.add(spec.function)
+
+
+def _of_form(error: BaseException) -> bool:
+    """Whether a test failed on the form of a result (its shape, type or dtype, or a crash) rather
+    than on its values: what a part's legal but unusual result can do to a composite."""
+    failure = _failure_in(error)
+    if failure is None:        # the grader could not check the result: an unexpected type
+        return not isinstance(error, AssertionError)
+    return bool(FORM_TAGS & set(failure.tags))
 
 
 def _failure_text(error: BaseException | None) -> tuple[str, tuple[str, ...]]:

@@ -158,3 +158,73 @@ def test_grading_is_deterministic(backprop, tmp_path):
     strip = lambda r: [(t["name"], t["score"], t["tags"], t["output"]) for t in r["tests"]]
     assert strip(first) == strip(second)
     assert "bias_not_summed" in by_name(first)["dL_db2"]["tags"]
+
+
+MEMO_FORWARD = '''
+_MEMO = {}
+
+
+def forward(X, params):
+    """Results remembered by the ids of the arrays: stale once an array is nudged in place or an id reused."""
+    key = (id(X), *(id(params[k]) for k in ("W1", "b1", "W2", "b2")))
+    if key not in _MEMO:
+        z1 = X @ params["W1"] + params["b1"]
+        h = relu(z1)
+        _MEMO[key] = (h @ params["W2"] + params["b2"], {"X": X, "z1": z1, "h": h})
+    return _MEMO[key]
+'''
+
+
+def _with_forward_replaced(source: str, new: str) -> str:
+    start = source.index("def forward(X, params):")
+    end = source.index("def mse_loss(")
+    return source[:start] + new.strip() + "\n\n\n" + source[end:]
+
+
+def test_a_part_wrong_only_as_a_composite_uses_it_is_charged_at_the_composite(backprop, tmp_path):
+    """forward that remembers results by array ids passes its own checks (fresh arrays each time)
+    and gives stale values inside gradient_check, which nudges an entry in place: a failure of
+    values is not run again with the reference's parts, so the mistake costs once, at the
+    composites that meet it, instead of nowhere."""
+    path = tmp_path / "backprop.py"
+    path.write_text(_with_forward_replaced(REFERENCE_PY.read_text(), MEMO_FORWARD))
+    tests = by_name(grade(backprop, path))
+    assert tests["forward"]["score"] == tests["forward"]["max_score"]
+    assert tests["gradient_check"]["score"] == 0 and "calls_wrong_part" not in tests["gradient_check"]["tags"]
+    assert "Note:" not in tests["gradient_check"]["output"]
+
+
+STALLING_TRAIN = '''
+TRAIN_PARTS = ("relu", "relu_grad", "forward", "mse_loss", "dL_dy", "dL_dW2", "dL_db2", "dL_dh", "dL_dz1",
+               "dL_dW1", "dL_db1", "backward", "sgd_step")
+
+
+def train(X, Y, params, lr, steps):
+    """Fails on form with its own parts, right with all the reference's, stalls with some of them."""
+    lent = sum(getattr(globals()[p], "__name__", "") == "call_grader" for p in TRAIN_PARTS)
+    if lent == 0:
+        return None
+    while lent < len(TRAIN_PARTS):
+        pass
+    losses = []
+    for _ in range(steps):
+        Y_hat, cache = forward(X, params)
+        losses.append(mse_loss(Y_hat, Y))
+        params = sgd_step(params, backward(Y, params, cache), lr)
+    losses.append(mse_loss(forward(X, params)[0], Y))
+    return params, losses
+'''
+
+
+def test_finding_the_part_to_blame_costs_seconds_not_the_submissions_budget(backprop, tmp_path):
+    """A train that stalls whenever only some of its parts are the reference's: the runs that look
+    for the part to name are limited to a few seconds in all, so grading ends in seconds and
+    lr_sweep, graded after train, keeps its points (it lost them to the spent budget before)."""
+    source = REFERENCE_PY.read_text()
+    start, end = source.index("def train(X, Y, params, lr, steps):"), source.index("def lr_sweep(")
+    path = tmp_path / "backprop.py"
+    path.write_text(source[:start] + STALLING_TRAIN.strip() + "\n\n\n" + source[end:])
+    tests = by_name(grade(backprop, path))
+    assert tests["lr_sweep"]["score"] == tests["lr_sweep"]["max_score"], tests["lr_sweep"]
+    assert tests["train"]["tags"] == ["calls_wrong_part"], tests["train"]
+    assert "`forward`, `mse_loss`, `backward` and `sgd_step`" in tests["train"]["output"]

@@ -61,19 +61,20 @@ class _Functions:
     _parts: dict
     broken_parts: set
     extra_lent: frozenset = frozenset()
+    time_cap: float | None = None        # while lending: no call gets more seconds than this
 
     def unlent_parts(self, name) -> list[str]:
         """The parts of composite `name` that it runs as the student's own (they lost no points)."""
         return [p for p in self._parts.get(name, {}) if p not in self.broken_parts]
 
     @contextlib.contextmanager
-    def lending(self, parts):
-        """Meanwhile, composites are lent `parts` too."""
-        self.extra_lent = frozenset(parts)
+    def lending(self, parts, time_cap=None):
+        """Meanwhile, composites are lent `parts` too (and no call gets more than `time_cap` s)."""
+        self.extra_lent, self.time_cap = frozenset(parts), time_cap
         try:
             yield
         finally:
-            self.extra_lent = frozenset()
+            self.extra_lent, self.time_cap = frozenset(), None
 
     def _offered(self, name) -> dict:
         lent = self.broken_parts | self.extra_lent
@@ -280,6 +281,7 @@ MAX_NESTING = 8              # callback -> invoke -> callback ... depth
 MAX_CREDIT = 3.0             # time credited for callbacks: at most 3 x the call's time limit
 ROUND_TRIP_ALLOWANCE = 0.005 # seconds credited per callback for the round trip itself (a busy machine's)
 MIN_PART_ENTRIES = 4096      # an array sent to a grader function may hold max(this, 4 x the largest input)
+MIN_PART_INT = 4096          # an integer sent to one (train's steps) at most max(this, 4 x the largest given)
 
 
 def _raise(name, failure):
@@ -308,6 +310,7 @@ class _Exchange:
     callables: dict                  # token -> the grader's function offered in this call
     entry_cap: int
     limit: float                     # the call's time limit
+    int_cap: int = 0                 # the largest integer a callback may pass (train's steps)
     count: int = 0
     refused: list = field(default_factory=list)
     credited: float = 0.0
@@ -342,6 +345,33 @@ def _oversized(inputs, cap) -> str | None:
         if array.size > cap or total > 4 * cap:
             return (f"the arguments are too large for the grader ({path} has shape {array.shape}); "
                     "the reference parts take arrays of the sizes the grader passed in")
+    return None
+
+
+def _integers(value, depth=0):
+    """The integers (not bools) in plain data: Python ints and NumPy integer scalars, in lists,
+    tuples and dicts (values), at most 32 levels deep."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        yield int(value)
+    elif depth < 32 and isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _integers(item, depth + 1)
+    elif depth < 32 and isinstance(value, dict):
+        for item in value.values():
+            yield from _integers(item, depth + 1)
+
+
+def _largest_int(value) -> int:
+    return max((abs(i) for i in _integers(value)), default=0)
+
+
+def _too_large_int(value, cap) -> str | None:
+    """Why a callback's integer arguments would make a grader function work too long (a
+    training run of 10**9 steps on the trusted side), or None."""
+    largest = _largest_int(value)
+    if largest > cap:
+        return (f"the arguments are too large for the grader (an integer of {largest}); the reference "
+                f"parts take numbers of the sizes the grader passed in (at most {cap})")
     return None
 
 
@@ -603,6 +633,8 @@ class SandboxedStudent(_Functions):
 
     def _call(self, name, args, kwargs, offered, *, stick) -> Call:
         limit = self._time_limits.get(name, self._default_time_limit)
+        if self.time_cap is not None:
+            limit = max(0.001, min(limit, self.time_cap))
         self._check_budget()
         fail = self._stick if stick else _raise
         child = self._ensure_child()
@@ -613,7 +645,8 @@ class SandboxedStudent(_Functions):
         sent = input_leaves(args, kwargs)
         largest = max((a.size for _, a in sent), default=0)
         exchange = _Exchange(child, nonce, self._within_budget(time.monotonic() + limit), callables,
-                             entry_cap=max(MIN_PART_ENTRIES, 4 * largest), limit=limit)
+                             entry_cap=max(MIN_PART_ENTRIES, 4 * largest), limit=limit,
+                             int_cap=max(MIN_PART_INT, 4 * _largest_int((args, kwargs))) if offered else 0)
         try:
             try:
                 wire.write_frame(child.to_child, request, exchange.deadline)
@@ -680,7 +713,7 @@ class SandboxedStudent(_Functions):
         elif exchange.count > MAX_CALLBACKS:
             message = f"more than {MAX_CALLBACKS} calls to the grader's functions in one call"
         else:
-            message = _oversized(inputs, exchange.entry_cap)
+            message = _oversized(inputs, exchange.entry_cap) or _too_large_int((args, kwargs), exchange.int_cap)
         if message is None:
             started = time.monotonic()
             try:

@@ -147,6 +147,9 @@ EXPECTED = {
          "forward": (2.0, []), "dL_dW2": (0.0, ["wrong_values"]), "backward": (2.0, ["calls_wrong_part"]),
          "train": (0.0, ["reference_part_misused"])},
         note="a stand-in the grader lent backward, kept and called during train: refused and named"),
+    "lent_part_huge_integer": Expect(
+        {"lr_sweep": (2.0, [])}, output_has=("REFUSED", "an integer of 1000000000"),
+        note="a billion training steps asked of the lent train: refused before any work"),
     "floods_lent_part": Expect(
         {**{name: (1.0, []) for name in ("relu", "relu_grad", "mse_loss", "dL_dy", "dL_db2", "dL_dh", "dL_dz1",
                                          "dL_dW1", "dL_db1", "rel_error")},
