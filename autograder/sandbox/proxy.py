@@ -349,10 +349,13 @@ def _oversized(inputs, cap) -> str | None:
 
 
 def _integers(value, depth=0):
-    """The integers (not bools) in plain data: Python ints and NumPy integer scalars, in lists,
-    tuples and dicts (values), at most 32 levels deep."""
+    """The integers (not bools) in plain data: Python ints, NumPy integer scalars and the largest
+    entry of an integer array (np.array(10**9) is a number of steps too), in lists, tuples and
+    dicts (values), at most 32 levels deep."""
     if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
         yield int(value)
+    elif isinstance(value, np.ndarray) and value.dtype.kind in "iu" and value.size:
+        yield max(abs(int(value.max())), abs(int(value.min())))
     elif depth < 32 and isinstance(value, (list, tuple)):
         for item in value:
             yield from _integers(item, depth + 1)
