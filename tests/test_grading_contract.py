@@ -206,13 +206,7 @@ def train(X, Y, params, lr, steps):
         return None
     while lent < len(TRAIN_PARTS):
         pass
-    losses = []
-    for _ in range(steps):
-        Y_hat, cache = forward(X, params)
-        losses.append(mse_loss(Y_hat, Y))
-        params = sgd_step(params, backward(Y, params, cache), lr)
-    losses.append(mse_loss(forward(X, params)[0], Y))
-    return params, losses
+    return _right_train(X, Y, params, lr, steps)
 '''
 
 
@@ -220,10 +214,10 @@ def test_finding_the_part_to_blame_costs_seconds_not_the_submissions_budget(back
     """A train that stalls whenever only some of its parts are the reference's: the runs that look
     for the part to name are limited to a few seconds in all, so grading ends in seconds and
     lr_sweep, graded after train, keeps its points (it lost them to the spent budget before)."""
-    source = REFERENCE_PY.read_text()
-    start, end = source.index("def train(X, Y, params, lr, steps):"), source.index("def lr_sweep(")
+    source = REFERENCE_PY.read_text().replace("def train(X, Y, params, lr, steps):",
+                                              "def _right_train(X, Y, params, lr, steps):")
     path = tmp_path / "backprop.py"
-    path.write_text(source[:start] + STALLING_TRAIN.strip() + "\n\n\n" + source[end:])
+    path.write_text(source + "\n\n" + STALLING_TRAIN)
     tests = by_name(grade(backprop, path))
     assert tests["lr_sweep"]["score"] == tests["lr_sweep"]["max_score"], tests["lr_sweep"]
     assert tests["train"]["tags"] == ["calls_wrong_part"], tests["train"]
