@@ -108,3 +108,17 @@ def test_a_named_mistake_is_explained_in_words():
     with pytest.raises(Failure) as err:
         assert_close(7 * E, E)
     assert "Likely cause" not in err.value.message
+
+
+def test_time_credited_for_lent_parts_never_reaches_past_the_submissions_budget():
+    """A lent part's time is credited to the call (up to 3 x its limit), but never past the end of
+    the submission's whole budget: a submission cannot stretch its grading by calling lent parts."""
+    from autograder.sandbox.proxy import MAX_CREDIT, _Exchange
+    exchange = _Exchange(None, "n", deadline=100.0, callables={}, entry_cap=1, limit=5.0, budget_ends=103.0)
+    exchange.credit(2.0)
+    assert exchange.deadline == 102.0
+    exchange.credit(10.0)
+    assert exchange.deadline == 103.0 and exchange.credited <= MAX_CREDIT * 5.0
+    unbounded = _Exchange(None, "n", deadline=100.0, callables={}, entry_cap=1, limit=5.0)
+    unbounded.credit(100.0)
+    assert unbounded.deadline == 100.0 + MAX_CREDIT * 5.0

@@ -314,15 +314,19 @@ class _Exchange:
     count: int = 0
     refused: list = field(default_factory=list)
     credited: float = 0.0
+    budget_ends: float | None = None  # the submission's whole budget: no credit reaches past it
 
     def credit(self, seconds: float) -> None:
         """The time a lent part costs (the grader's own work and the round trip) is not charged to
-        the student's time limit, up to MAX_CREDIT times the limit: a correct composite that calls
-        a lent part thousands of times (2000 training steps) keeps its points on a busy machine."""
+        the student's time limit, up to MAX_CREDIT times the limit and never past the submission's
+        budget: a correct composite that calls a lent part thousands of times (2000 training
+        steps) keeps its points on a busy machine."""
         seconds = min(seconds, self.max_credit - self.credited)
         if seconds > 0:
             self.credited += seconds
             self.deadline += seconds
+            if self.budget_ends is not None:
+                self.deadline = min(self.deadline, self.budget_ends)
 
     @property
     def max_credit(self) -> float:
@@ -649,7 +653,8 @@ class SandboxedStudent(_Functions):
         largest = max((a.size for _, a in sent), default=0)
         exchange = _Exchange(child, nonce, self._within_budget(time.monotonic() + limit), callables,
                              entry_cap=max(MIN_PART_ENTRIES, 4 * largest), limit=limit,
-                             int_cap=max(MIN_PART_INT, 4 * _largest_int((args, kwargs))) if offered else 0)
+                             int_cap=max(MIN_PART_INT, 4 * _largest_int((args, kwargs))) if offered else 0,
+                             budget_ends=self._budget_ends)
         try:
             try:
                 wire.write_frame(child.to_child, request, exchange.deadline)
