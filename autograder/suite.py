@@ -35,7 +35,7 @@ from .testing.graded import AuthoringError, Graded, spec_of
 UNUSED_PLUGINS = ("terminal", "unraisableexception", "threadexception", "faulthandler", "logging", "pastebin",
                   "junitxml", "doctest", "setuponly", "setupplan", "stepwise", "debugging", "subtests")
 FORM_TAGS = frozenset({"shape", "not_array", "dtype", "crashed"})   # failures a part's form can cause
-PROBE_SECONDS = 2.0           # at least this long to find which part failed a composite (suite.py)
+PROBE_SECONDS = 2.0           # at least this long to find which part failed a composite (_culprits)
 STUDENT = pytest.StashKey()   # config.stash[STUDENT]: the student under grading
 SOLUTION = pytest.StashKey()  # config.stash[SOLUTION]: the importable module of the reference solution
 
