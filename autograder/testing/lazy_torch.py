@@ -45,8 +45,6 @@ def keep(key: bytes, answer) -> None:
             del ANSWERS[k]
 
 
-_NONE = object()
-
 
 class _Lazy(types.ModuleType):
     """A module imported on the first attribute read."""
@@ -141,11 +139,9 @@ def remembered(function):
             key = key_of(function, args, kwargs)
         except Unkeyable:
             return function(*args, **kwargs)
-        answer = ANSWERS.get(key, _NONE)
-        if answer is _NONE:
-            answer = copy.deepcopy(function(*args, **kwargs))
-            keep(key, answer)
+        if key not in ANSWERS:
+            keep(key, copy.deepcopy(function(*args, **kwargs)))   # never forgets the key it keeps
         for used in USED:
             used.add(key)
-        return fresh(answer)
+        return fresh(ANSWERS[key])
     return answer

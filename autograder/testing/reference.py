@@ -23,8 +23,6 @@ from ..parts import grading_order, part_graph
 from .copies import fresh
 from .lazy_torch import ANSWERS, USED, Unkeyable, keep, key_of
 
-_NONE = object()
-
 
 class RememberingReference:
     """Attribute access as on the module; its composites answer from ANSWERS when they can."""
@@ -59,17 +57,15 @@ def _remembered(function, salt: str):
             key = key_of(function, (salt, args), kwargs)
         except Unkeyable:
             return function(*args, **kwargs)
-        kept = ANSWERS.get(key, _NONE)
-        if kept is _NONE:
+        if key not in ANSWERS:
             before = [(a, a.tobytes()) for a in _arrays((args, kwargs))]
             value = function(*args, **kwargs)
             if not all(a.tobytes() == b for a, b in before):     # a call that changed its inputs is not kept
                 return value
-            kept = fresh(value)
-            keep(key, kept)
+            keep(key, fresh(value))                                # never forgets the key it keeps
         for used in USED:               # a case set being recorded keeps the answer (case_pool.py)
             used.add(key)
-        return fresh(kept)
+        return fresh(ANSWERS[key])
     answer.__wrapped__ = function
     answer.__name__ = function.__name__
     return answer
